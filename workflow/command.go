@@ -1,0 +1,152 @@
+package workflow
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Command is one action with its body fields (DESIGN §3 and §4). Which fields
+// an action accepts is in its table row; Present lists the fields the client
+// actually sent, so a field that belongs to another action is refused rather
+// than ignored.
+type Command struct {
+	Action  Action
+	Present []string
+
+	Note     string
+	Reason   string
+	Response string
+	Comment  string
+	Content  string
+
+	DepartmentCode string
+	RegionCode     string
+	Days           int
+	Score          int
+	DueAt          *time.Time
+
+	Notes          string
+	Assessment     string
+	Disposal       string
+	UnitRegionCode string
+	TransferTo     string
+	Grounds        string
+	Report         string
+	Result         string
+	Accepted       *bool
+}
+
+// Text field limits, in characters.
+const (
+	maxShortText = 200
+	maxLongText  = 5000
+)
+
+// MaxExtensionDays bounds request_extension (DESIGN §3).
+const MaxExtensionDays = 30
+
+// MaxRectifyDays bounds the working days a decision may give for rectification.
+const MaxRectifyDays = 120
+
+func (c Command) has(f string) bool { return slices.Contains(c.Present, f) }
+
+// Text returns the value of the text field f ("" for other fields).
+func (c Command) Text(f string) string {
+	switch f {
+	case "note":
+		return c.Note
+	case "reason":
+		return c.Reason
+	case "response":
+		return c.Response
+	case "comment":
+		return c.Comment
+	case "content":
+		return c.Content
+	case "department_code":
+		return c.DepartmentCode
+	case "region_code":
+		return c.RegionCode
+	case "notes":
+		return c.Notes
+	case "assessment":
+		return c.Assessment
+	case "disposal":
+		return c.Disposal
+	case "unit_region_code":
+		return c.UnitRegionCode
+	case "transfer_to":
+		return c.TransferTo
+	case "grounds":
+		return c.Grounds
+	case "report":
+		return c.Report
+	case "result":
+		return c.Result
+	}
+	return ""
+}
+
+var longFields = []string{"response", "content", "notes", "assessment", "report", "result", "grounds", "comment", "reason", "note"}
+
+func (c Command) validate(kind Kind, t Transition) error {
+	var v ValidationError
+	allowed := append(slices.Clone(t.Require), t.Optional...)
+	for _, f := range c.Present {
+		if f == "action" || f == "expected_version" {
+			continue
+		}
+		if !slices.Contains(allowed, f) {
+			v.Add(f, "该操作不接受此字段")
+		}
+	}
+	for _, f := range t.Require {
+		if !c.has(f) {
+			v.Add(f, "为必填字段")
+			continue
+		}
+		switch f {
+		case "accepted":
+			if c.Accepted == nil {
+				v.Add("accepted", "必须是 true 或 false")
+			}
+		case "days", "score", "due_at":
+		default:
+			if strings.TrimSpace(c.Text(f)) == "" {
+				v.Add(f, "不能为空")
+			}
+		}
+	}
+	for _, f := range allowed {
+		s := c.Text(f)
+		limit := maxShortText
+		if slices.Contains(longFields, f) {
+			limit = maxLongText
+		}
+		if utf8.RuneCountInString(s) > limit {
+			v.Add(f, "长度不能超过"+strconv.Itoa(limit)+"个字符")
+		}
+		if !utf8.ValidString(s) {
+			v.Add(f, "必须是有效的 UTF-8 文本")
+		}
+	}
+	if c.has("score") && (c.Score < 1 || c.Score > 5) {
+		v.Add("score", "评分必须是 1 到 5 之间的整数")
+	}
+	if c.has("days") {
+		max := MaxExtensionDays
+		if kind == KindLead {
+			max = MaxRectifyDays
+		}
+		if c.Days < 1 || c.Days > max {
+			v.Add("days", "天数必须是 1 到 "+strconv.Itoa(max)+" 之间的工作日数")
+		}
+	}
+	if kind == KindLead && t.Action == LeadDecide && c.has("disposal") {
+		validateDecision(c, &v)
+	}
+	return v.Err()
+}

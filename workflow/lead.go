@@ -1,0 +1,151 @@
+package workflow
+
+import (
+	"slices"
+	"strings"
+)
+
+// Lead statuses (DESIGN §4).
+const (
+	LeadReportedStatus Status = "reported"
+	LeadDismissed      Status = "dismissed"
+	LeadRegistered     Status = "registered"
+	LeadInvestigating  Status = "investigating"
+	LeadDecided        Status = "decided"
+	LeadRectifying     Status = "rectifying"
+	LeadVerifying      Status = "verifying"
+	LeadClosed         Status = "closed"
+)
+
+// Lead actions (DESIGN §4). LeadReported is the event written when a lead is filed.
+const (
+	LeadReported          Action = "report"
+	LeadRegister          Action = "register"
+	LeadDismiss           Action = "dismiss"
+	LeadInvestigate       Action = "investigate"
+	LeadDecide            Action = "decide"
+	CompleteRectification Action = "complete_rectification"
+	LeadVerify            Action = "verify"
+	LeadReopen            Action = "reopen"
+)
+
+// Disposal types of a decision (DESIGN §4).
+const (
+	DisposalTalkReminder            = "talk_reminder"
+	DisposalWrittenInquiry          = "written_inquiry"
+	DisposalPreliminaryVerification = "preliminary_verification"
+	DisposalCaseFiling              = "case_filing"
+	DisposalTransfer                = "transfer"
+	DisposalNoIssue                 = "no_issue"
+	DisposalShelved                 = "shelved"
+	DisposalTolerance               = "tolerance"
+)
+
+// Disposal describes a disposal type.
+type Disposal struct {
+	Code  string
+	Label string
+	// Closes: the lead closes at decision, without rectification.
+	Closes bool
+}
+
+// Disposals lists the disposal types in DESIGN order.
+func Disposals() []Disposal {
+	return []Disposal{
+		{DisposalTalkReminder, "谈话提醒", false},
+		{DisposalWrittenInquiry, "函询", false},
+		{DisposalPreliminaryVerification, "初步核实", false},
+		{DisposalCaseFiling, "立案审查", false},
+		{DisposalTransfer, "移送", true},
+		{DisposalNoIssue, "予以了结", true},
+		{DisposalShelved, "暂存待查", true},
+		{DisposalTolerance, "容错免责", false},
+	}
+}
+
+// DisposalByCode returns the disposal with that code.
+func DisposalByCode(code string) (Disposal, bool) {
+	i := slices.IndexFunc(Disposals(), func(d Disposal) bool { return d.Code == code })
+	if i < 0 {
+		return Disposal{}, false
+	}
+	return Disposals()[i], true
+}
+
+// Lead is the lead loop (问题线索: 调查—评估—决策—执行—监督). Rows follow DESIGN §4 "Actions" in order.
+var Lead = &Machine{
+	Kind: KindLead,
+	States: []State{
+		{LeadReportedStatus, "已上报", true, "register"},
+		{LeadDismissed, "不予受理", false, ""},
+		{LeadRegistered, "已登记", true, "decide"},
+		{LeadInvestigating, "调查核实", true, "decide"},
+		{LeadDecided, "已决策", false, ""},
+		{LeadRectifying, "整改中", true, "rectify"},
+		{LeadVerifying, "监督回访", true, "verify"},
+		{LeadClosed, "已办结", false, ""},
+	},
+	Table: []Transition{
+		{Action: LeadRegister, Label: "受理登记", From: in(LeadReportedStatus), To: LeadRegistered, By: by(RoleInspector),
+			Optional: fields("note")},
+		{Action: LeadDismiss, Label: "不予受理", From: in(LeadReportedStatus), To: LeadDismissed, By: by(RoleInspector),
+			Require: fields("reason")},
+		{Action: LeadInvestigate, Label: "调查核实", From: in(LeadRegistered, LeadInvestigating), To: LeadInvestigating, By: by(RoleInspector),
+			Require: fields("notes")},
+		{Action: LeadDecide, Label: "评估决策", From: in(LeadInvestigating), To: LeadRectifying, By: by(RoleInspector),
+			Require: fields("assessment", "disposal"), Optional: fields("department_code", "unit_region_code", "days", "transfer_to", "grounds")},
+		{Action: CompleteRectification, Label: "整改完成", From: in(LeadRectifying), To: LeadVerifying, By: by(RoleDepartment), Party: PartyRectifyingUnit,
+			Require: fields("report")},
+		{Action: LeadVerify, Label: "监督回访", From: in(LeadVerifying), To: LeadClosed, By: by(RoleInspector),
+			Require: fields("accepted", "result"), Optional: fields("days")},
+		{Action: LeadReopen, Label: "重新启动", From: in(LeadClosed), To: LeadInvestigating, By: by(RoleInspector),
+			Require: fields("reason"), Guard: GuardShelved},
+	},
+}
+
+// validateDecision checks the fields a disposal needs: a unit and working
+// days for rectification, the receiving organ for transfer, the grounds for
+// tolerance; and nothing a disposal does not use.
+func validateDecision(c Command, v *ValidationError) {
+	d, ok := DisposalByCode(c.Disposal)
+	if !ok {
+		v.Add("disposal", "未知的处置方式")
+		return
+	}
+	need := map[string]bool{}
+	if !d.Closes {
+		need["department_code"], need["unit_region_code"], need["days"] = true, true, true
+	}
+	switch d.Code {
+	case DisposalTransfer:
+		need["transfer_to"] = true
+	case DisposalTolerance:
+		need["grounds"] = true
+	}
+	for _, f := range []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds"} {
+		switch {
+		case need[f] && !c.has(f):
+			v.Add(f, "该处置方式必须填写此字段")
+		case !need[f] && c.has(f):
+			v.Add(f, "该处置方式不接受此字段")
+		case need[f] && f != "days" && strings.TrimSpace(c.Text(f)) == "":
+			v.Add(f, "不能为空")
+		}
+	}
+}
+
+func leadOutcome(o *Outcome, cmd Command) {
+	switch cmd.Action {
+	case LeadDecide:
+		if d, _ := DisposalByCode(cmd.Disposal); d.Closes {
+			o.To = LeadClosed
+		} else {
+			o.Rectify = true
+		}
+	case LeadVerify:
+		if cmd.Accepted != nil && !*cmd.Accepted {
+			o.To = LeadRectifying
+			o.Rectify = true
+		}
+	}
+}

@@ -1,0 +1,633 @@
+package workflow
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// specLeadStates is DESIGN §4's status table, in its order.
+var specLeadStates = []specState{
+	{"reported", "已上报"},
+	{"dismissed", "不予受理"},
+	{"registered", "已登记"},
+	{"investigating", "调查核实"},
+	{"decided", "已决策"},
+	{"rectifying", "整改中"},
+	{"verifying", "监督回访"},
+	{"closed", "已办结"},
+}
+
+// specShelved: reopen is for a lead closed with the disposal shelved (暂存待查).
+func specShelved(it Item, _ Role) bool { return it.Disposal == "shelved" }
+
+// specLeadTable is DESIGN §4's action table, in its order. Two body fields go
+// beyond DESIGN's table and are the implementation's documented choices:
+// decide takes `grounds` for tolerance (容错免责 needs its grounds stated), and
+// verify takes optional `days`, the new rectification period when the
+// rectification is not accepted.
+var specLeadTable = []specTransition{
+	{action: "register", label: "受理登记", from: []Status{"reported"}, to: "registered", by: []Role{"inspector"},
+		optional: []string{"note"}},
+	{action: "dismiss", label: "不予受理", from: []Status{"reported"}, to: "dismissed", by: []Role{"inspector"},
+		require: []string{"reason"}},
+	{action: "investigate", label: "调查核实", from: []Status{"registered", "investigating"}, to: "investigating", by: []Role{"inspector"},
+		require: []string{"notes"}},
+	{action: "decide", label: "评估决策", from: []Status{"investigating"}, to: "rectifying", by: []Role{"inspector"},
+		require:  []string{"assessment", "disposal"},
+		optional: []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds"}},
+	{action: "complete_rectification", label: "整改完成", from: []Status{"rectifying"}, to: "verifying", by: []Role{"department"},
+		party: PartyRectifyingUnit, require: []string{"report"}},
+	{action: "verify", label: "监督回访", from: []Status{"verifying"}, to: "closed", by: []Role{"inspector"},
+		require: []string{"accepted", "result"}, optional: []string{"days"}},
+	{action: "reopen", label: "重新启动", from: []Status{"closed"}, to: "investigating", by: []Role{"inspector"},
+		require: []string{"reason"}, guard: specShelved},
+}
+
+// specDisposals is DESIGN §4's disposal list, in its order; closes marks the
+// disposals that close the lead at decision (no rectification).
+type specDisposal struct {
+	code   string
+	label  string
+	closes bool
+}
+
+var specDisposals = []specDisposal{
+	{"talk_reminder", "谈话提醒", false},
+	{"written_inquiry", "函询", false},
+	{"preliminary_verification", "初步核实", false},
+	{"case_filing", "立案审查", false},
+	{"transfer", "移送", true},
+	{"no_issue", "予以了结", true},
+	{"shelved", "暂存待查", true},
+	{"tolerance", "容错免责", false},
+}
+
+// Actors on a lead.
+var (
+	leadInspector = Actor{Role: "inspector"}
+	leadUnit      = Actor{Role: "department", Parties: []Party{PartyRectifyingUnit}}
+	leadStatuses  = []Status{"reported", "dismissed", "registered", "investigating", "decided", "rectifying", "verifying", "closed",
+		"", "bogus", "CLOSED", "submitted", "assigned", "in_progress", "responded", "rejected", "withdrawn"}
+)
+
+func boolPtr(b bool) *bool { return &b }
+
+// decideCommand returns a complete valid decide command for the disposal.
+func decideCommand(t *testing.T, disposal string) Command {
+	t.Helper()
+	c := Command{Action: "decide", Present: []string{"assessment", "disposal"},
+		Assessment: "经核实，存在推诿拖延的苗头性问题", Disposal: disposal}
+	switch disposal {
+	case "no_issue", "shelved":
+	case "transfer":
+		c.Present = append(c.Present, "transfer_to")
+		c.TransferTo = "区纪委监委"
+	case "talk_reminder", "written_inquiry", "preliminary_verification", "case_filing", "tolerance":
+		c.Present = append(c.Present, "department_code", "unit_region_code", "days")
+		c.DepartmentCode, c.UnitRegionCode, c.Days = "SCJG", "330212", 20
+		if disposal == "tolerance" {
+			c.Present = append(c.Present, "grounds")
+			c.Grounds = "符合容错免责情形：先行先试中的非主观失误"
+		}
+	default:
+		t.Fatalf("decideCommand: unknown disposal %q", disposal)
+	}
+	return c
+}
+
+// validLead returns an item, an actor and a complete valid command for a.
+func validLead(t *testing.T, a Action) (Item, Actor, Command) {
+	t.Helper()
+	switch a {
+	case "register":
+		return Item{Status: "reported"}, leadInspector, Command{Action: a, Present: []string{"note"}, Note: "属于受理范围"}
+	case "dismiss":
+		return Item{Status: "reported"}, leadInspector, Command{Action: a, Present: []string{"reason"}, Reason: "不属于政商交往问题"}
+	case "investigate":
+		return Item{Status: "registered"}, leadInspector, Command{Action: a, Present: []string{"notes"}, Notes: "约谈企业负责人，调取审批记录"}
+	case "decide":
+		return Item{Status: "investigating"}, leadInspector, decideCommand(t, "talk_reminder")
+	case "complete_rectification":
+		return Item{Status: "rectifying", Disposal: "talk_reminder"}, leadUnit, Command{Action: a, Present: []string{"report"}, Report: "已完成整改并建立长效机制"}
+	case "verify":
+		return Item{Status: "verifying", Disposal: "talk_reminder"}, leadInspector, Command{Action: a, Present: []string{"accepted", "result"},
+			Accepted: boolPtr(true), Result: "回访企业，问题已解决"}
+	case "reopen":
+		return Item{Status: "closed", Disposal: "shelved"}, leadInspector, Command{Action: a, Present: []string{"reason"}, Reason: "发现新的线索"}
+	}
+	t.Fatalf("validLead: no fixture for %q", a)
+	return Item{}, Actor{}, Command{}
+}
+
+func TestLeadTableMatchesDesign(t *testing.T) {
+	t.Parallel()
+	compareTable(t, Lead, specLeadStates, specLeadTable)
+
+	statuses := map[Status]Status{LeadReportedStatus: "reported", LeadDismissed: "dismissed", LeadRegistered: "registered",
+		LeadInvestigating: "investigating", LeadDecided: "decided", LeadRectifying: "rectifying", LeadVerifying: "verifying", LeadClosed: "closed"}
+	for got, want := range statuses {
+		if got != want {
+			t.Errorf("status constant %q, want %q", got, want)
+		}
+	}
+	actions := map[Action]Action{LeadRegister: "register", LeadDismiss: "dismiss", LeadInvestigate: "investigate",
+		LeadDecide: "decide", CompleteRectification: "complete_rectification", LeadVerify: "verify", LeadReopen: "reopen"}
+	for got, want := range actions {
+		if got != want {
+			t.Errorf("action constant %q, want %q", got, want)
+		}
+	}
+}
+
+func TestLeadDisposalsMatchDesign(t *testing.T) {
+	t.Parallel()
+	got := Disposals()
+	if len(got) != len(specDisposals) {
+		t.Fatalf("Disposals() has %d, DESIGN %d", len(got), len(specDisposals))
+	}
+	for i, w := range specDisposals {
+		if got[i].Code != w.code || got[i].Label != w.label || got[i].Closes != w.closes {
+			t.Errorf("Disposals()[%d] = %+v, want {%s %s %v}", i, got[i], w.code, w.label, w.closes)
+		}
+		d, ok := DisposalByCode(w.code)
+		if !ok || d.Code != w.code || d.Label != w.label || d.Closes != w.closes {
+			t.Errorf("DisposalByCode(%q) = %+v, %v", w.code, d, ok)
+		}
+	}
+	for _, code := range []string{"", "warning", "NO_ISSUE", "shelved ", "移送", "close"} {
+		if d, ok := DisposalByCode(code); ok || d != (Disposal{}) {
+			t.Errorf("DisposalByCode(%q) = %+v, %v", code, d, ok)
+		}
+	}
+	// Callers may not corrupt the list.
+	got[0].Code = "tampered"
+	if Disposals()[0].Code != "talk_reminder" {
+		t.Error("Disposals() returns shared storage")
+	}
+	consts := map[string]string{DisposalTalkReminder: "talk_reminder", DisposalWrittenInquiry: "written_inquiry",
+		DisposalPreliminaryVerification: "preliminary_verification", DisposalCaseFiling: "case_filing",
+		DisposalTransfer: "transfer", DisposalNoIssue: "no_issue", DisposalShelved: "shelved", DisposalTolerance: "tolerance"}
+	for got, want := range consts {
+		if got != want {
+			t.Errorf("disposal constant %q, want %q", got, want)
+		}
+	}
+}
+
+func TestLeadLabels(t *testing.T) {
+	t.Parallel()
+	for _, s := range []Status{"", "bogus", "submitted"} {
+		if got := Lead.Label(s); got != string(s) {
+			t.Errorf("Label(%q) = %q, want the status itself", s, got)
+		}
+	}
+	open := Lead.OpenStatuses()
+	for _, s := range []Status{"reported", "registered", "investigating", "rectifying", "verifying"} {
+		if !slices.Contains(open, s) {
+			t.Errorf("OpenStatuses() = %v lacks %q (it has a deadline, DESIGN §5)", open, s)
+		}
+	}
+	for _, s := range []Status{"dismissed", "closed"} {
+		if slices.Contains(open, s) {
+			t.Errorf("OpenStatuses() = %v has end state %q", open, s)
+		}
+	}
+	for _, w := range specLeadTable {
+		if got := ActionLabel(w.action); got != w.label {
+			t.Errorf("ActionLabel(%q) = %q, want %q", w.action, got, w.label)
+		}
+	}
+	if got := ActionLabel("report"); got == "" || got == "report" {
+		t.Errorf("ActionLabel(report) = %q: no Chinese label", got)
+	}
+}
+
+// TestLeadMatrix: every status × item flags × action × role × parties.
+func TestLeadMatrix(t *testing.T) {
+	t.Parallel()
+	runMatrix(t, Lead, specLeadTable, leadStatuses)
+}
+
+// TestLeadRecusal: an account named as the lead's subject never acts on it
+// (DESIGN §4), whatever its role, the state or the parties it holds.
+func TestLeadRecusal(t *testing.T) {
+	t.Parallel()
+	subjects := []Actor{
+		{Role: "inspector", Subject: true},
+		{Role: "department", Parties: []Party{PartyRectifyingUnit}, Subject: true},
+	}
+	for _, it := range specItems(leadStatuses) {
+		for _, actor := range subjects {
+			for _, w := range specLeadTable {
+				if _, err := Lead.Check(it, actor, w.action); !errors.Is(err, ErrRecused) {
+					t.Errorf("Check(%+v, %+v, %s) = %s, want ErrRecused", it, actor, w.action, errName(err))
+				}
+			}
+			if got := Lead.Available(it, actor); len(got) != 0 {
+				t.Errorf("Available(%+v, %+v) = %d transitions, want none", it, actor, len(got))
+			}
+		}
+		// Other roles have no lead action anyway; as subjects they are still refused.
+		for _, role := range specRoles {
+			actor := Actor{Role: role, Parties: specPartySets[len(specPartySets)-1], Subject: true}
+			for _, w := range specLeadTable {
+				_, err := Lead.Check(it, actor, w.action)
+				if !errors.Is(err, ErrRecused) && !errors.Is(err, ErrRoleNotAllowed) {
+					t.Errorf("Check(%+v, %+v, %s) = %s, want a refusal", it, actor, w.action, errName(err))
+				}
+			}
+			if got := Lead.Available(it, actor); len(got) != 0 {
+				t.Errorf("Available(%+v, %+v) = %d transitions, want none", it, actor, len(got))
+			}
+		}
+	}
+	// Even with a complete, valid command in the right state.
+	for _, w := range specLeadTable {
+		it, actor, cmd := validLead(t, w.action)
+		if _, err := Lead.Apply(it, actor, cmd); err != nil {
+			t.Fatalf("baseline %s: %v", w.action, err)
+		}
+		actor.Subject = true
+		o, err := Lead.Apply(it, actor, cmd)
+		if !errors.Is(err, ErrRecused) {
+			t.Errorf("Apply(%s) by the subject = %s, want ErrRecused", w.action, errName(err))
+		}
+		if o != (Outcome{}) {
+			t.Errorf("Apply(%s) by the subject returned %+v", w.action, o)
+		}
+	}
+}
+
+func TestLeadReopenGuard(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		it   Item
+		want error
+	}{
+		{Item{Status: "closed", Disposal: "shelved"}, nil},
+		{Item{Status: "closed", Disposal: "shelved", Overdue: true, PendingExtension: true}, nil},
+		{Item{Status: "closed", Disposal: "no_issue"}, ErrInvalidTransition},
+		{Item{Status: "closed", Disposal: "transfer"}, ErrInvalidTransition},
+		{Item{Status: "closed", Disposal: "talk_reminder"}, ErrInvalidTransition},
+		{Item{Status: "closed", Disposal: "tolerance"}, ErrInvalidTransition},
+		{Item{Status: "closed", Disposal: ""}, ErrInvalidTransition},
+		{Item{Status: "closed", Disposal: "Shelved"}, ErrInvalidTransition},
+		{Item{Status: "dismissed", Disposal: "shelved"}, ErrInvalidTransition},
+		{Item{Status: "investigating", Disposal: "shelved"}, ErrInvalidTransition},
+		{Item{Status: "verifying", Disposal: "shelved"}, ErrInvalidTransition},
+		{Item{Status: "decided", Disposal: "shelved"}, ErrInvalidTransition},
+	}
+	for _, tc := range cases {
+		_, err := Lead.Check(tc.it, leadInspector, "reopen")
+		if errName(err) != errName(tc.want) {
+			t.Errorf("Check(%+v, reopen) = %s, want %s", tc.it, errName(err), errName(tc.want))
+		}
+		avail := slices.ContainsFunc(Lead.Available(tc.it, leadInspector), func(tr Transition) bool { return tr.Action == "reopen" })
+		if avail != (tc.want == nil) {
+			t.Errorf("Available(%+v) lists reopen = %v", tc.it, avail)
+		}
+	}
+}
+
+func TestLeadApplyOutcomes(t *testing.T) {
+	t.Parallel()
+	cmd := func(a Action) Command { _, _, c := validLead(t, a); return c }
+	verify := func(accepted bool) Command { c := cmd("verify"); c.Accepted = boolPtr(accepted); return c }
+	cases := []struct {
+		name  string
+		it    Item
+		actor Actor
+		cmd   Command
+		want  Outcome
+	}{
+		{"register", Item{Status: "reported"}, leadInspector, cmd("register"), Outcome{From: "reported", To: "registered", Action: "register"}},
+		{"register without note", Item{Status: "reported"}, leadInspector, Command{Action: "register"}, Outcome{From: "reported", To: "registered", Action: "register"}},
+		{"dismiss", Item{Status: "reported"}, leadInspector, cmd("dismiss"), Outcome{From: "reported", To: "dismissed", Action: "dismiss"}},
+		{"investigate registered", Item{Status: "registered"}, leadInspector, cmd("investigate"), Outcome{From: "registered", To: "investigating", Action: "investigate"}},
+		{"investigate again", Item{Status: "investigating"}, leadInspector, cmd("investigate"), Outcome{From: "investigating", To: "investigating", Action: "investigate"}},
+		{"complete_rectification", Item{Status: "rectifying"}, leadUnit, cmd("complete_rectification"), Outcome{From: "rectifying", To: "verifying", Action: "complete_rectification"}},
+		{"verify accepted", Item{Status: "verifying"}, leadInspector, verify(true), Outcome{From: "verifying", To: "closed", Action: "verify"}},
+		{"verify not accepted", Item{Status: "verifying"}, leadInspector, verify(false), Outcome{From: "verifying", To: "rectifying", Action: "verify", Rectify: true}},
+		{"verify not accepted, new days", Item{Status: "verifying"}, leadInspector,
+			func() Command { c := verify(false); c.Present = append(c.Present, "days"); c.Days = 10; return c }(),
+			Outcome{From: "verifying", To: "rectifying", Action: "verify", Rectify: true}},
+		{"reopen shelved", Item{Status: "closed", Disposal: "shelved"}, leadInspector, cmd("reopen"), Outcome{From: "closed", To: "investigating", Action: "reopen"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Lead.Apply(c.it, c.actor, c.cmd)
+			if err != nil {
+				t.Fatalf("Apply = %v", err)
+			}
+			if got != c.want {
+				t.Errorf("Apply = %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestLeadDecideOutcomes: no_issue, shelved and transfer close the lead at
+// decision; every other disposal sends it to rectification.
+func TestLeadDecideOutcomes(t *testing.T) {
+	t.Parallel()
+	// Every disposal the code offers is one DESIGN names.
+	for _, d := range Disposals() {
+		if !slices.ContainsFunc(specDisposals, func(w specDisposal) bool { return w.code == d.Code }) {
+			t.Errorf("Disposals() has %q, not in DESIGN", d.Code)
+		}
+	}
+	for _, w := range specDisposals {
+		t.Run(w.code, func(t *testing.T) {
+			t.Parallel()
+			want := Outcome{From: "investigating", To: "rectifying", Action: "decide", Rectify: true}
+			if w.closes {
+				want = Outcome{From: "investigating", To: "closed", Action: "decide"}
+			}
+			got, err := Lead.Apply(Item{Status: "investigating"}, leadInspector, decideCommand(t, w.code))
+			if err != nil {
+				t.Fatalf("Apply = %v", err)
+			}
+			if got != want {
+				t.Errorf("Apply = %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestLeadValidationMissingRequired(t *testing.T) {
+	t.Parallel()
+	for _, w := range specLeadTable {
+		t.Run(string(w.action), func(t *testing.T) {
+			t.Parallel()
+			it, actor, full := validLead(t, w.action)
+			if len(w.require) == 0 {
+				expectValid(t, Lead, it, actor, Command{Action: w.action})
+				return
+			}
+			expectInvalid(t, Lead, it, actor, Command{Action: w.action}, w.require...)
+			for _, f := range w.require {
+				c := without(full, f)
+				if w.action == "decide" && f == "disposal" {
+					// Without a disposal there is nothing to weigh the unit fields against.
+					c = withPresent(c, "assessment")
+				}
+				expectInvalid(t, Lead, it, actor, c, f)
+			}
+		})
+	}
+}
+
+func TestLeadValidationBlankText(t *testing.T) {
+	t.Parallel()
+	for _, w := range specLeadTable {
+		for _, f := range w.require {
+			if !slices.Contains(textFields, f) {
+				continue
+			}
+			t.Run(string(w.action)+"/"+f, func(t *testing.T) {
+				t.Parallel()
+				for _, blank := range blankTexts {
+					it, actor, cmd := validLead(t, w.action)
+					if f == "disposal" {
+						cmd = withPresent(cmd, "assessment", "disposal")
+					}
+					setText(t, &cmd, f, blank)
+					expectInvalid(t, Lead, it, actor, cmd, f)
+				}
+			})
+		}
+	}
+}
+
+func TestLeadValidationForeignField(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		action Action
+		field  string
+	}{
+		{"register", "disposal"},
+		{"register", "reason"},
+		{"register", "score"},
+		{"dismiss", "note"},
+		{"dismiss", "notes"},
+		{"investigate", "assessment"},
+		{"investigate", "note"},
+		{"decide", "notes"},
+		{"decide", "result"},
+		{"decide", "accepted"},
+		{"decide", "region_code"},
+		{"complete_rectification", "result"},
+		{"complete_rectification", "days"},
+		{"complete_rectification", "content"},
+		{"verify", "notes"},
+		{"verify", "report"},
+		{"verify", "disposal"},
+		{"reopen", "notes"},
+		{"reopen", "disposal"},
+		{"reopen", "note"},
+		{"register", "status"},
+		{"register", "reporter"},
+		{"decide", "subject_name"},
+		{"verify", "version"},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.action)+"/"+tc.field, func(t *testing.T) {
+			t.Parallel()
+			it, actor, cmd := validLead(t, tc.action)
+			cmd.Present = append(slices.Clone(cmd.Present), tc.field)
+			expectInvalid(t, Lead, it, actor, cmd, tc.field)
+		})
+	}
+}
+
+func TestLeadDecideValidation(t *testing.T) {
+	t.Parallel()
+	type tc struct {
+		name   string
+		cmd    Command
+		fields []string
+	}
+	var cases []tc
+	// Unknown disposals.
+	for _, d := range []string{"warning", "NO_ISSUE", "no_issue ", "谈话提醒", "close", "rectify"} {
+		c := decideCommand(t, "no_issue")
+		c.Disposal = d
+		cases = append(cases, tc{"unknown " + d, c, []string{"disposal"}})
+	}
+	// Rectification disposals need a unit and a number of days.
+	for _, d := range []string{"talk_reminder", "written_inquiry", "preliminary_verification", "case_filing", "tolerance"} {
+		for _, f := range []string{"department_code", "unit_region_code", "days"} {
+			cases = append(cases, tc{d + " without " + f, without(decideCommand(t, d), f), []string{f}})
+		}
+		c := decideCommand(t, d)
+		c = without(without(without(c, "department_code"), "unit_region_code"), "days")
+		cases = append(cases, tc{d + " without a unit", c, []string{"department_code", "unit_region_code", "days"}})
+		for _, f := range []string{"department_code", "unit_region_code"} {
+			c := decideCommand(t, d)
+			setText(t, &c, f, "")
+			cases = append(cases, tc{d + " empty " + f, c, []string{f}})
+		}
+		for _, days := range []int{0, -1, -20, 100000} {
+			c := decideCommand(t, d)
+			c.Days = days
+			cases = append(cases, tc{d + " days out of range", c, []string{"days"}})
+		}
+		// A rectification takes no transfer_to.
+		c = decideCommand(t, d)
+		setText(t, &c, "transfer_to", "市纪委监委")
+		cases = append(cases, tc{d + " with transfer_to", c, []string{"transfer_to"}})
+		if d != "tolerance" {
+			c = decideCommand(t, d)
+			setText(t, &c, "grounds", "理由")
+			cases = append(cases, tc{d + " with grounds", c, []string{"grounds"}})
+		}
+	}
+	// Transfer names the receiving organ.
+	cases = append(cases, tc{"transfer without transfer_to", without(decideCommand(t, "transfer"), "transfer_to"), []string{"transfer_to"}})
+	{
+		c := decideCommand(t, "transfer")
+		c.TransferTo = ""
+		cases = append(cases, tc{"transfer with empty transfer_to", c, []string{"transfer_to"}})
+	}
+	// Tolerance states its grounds.
+	cases = append(cases, tc{"tolerance without grounds", without(decideCommand(t, "tolerance"), "grounds"), []string{"grounds"}})
+	{
+		c := decideCommand(t, "tolerance")
+		c.Grounds = ""
+		cases = append(cases, tc{"tolerance with empty grounds", c, []string{"grounds"}})
+	}
+	// Closing disposals take no unit, no days, and (but transfer) no transfer_to; none but tolerance takes grounds.
+	for _, d := range []string{"no_issue", "shelved", "transfer"} {
+		for _, f := range []string{"department_code", "unit_region_code"} {
+			c := decideCommand(t, d)
+			setText(t, &c, f, "SCJG")
+			cases = append(cases, tc{d + " with " + f, c, []string{f}})
+		}
+		c := decideCommand(t, d)
+		c.Present = append(c.Present, "days")
+		c.Days = 5
+		cases = append(cases, tc{d + " with days", c, []string{"days"}})
+		c = decideCommand(t, d)
+		setText(t, &c, "grounds", "理由")
+		cases = append(cases, tc{d + " with grounds", c, []string{"grounds"}})
+		if d != "transfer" {
+			c = decideCommand(t, d)
+			setText(t, &c, "transfer_to", "市纪委监委")
+			cases = append(cases, tc{d + " with transfer_to", c, []string{"transfer_to"}})
+		}
+		c = decideCommand(t, d)
+		c.Present = append(c.Present, "department_code", "unit_region_code", "days")
+		c.DepartmentCode, c.UnitRegionCode, c.Days = "SCJG", "330212", 5
+		cases = append(cases, tc{d + " with a whole unit", c, []string{"department_code", "unit_region_code", "days"}})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			expectInvalid(t, Lead, Item{Status: "investigating"}, leadInspector, c.cmd, c.fields...)
+		})
+	}
+
+	// The valid forms pass, including the edges of days.
+	for _, w := range specDisposals {
+		expectValid(t, Lead, Item{Status: "investigating"}, leadInspector, decideCommand(t, w.code))
+		if !w.closes {
+			for _, days := range []int{1, 2, 60} {
+				c := decideCommand(t, w.code)
+				c.Days = days
+				expectValid(t, Lead, Item{Status: "investigating"}, leadInspector, c)
+			}
+		}
+	}
+}
+
+// TestLeadDecideBlankConditionalFields: a field a disposal needs must hold
+// text, not only whitespace, like every required field.
+func TestLeadDecideBlankConditionalFields(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		disposal, field string
+	}{
+		{"transfer", "transfer_to"},
+		{"tolerance", "grounds"},
+		{"talk_reminder", "department_code"},
+		{"case_filing", "unit_region_code"},
+	}
+	for _, tc := range cases {
+		for _, blank := range []string{" ", "\t\n", "\u3000"} {
+			c := decideCommand(t, tc.disposal)
+			setText(t, &c, tc.field, blank)
+			expectInvalid(t, Lead, Item{Status: "investigating"}, leadInspector, c, tc.field)
+		}
+	}
+}
+
+func TestLeadVerifyValidation(t *testing.T) {
+	t.Parallel()
+	it, actor, base := validLead(t, "verify")
+	expectInvalid(t, Lead, it, actor, without(base, "accepted"), "accepted")
+	expectInvalid(t, Lead, it, actor, without(base, "result"), "result")
+	for _, d := range []int{0, -1, 100000} {
+		c := base
+		c.Accepted = boolPtr(false)
+		c.Present = append(slices.Clone(c.Present), "days")
+		c.Days = d
+		expectInvalid(t, Lead, it, actor, c, "days")
+	}
+}
+
+// TestLeadVerifyAcceptedNull: "accepted" sent as null must not count as an
+// acceptance that closes the lead.
+func TestLeadVerifyAcceptedNull(t *testing.T) {
+	t.Parallel()
+	it, actor, c := validLead(t, "verify")
+	c.Accepted = nil
+	expectInvalid(t, Lead, it, actor, c, "accepted")
+}
+
+func TestLeadValidationLengthAndUnicode(t *testing.T) {
+	t.Parallel()
+	for _, w := range specLeadTable {
+		for _, f := range append(slices.Clone(w.require), w.optional...) {
+			if !slices.Contains(textFields, f) {
+				continue
+			}
+			t.Run(string(w.action)+"/"+f, func(t *testing.T) {
+				t.Parallel()
+				fixture := func() (Item, Actor, Command) {
+					it, actor, cmd := validLead(t, w.action)
+					if w.action == "decide" {
+						// A disposal that uses every optional field it can.
+						switch f {
+						case "transfer_to":
+							cmd = decideCommand(t, "transfer")
+						case "grounds":
+							cmd = decideCommand(t, "tolerance")
+						}
+					}
+					return it, actor, cmd
+				}
+				for _, long := range []string{strings.Repeat("字", 5001), strings.Repeat("𠀀", 5001), strings.Repeat("x", 5001)} {
+					it, actor, cmd := fixture()
+					setText(t, &cmd, f, long)
+					expectInvalid(t, Lead, it, actor, cmd, f)
+				}
+				for _, bad := range []string{"\xff", "调查\xe5\x8f"} {
+					it, actor, cmd := fixture()
+					setText(t, &cmd, f, bad)
+					expectInvalid(t, Lead, it, actor, cmd, f)
+				}
+				if !slices.Contains(freeTextFields, f) {
+					return
+				}
+				for _, s := range []string{richText, strings.Repeat("𠀀", 5000), strings.Repeat("👩‍💻", 1000), "𠮷野家 😀"} {
+					it, actor, cmd := fixture()
+					setText(t, &cmd, f, s)
+					expectValid(t, Lead, it, actor, cmd)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,334 @@
+// Package workflow holds the two closed loops of qinqing as data: the state
+// machine of an enterprise request (DESIGN §3) and of a lead (DESIGN §4), one
+// generic engine over both, the Chinese labels people see, and the working-day
+// calendar that deadlines are counted in. It is pure Go: no database, no HTTP,
+// no clock (time is always a parameter).
+package workflow
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Role is an account's role (a casbin subject).
+type Role string
+
+// The six roles of DESIGN §2, and the system actor used by the scanner.
+const (
+	RoleEnterprise Role = "enterprise"
+	RoleStation    Role = "station"
+	RoleACFIC      Role = "acfic"
+	RoleDepartment Role = "department"
+	RoleInspector  Role = "inspector"
+	RoleAdmin      Role = "admin"
+	RoleSystem     Role = "system"
+)
+
+// Roles lists the roles an account may have, in DESIGN order.
+func Roles() []Role {
+	return []Role{RoleEnterprise, RoleStation, RoleACFIC, RoleDepartment, RoleInspector, RoleAdmin}
+}
+
+// ValidRole reports whether r is one of the six account roles.
+func ValidRole(r Role) bool { return slices.Contains(Roles(), r) }
+
+// Kind names a case kind: a request or a lead.
+type Kind string
+
+// The case kinds.
+const (
+	KindRequest Kind = "request"
+	KindLead    Kind = "lead"
+)
+
+// Status is a case's state.
+type Status string
+
+// Action is a workflow action (what POST …/transitions takes).
+type Action string
+
+// Party is a relationship the actor must have with the case, beyond its role
+// and region, for a transition to be open to it.
+type Party uint8
+
+// Parties. The caller works them out from the data (model knows who filed a
+// case and which unit it is assigned to) and passes them in Actor.
+const (
+	// PartyNone: the role (and region, checked by policy) is enough.
+	PartyNone Party = iota
+	// PartyFilingEnterprise: the enterprise account the request belongs to.
+	PartyFilingEnterprise
+	// PartyFiler: the enterprise the request belongs to, or the station that filed it.
+	PartyFiler
+	// PartyAssignedUnit: a department account of the unit the request is assigned to.
+	PartyAssignedUnit
+	// PartyRectifyingUnit: a department account of the unit charged with a lead's rectification.
+	PartyRectifyingUnit
+)
+
+// Transition is one row of a transition table.
+type Transition struct {
+	Action Action
+	Label  string // Chinese, shown to people
+	From   []Status
+	// To is the target state. For SameState rows it is empty; for rows whose
+	// target depends on the command (evaluate, decide, verify) it is the
+	// usual target and the engine's outcome rules pick the other one.
+	To        Status
+	SameState bool
+	By        []Role
+	Party     Party
+	// Require lists the body fields that must be present; Optional those that may be.
+	Require  []string
+	Optional []string
+	// Guard is an extra condition on the item beyond its state; an unmet guard
+	// makes the action unavailable (409), like a wrong state.
+	Guard Guard
+}
+
+// Guard is an extra state condition on a transition.
+type Guard uint8
+
+// Guards.
+const (
+	GuardNone Guard = iota
+	// GuardNoPendingExtension: no extension request is waiting for a decision.
+	GuardNoPendingExtension
+	// GuardPendingExtension: an extension request is waiting for a decision.
+	GuardPendingExtension
+	// GuardOverdueForInspector: inspectors supervise only overdue requests (DESIGN §2); 工商联 at any time.
+	GuardOverdueForInspector
+	// GuardShelved: the lead was closed with the disposal shelved.
+	GuardShelved
+)
+
+// State describes a status: its Chinese label and whether it is open (has a deadline).
+type State struct {
+	Status Status
+	Label  string
+	Open   bool
+	// Step names the deadline step an item in this state is waiting on
+	// (accept, claim, respond, evaluate; register, decide, rectify, verify).
+	Step string
+}
+
+// Machine is a transition table with its states.
+type Machine struct {
+	Kind   Kind
+	States []State
+	Table  []Transition
+}
+
+// Item is what the engine needs to know about a case.
+type Item struct {
+	Status           Status
+	PendingExtension bool
+	Overdue          bool
+	Disposal         string
+}
+
+// Actor is who wants to act, with the parties it is to this case.
+type Actor struct {
+	Role    Role
+	Parties []Party
+	// Subject marks an account named as the lead's subject: it may never act on it.
+	Subject bool
+}
+
+func (a Actor) is(p Party) bool { return p == PartyNone || slices.Contains(a.Parties, p) }
+
+// Errors returned by the engine. The api maps them to problem responses.
+var (
+	// ErrInvalidTransition: the case's state does not allow the action (409).
+	ErrInvalidTransition = errors.New("workflow: action not allowed in this state")
+	// ErrNotParty: the role may take the action, but this actor is not the party it needs (403).
+	ErrNotParty = errors.New("workflow: actor is not a party to this action")
+	// ErrRoleNotAllowed: the actor's role never takes this action (403).
+	ErrRoleNotAllowed = errors.New("workflow: role may not take this action")
+	// ErrRecused: the actor is named as the lead's subject (403).
+	ErrRecused = errors.New("workflow: the subject of a lead may not act on it")
+	// ErrUnknownAction: no such action in this loop (400).
+	ErrUnknownAction = errors.New("workflow: unknown action")
+)
+
+// FieldError is one invalid field, with a message for people.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ValidationError lists invalid fields (400 validation_failed).
+type ValidationError struct {
+	Errors []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Errors))
+	for i, f := range e.Errors {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "validation failed: " + strings.Join(parts, "; ")
+}
+
+// Add appends a field error.
+func (e *ValidationError) Add(field, msg string) { e.Errors = append(e.Errors, FieldError{field, msg}) }
+
+// Err returns e when it holds errors, else nil.
+func (e *ValidationError) Err() error {
+	if e == nil || len(e.Errors) == 0 {
+		return nil
+	}
+	return e
+}
+
+// Invalid builds a ValidationError with one field.
+func Invalid(field, msg string) error {
+	return &ValidationError{Errors: []FieldError{{field, msg}}}
+}
+
+// State returns the description of s, and whether s belongs to the machine.
+func (m *Machine) State(s Status) (State, bool) {
+	for _, st := range m.States {
+		if st.Status == s {
+			return st, true
+		}
+	}
+	return State{}, false
+}
+
+// Label returns the Chinese label of s (the status itself when unknown).
+func (m *Machine) Label(s Status) string {
+	if st, ok := m.State(s); ok {
+		return st.Label
+	}
+	return string(s)
+}
+
+// OpenStatuses lists the statuses that carry a deadline.
+func (m *Machine) OpenStatuses() []Status {
+	var out []Status
+	for _, st := range m.States {
+		if st.Open {
+			out = append(out, st.Status)
+		}
+	}
+	return out
+}
+
+// Transition returns the row for action a.
+func (m *Machine) Transition(a Action) (Transition, bool) {
+	for _, t := range m.Table {
+		if t.Action == a {
+			return t, true
+		}
+	}
+	return Transition{}, false
+}
+
+// Actions lists every action of the machine in table order.
+func (m *Machine) Actions() []Action {
+	out := make([]Action, len(m.Table))
+	for i, t := range m.Table {
+		out[i] = t.Action
+	}
+	return out
+}
+
+// Fields returns the body fields action a accepts (required first).
+func (m *Machine) Fields(a Action) []string {
+	t, ok := m.Transition(a)
+	if !ok {
+		return nil
+	}
+	return append(slices.Clone(t.Require), t.Optional...)
+}
+
+func (t Transition) stateAllows(it Item) bool {
+	if !slices.Contains(t.From, it.Status) {
+		return false
+	}
+	switch t.Guard {
+	case GuardNoPendingExtension:
+		return !it.PendingExtension
+	case GuardPendingExtension:
+		return it.PendingExtension
+	case GuardShelved:
+		return it.Disposal == DisposalShelved
+	}
+	return true
+}
+
+// Check tells whether actor may take action a on it now. The order is the
+// contract's: unknown action, recusal, role, state, then party.
+func (m *Machine) Check(it Item, actor Actor, a Action) (Transition, error) {
+	t, ok := m.Transition(a)
+	if !ok {
+		return Transition{}, fmt.Errorf("%w %q", ErrUnknownAction, a)
+	}
+	if actor.Subject {
+		return t, ErrRecused
+	}
+	if !slices.Contains(t.By, actor.Role) {
+		return t, ErrRoleNotAllowed
+	}
+	if !t.stateAllows(it) {
+		return t, ErrInvalidTransition
+	}
+	if t.Guard == GuardOverdueForInspector && actor.Role == RoleInspector && !it.Overdue {
+		return t, ErrInvalidTransition
+	}
+	if !actor.is(t.Party) {
+		return t, ErrNotParty
+	}
+	return t, nil
+}
+
+// Available lists the transitions actor may take on it now, in table order.
+func (m *Machine) Available(it Item, actor Actor) []Transition {
+	var out []Transition
+	for _, t := range m.Table {
+		if _, err := m.Check(it, actor, t.Action); err == nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Outcome is what applying a command does to a case.
+type Outcome struct {
+	From, To Status
+	Action   Action
+	// Flags for the model to record.
+	Reopened           bool // evaluate below 3: 重办
+	Returned           bool // return: 退单
+	Supervised         bool // supervise: flag the case
+	ExtensionRequested bool
+	ExtensionDecided   bool
+	ExtensionApproved  bool
+	Rectify            bool // decide with a rectification disposal, or verify not accepted
+}
+
+// Apply checks the command against the table and the item and returns the
+// outcome. It does not change anything; the model writes the outcome.
+func (m *Machine) Apply(it Item, actor Actor, cmd Command) (Outcome, error) {
+	t, err := m.Check(it, actor, cmd.Action)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := cmd.validate(m.Kind, t); err != nil {
+		return Outcome{}, err
+	}
+	o := Outcome{From: it.Status, To: t.To, Action: t.Action}
+	if t.SameState {
+		o.To = it.Status
+	}
+	switch m.Kind {
+	case KindRequest:
+		requestOutcome(&o, cmd)
+	case KindLead:
+		leadOutcome(&o, cmd)
+	}
+	return o, nil
+}

@@ -1,0 +1,127 @@
+package workflow
+
+// Request statuses (DESIGN §3).
+const (
+	Submitted  Status = "submitted"
+	Assigned   Status = "assigned"
+	InProgress Status = "in_progress"
+	Responded  Status = "responded"
+	Closed     Status = "closed"
+	Rejected   Status = "rejected"
+	Withdrawn  Status = "withdrawn"
+)
+
+// Request actions (DESIGN §3).
+const (
+	Assign           Action = "assign"
+	Reject           Action = "reject"
+	Claim            Action = "claim"
+	Return           Action = "return"
+	RequestExtension Action = "request_extension"
+	ApproveExtension Action = "approve_extension"
+	DenyExtension    Action = "deny_extension"
+	Respond          Action = "respond"
+	Evaluate         Action = "evaluate"
+	Supplement       Action = "supplement"
+	Withdraw         Action = "withdraw"
+	Supervise        Action = "supervise"
+	ExpireEvaluation Action = "expire_evaluation"
+)
+
+// Events written by the system that are not transitions.
+const (
+	EventCreated Action = "create"
+	EventOverdue Action = "overdue"
+	EventDueSoon Action = "due_soon"
+)
+
+// SatisfiedScore is the lowest evaluation score that closes a request;
+// anything lower reopens it (重办).
+const SatisfiedScore = 3
+
+func in(s ...Status) []Status { return s }
+func by(r ...Role) []Role     { return r }
+func fields(f ...string) []string {
+	return f
+}
+
+// Request is the enterprise request loop (企呼我应). Rows follow DESIGN §3 "Actions" in order.
+var Request = &Machine{
+	Kind: KindRequest,
+	States: []State{
+		{Submitted, "待受理", true, "accept"},
+		{Assigned, "已交办", true, "claim"},
+		{InProgress, "办理中", true, "respond"},
+		{Responded, "待评价", true, "evaluate"},
+		{Closed, "已办结", false, ""},
+		{Rejected, "不予受理", false, ""},
+		{Withdrawn, "已撤回", false, ""},
+	},
+	Table: []Transition{
+		{Action: Assign, Label: "受理并交办", From: in(Submitted), To: Assigned, By: by(RoleACFIC),
+			Require: fields("department_code", "region_code"), Optional: fields("note")},
+		{Action: Reject, Label: "不予受理", From: in(Submitted), To: Rejected, By: by(RoleACFIC),
+			Require: fields("reason")},
+		{Action: Claim, Label: "签收", From: in(Assigned), To: InProgress, By: by(RoleDepartment), Party: PartyAssignedUnit},
+		{Action: Return, Label: "退回", From: in(Assigned, InProgress), To: Submitted, By: by(RoleDepartment), Party: PartyAssignedUnit,
+			Require: fields("reason")},
+		{Action: RequestExtension, Label: "延期申请", From: in(InProgress), SameState: true, By: by(RoleDepartment), Party: PartyAssignedUnit,
+			Require: fields("days", "reason"), Guard: GuardNoPendingExtension},
+		{Action: ApproveExtension, Label: "批准延期", From: in(InProgress), SameState: true, By: by(RoleACFIC),
+			Optional: fields("note"), Guard: GuardPendingExtension},
+		{Action: DenyExtension, Label: "驳回延期", From: in(InProgress), SameState: true, By: by(RoleACFIC),
+			Optional: fields("note"), Guard: GuardPendingExtension},
+		{Action: Respond, Label: "答复", From: in(InProgress), To: Responded, By: by(RoleDepartment), Party: PartyAssignedUnit,
+			Require: fields("response")},
+		{Action: Evaluate, Label: "评价", From: in(Responded), To: Closed, By: by(RoleEnterprise), Party: PartyFilingEnterprise,
+			Require: fields("score"), Optional: fields("comment")},
+		{Action: Supplement, Label: "补充材料", From: in(Submitted, Assigned, InProgress), SameState: true, By: by(RoleEnterprise, RoleStation), Party: PartyFiler,
+			Require: fields("content")},
+		{Action: Withdraw, Label: "撤回", From: in(Submitted, Assigned, InProgress), To: Withdrawn, By: by(RoleEnterprise), Party: PartyFilingEnterprise,
+			Optional: fields("reason")},
+		{Action: Supervise, Label: "督办", From: in(Assigned, InProgress), SameState: true, By: by(RoleACFIC, RoleInspector),
+			Require: fields("note"), Optional: fields("due_at"), Guard: GuardOverdueForInspector},
+		{Action: ExpireEvaluation, Label: "评价期满自动办结", From: in(Responded), To: Closed, By: by(RoleSystem)},
+	},
+}
+
+func requestOutcome(o *Outcome, cmd Command) {
+	switch cmd.Action {
+	case Evaluate:
+		if cmd.Score < SatisfiedScore {
+			o.To = InProgress
+			o.Reopened = true
+		}
+	case Return:
+		o.Returned = true
+	case Supervise:
+		o.Supervised = true
+	case RequestExtension:
+		o.ExtensionRequested = true
+	case ApproveExtension:
+		o.ExtensionDecided, o.ExtensionApproved = true, true
+	case DenyExtension:
+		o.ExtensionDecided = true
+	}
+}
+
+// ActionLabel returns the Chinese label of a request or lead action, or of a
+// system event, for timelines.
+func ActionLabel(a Action) string {
+	switch a {
+	case EventCreated:
+		return "提交"
+	case EventOverdue:
+		return "逾期"
+	case EventDueSoon:
+		return "即将到期"
+	case LeadReported:
+		return "上报"
+	}
+	for _, m := range []*Machine{Request, Lead} {
+		if t, ok := m.Transition(a); ok {
+			return t.Label
+		}
+	}
+	return string(a)
+}
