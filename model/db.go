@@ -1,0 +1,155 @@
+// Package model holds the gorm types of qinqing and the queries and
+// transactions on them. The same code runs on the embedded SQLite default and
+// on MySQL/MariaDB (and TiDB): no dialect functions in queries, times in UTC,
+// sizes on every indexed string, no row locks relied upon.
+package model
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	mysqldrv "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Errors of the store. The api maps them to problem responses.
+var (
+	// ErrNotFound: the row does not exist or lies outside the caller's scope (404).
+	ErrNotFound = errors.New("model: not found")
+	// ErrConflict: a unique key already holds this value (409).
+	ErrConflict = errors.New("model: already exists")
+	// ErrVersionConflict: the row changed since it was read (409).
+	ErrVersionConflict = errors.New("model: version conflict")
+	// ErrIdempotencyMismatch: an Idempotency-Key was reused with another body (422).
+	ErrIdempotencyMismatch = errors.New("model: idempotency key reused with a different body")
+	// ErrUnavailable: the database is busy or unreachable; retry later (503).
+	ErrUnavailable = errors.New("model: database unavailable")
+)
+
+// Options tunes the connection pool.
+type Options struct {
+	MaxOpenConns int
+	// Log turns on gorm's SQL logging (warnings only otherwise).
+	Log bool
+}
+
+// Open connects to driver ("sqlite" or "mysql") at dsn. For SQLite it creates
+// the file's directory. It does not migrate; call Migrate.
+func Open(driver, dsn string, opt Options) (*gorm.DB, error) {
+	var dial gorm.Dialector
+	switch driver {
+	case "sqlite":
+		if err := ensureSQLiteDir(dsn); err != nil {
+			return nil, err
+		}
+		dial = sqlite.Open(dsn)
+	case "mysql":
+		dial = mysql.New(mysql.Config{DSN: dsn, DefaultStringSize: 191})
+	default:
+		return nil, fmt.Errorf("model: unknown database driver %q", driver)
+	}
+	lvl := logger.Silent
+	if opt.Log {
+		lvl = logger.Info
+	}
+	db, err := gorm.Open(dial, &gorm.Config{
+		// Every write that needs a transaction opens one explicitly.
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+		Logger:                 logger.Default.LogMode(lvl),
+		PrepareStmt:            false,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("model: open %s: %w", driver, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	n := opt.MaxOpenConns
+	if n <= 0 {
+		n = 16
+	}
+	sqlDB.SetMaxOpenConns(n)
+	sqlDB.SetMaxIdleConns(n)
+	sqlDB.SetConnMaxLifetime(4 * time.Minute)
+	sqlDB.SetConnMaxIdleTime(time.Minute)
+	return db, nil
+}
+
+func ensureSQLiteDir(dsn string) error {
+	p := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	if p == "" || p == ":memory:" {
+		return nil
+	}
+	if dir := filepath.Dir(p); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("model: create data directory: %w", err)
+		}
+	}
+	return nil
+}
+
+// IsMySQL reports whether db speaks the MySQL dialect.
+func IsMySQL(db *gorm.DB) bool { return db.Dialector.Name() == "mysql" }
+
+// formatError normalises driver errors into the store's vocabulary.
+func formatError(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return ErrNotFound
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return err
+	}
+	var me *mysqldrv.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1213, 1205: // deadlock, lock wait timeout: the other writer won
+			return fmt.Errorf("%w: %v", ErrVersionConflict, err)
+		case 1040, 1053, 2002, 2003, 2006, 2013:
+			return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY") ||
+		strings.Contains(msg, "connection refused") || strings.Contains(msg, "bad connection") ||
+		strings.Contains(msg, "invalid connection") {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return err
+}
+
+// tableOptions makes MySQL tables utf8mb4 whatever the server default is,
+// so any Unicode (emoji, CJK Extension B) round-trips.
+func tableOptions(tx *gorm.DB) *gorm.DB {
+	if IsMySQL(tx) {
+		return tx.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci").Session(&gorm.Session{})
+	}
+	return tx
+}
+
+// Ping checks that the database answers.
+func Ping(ctx context.Context, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return formatError(sqlDB.PingContext(ctx))
+}

@@ -1,0 +1,155 @@
+package model
+
+import (
+	"time"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
+
+// Migrations lists every schema change in order. Each one works on frozen
+// copies of the types as they were when it was written, so it still means
+// the same thing after the models move on; the same list runs on SQLite and
+// MySQL. Never edit a migration that has shipped: add one.
+func migrations() []*gormigrate.Migration {
+	return []*gormigrate.Migration{
+		{ID: "202611250001_initial", Migrate: migrate0001, Rollback: rollback0001},
+	}
+}
+
+// Migrate brings the schema up to date. Safe to run on every start and from
+// several instances (gormigrate records applied IDs; a concurrent duplicate
+// fails on the migrations table's primary key and is retried by the caller).
+func Migrate(db *gorm.DB) error {
+	m := gormigrate.New(tableOptions(db), &gormigrate.Options{TableName: "schema_migrations", IDColumnSize: 64,
+		UseTransaction: !IsMySQL(db)}, migrations())
+	return m.Migrate()
+}
+
+func migrate0001(tx *gorm.DB) error {
+	return tableOptions(tx).Migrator().CreateTable(m0001Tables()...)
+}
+
+func rollback0001(tx *gorm.DB) error {
+	return tx.Migrator().DropTable(m0001Tables()...)
+}
+
+func m0001Tables() []any {
+	return []any{&m0001Region{}, &m0001Department{}, &m0001Station{}, &m0001Enterprise{}, &m0001Account{}, &m0001Request{}, &m0001Event{}, &m0001IdempotencyKey{}}
+}
+
+type m0001Region struct {
+	Code       string `gorm:"primaryKey;size:16"`
+	Name       string `gorm:"size:64;not null"`
+	Level      string `gorm:"size:16;not null"`
+	ParentCode string `gorm:"size:16;not null;index"`
+}
+
+type m0001Department struct {
+	Code string `gorm:"primaryKey;size:16"`
+	Name string `gorm:"size:64;not null"`
+}
+
+type m0001Station struct {
+	ID         uint64    `gorm:"primaryKey"`
+	Name       string    `gorm:"size:128;not null"`
+	RegionCode string    `gorm:"size:16;not null;index"`
+	Address    string    `gorm:"size:256;not null"`
+	CreatedAt  time.Time `gorm:"not null"`
+}
+
+type m0001Enterprise struct {
+	ID           uint64    `gorm:"primaryKey"`
+	USCC         string    `gorm:"column:uscc;size:18;not null;uniqueIndex"`
+	Name         string    `gorm:"size:128;not null"`
+	RegionCode   string    `gorm:"size:16;not null;index:idx_enterprises_region,priority:1"`
+	ContactName  string    `gorm:"size:64;not null"`
+	ContactPhone string    `gorm:"size:32;not null"`
+	CreatedAt    time.Time `gorm:"not null"`
+	UpdatedAt    time.Time `gorm:"not null"`
+}
+
+type m0001Account struct {
+	ID             uint64  `gorm:"primaryKey"`
+	Username       string  `gorm:"size:64;not null;uniqueIndex"`
+	PasswordHash   string  `gorm:"size:255;not null"`
+	Role           string  `gorm:"size:16;not null;index:idx_accounts_role_region,priority:1"`
+	RegionCode     string  `gorm:"size:16;not null;index:idx_accounts_role_region,priority:2"`
+	DepartmentCode *string `gorm:"size:16"`
+	StationID      *uint64
+	EnterpriseID   *uint64
+	DisplayName    string    `gorm:"size:64;not null"`
+	Disabled       bool      `gorm:"not null"`
+	CreatedAt      time.Time `gorm:"not null"`
+	UpdatedAt      time.Time `gorm:"not null"`
+}
+
+type m0001Request struct {
+	ID                   uint64     `gorm:"primaryKey"`
+	Title                string     `gorm:"size:200;not null"`
+	Content              string     `gorm:"type:text;not null"`
+	Category             string     `gorm:"size:32;not null"`
+	EnterpriseID         uint64     `gorm:"not null;index:idx_requests_enterprise,priority:1"`
+	RegionCode           string     `gorm:"size:16;not null;index:idx_requests_region_status,priority:1"`
+	FiledBy              uint64     `gorm:"not null"`
+	FilerRole            string     `gorm:"size:16;not null"`
+	StationID            *uint64    `gorm:"index:idx_requests_station,priority:1"`
+	Status               string     `gorm:"size:16;not null;index:idx_requests_region_status,priority:2;index:idx_requests_status_due,priority:1"`
+	DepartmentCode       *string    `gorm:"size:16;index:idx_requests_unit,priority:1"`
+	UnitRegionCode       *string    `gorm:"size:16;index:idx_requests_unit,priority:2"`
+	DueAt                *time.Time `gorm:"index:idx_requests_status_due,priority:2"`
+	DueWorking           bool       `gorm:"not null"`
+	StepStartedAt        time.Time  `gorm:"not null"`
+	RoundStartedAt       time.Time  `gorm:"not null"`
+	Overdue              bool       `gorm:"not null"`
+	Supervised           bool       `gorm:"not null;index:idx_requests_supervised,priority:1"`
+	ReopenCount          int        `gorm:"not null"`
+	ReturnCount          int        `gorm:"not null"`
+	LateSteps            int        `gorm:"not null"`
+	PendingExtensionDays int        `gorm:"not null"`
+	Response             string     `gorm:"type:text;not null"`
+	EvaluationScore      *int       ``
+	EvaluationComment    string     `gorm:"type:text;not null"`
+	EvaluatedAt          *time.Time ``
+	ClosedAt             *time.Time ``
+	Version              int        `gorm:"not null"`
+	CreatedAt            time.Time  `gorm:"not null"`
+	UpdatedAt            time.Time  `gorm:"not null"`
+}
+
+type m0001Event struct {
+	ID             uint64     `gorm:"primaryKey"`
+	CaseKind       string     `gorm:"size:8;not null;index:idx_events_case,priority:1"`
+	CaseID         uint64     `gorm:"not null;index:idx_events_case,priority:2"`
+	Action         string     `gorm:"size:32;not null;index:idx_events_action_at,priority:1"`
+	FromStatus     string     `gorm:"size:16;not null"`
+	ToStatus       string     `gorm:"size:16;not null"`
+	ActorID        uint64     `gorm:"not null"`
+	ActorRole      string     `gorm:"size:16;not null"`
+	At             time.Time  `gorm:"not null;index:idx_events_action_at,priority:2"`
+	Payload        string     `gorm:"type:text;not null"`
+	Step           string     `gorm:"size:16;not null"`
+	StepDueAt      *time.Time ``
+	OnTime         *bool      ``
+	WorkingSeconds int64      `gorm:"not null"`
+	RegionCode     string     `gorm:"size:16;not null"`
+}
+
+type m0001IdempotencyKey struct {
+	ID        uint64    `gorm:"primaryKey"`
+	AccountID uint64    `gorm:"not null;uniqueIndex:idx_idem_account_key,priority:1"`
+	Key       string    `gorm:"column:idem_key;size:128;not null;uniqueIndex:idx_idem_account_key,priority:2"`
+	BodyHash  string    `gorm:"size:64;not null"`
+	Status    int       `gorm:"not null"`
+	Response  string    `gorm:"type:text;not null"`
+	CreatedAt time.Time `gorm:"not null;index"`
+}
+
+func (m0001Region) TableName() string         { return "regions" }
+func (m0001Department) TableName() string     { return "departments" }
+func (m0001Station) TableName() string        { return "stations" }
+func (m0001Enterprise) TableName() string     { return "enterprises" }
+func (m0001Account) TableName() string        { return "accounts" }
+func (m0001Request) TableName() string        { return "requests" }
+func (m0001Event) TableName() string          { return "events" }
+func (m0001IdempotencyKey) TableName() string { return "idempotency_keys" }

@@ -1,0 +1,487 @@
+package model
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"qinqing/configs"
+	"qinqing/workflow"
+)
+
+// NewRequest is a request as filed.
+type NewRequest struct {
+	Title, Content, Category string
+	EnterpriseID             uint64
+	RegionCode               string
+	FiledBy                  uint64
+	FilerRole                workflow.Role
+	StationID                uint64
+}
+
+// Idempotency carries an Idempotency-Key and the hash of the body it came with.
+type Idempotency struct {
+	Key      string
+	BodyHash string
+}
+
+// StoredResponse is a remembered first answer.
+type StoredResponse struct {
+	Status int
+	Body   []byte
+}
+
+// RefNo is the human reference of a request (QH-2026-000123): the year it was
+// filed (Asia/Shanghai) and its id. Derived, so filing needs no counter row.
+func RefNo(prefix string, id uint64, created time.Time, loc *time.Location) string {
+	return fmt.Sprintf("%s-%d-%06d", prefix, created.In(loc).Year(), id)
+}
+
+// ParseRefNo returns the id inside a reference such as QH-2026-000123.
+func ParseRefNo(prefix, s string) (uint64, bool) {
+	var year int
+	var id uint64
+	if _, err := fmt.Sscanf(s, prefix+"-%d-%d", &year, &id); err != nil || id == 0 {
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *Store) limits(category string) configs.CategoryLimits {
+	return s.cfg.Limits(s.ref.Categories[category])
+}
+
+// stepDue returns the deadline of the step an item in status waits on,
+// counted from start.
+func (s *Store) requestDue(category string, st workflow.Status, start time.Time) (*time.Time, bool) {
+	l := s.limits(category)
+	var lim workflow.Limit
+	switch st {
+	case workflow.Submitted:
+		lim = l.Accept
+	case workflow.Assigned:
+		lim = l.Claim
+	case workflow.InProgress:
+		lim = l.Respond
+	case workflow.Responded:
+		lim = l.Evaluate
+	default:
+		return nil, false
+	}
+	d := s.cal.Due(start, lim).UTC().Truncate(time.Millisecond)
+	return &d, lim.Working()
+}
+
+// CreateRequest files a request and writes its first event in one
+// transaction. With idem set, a retry with the same key and body returns the
+// first answer (stored) and creates nothing; another body gives
+// ErrIdempotencyMismatch. render turns the new request into the answer to
+// remember.
+func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempotency,
+	render func(*Request) (int, []byte, error)) (*Request, *StoredResponse, error) {
+	var created *Request
+	var stored *StoredResponse
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		if idem != nil {
+			prev, err := findIdem(tx, in.FiledBy, idem)
+			if err != nil || prev != nil {
+				stored = prev
+				return err
+			}
+		}
+		now := s.Now()
+		r := &Request{
+			Title: in.Title, Content: in.Content, Category: in.Category,
+			EnterpriseID: in.EnterpriseID, RegionCode: in.RegionCode,
+			FiledBy: in.FiledBy, FilerRole: string(in.FilerRole),
+			Status: string(workflow.Submitted), StepStartedAt: now, RoundStartedAt: now,
+			Version: 1, CreatedAt: now, UpdatedAt: now,
+		}
+		if in.StationID != 0 {
+			r.StationID = &in.StationID
+		}
+		r.DueAt, r.DueWorking = s.requestDue(r.Category, workflow.Submitted, now)
+		if err := tx.Create(r).Error; err != nil {
+			return err
+		}
+		ev := &Event{CaseKind: string(workflow.KindRequest), CaseID: r.ID, Action: string(workflow.EventCreated),
+			ToStatus: r.Status, ActorID: in.FiledBy, ActorRole: string(in.FilerRole), At: now,
+			Payload: "{}", RegionCode: r.RegionCode}
+		if err := tx.Create(ev).Error; err != nil {
+			return err
+		}
+		created = r
+		if idem != nil {
+			status, body, err := render(r)
+			if err != nil {
+				return err
+			}
+			row := &IdempotencyKey{AccountID: in.FiledBy, Key: idem.Key, BodyHash: idem.BodyHash,
+				Status: status, Response: string(body), CreatedAt: now}
+			if err := tx.Create(row).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, ErrConflict) && idem != nil {
+		// Another request with the same key won the race: answer as it did.
+		prev, err2 := findIdem(s.db.WithContext(ctx), in.FiledBy, idem)
+		if err2 != nil {
+			return nil, nil, formatError(err2)
+		}
+		if prev != nil {
+			return nil, prev, nil
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return created, stored, nil
+}
+
+func findIdem(tx *gorm.DB, account uint64, idem *Idempotency) (*StoredResponse, error) {
+	var row IdempotencyKey
+	err := tx.Where("account_id = ? AND idem_key = ?", account, idem.Key).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if row.BodyHash != idem.BodyHash {
+		return nil, ErrIdempotencyMismatch
+	}
+	return &StoredResponse{Status: row.Status, Body: []byte(row.Response)}, nil
+}
+
+// requestScope is the visibility rule of DESIGN §2 as a query condition.
+func requestScope(q *gorm.DB, sc Scope) *gorm.DB {
+	switch sc.Role {
+	case workflow.RoleEnterprise:
+		return q.Where("enterprise_id = ?", sc.EnterpriseID)
+	case workflow.RoleStation:
+		return q.Where("station_id = ?", sc.StationID)
+	case workflow.RoleACFIC, workflow.RoleInspector:
+		return q.Where("region_code IN ?", nonEmpty(sc.Regions))
+	case workflow.RoleDepartment:
+		return q.Where("department_code = ? AND unit_region_code IN ?", sc.DepartmentCode, nonEmpty(sc.Regions))
+	case workflow.RoleSystem:
+		return q
+	}
+	return q.Where("1 = 0")
+}
+
+// FindRequest returns the request when the scope may see it; ErrNotFound
+// when it does not exist or lies outside the scope.
+func (s *Store) FindRequest(ctx context.Context, sc Scope, id uint64) (*Request, error) {
+	var r Request
+	if err := requestScope(s.db.WithContext(ctx), sc).Where("id = ?", id).Take(&r).Error; err != nil {
+		return nil, formatError(err)
+	}
+	return &r, nil
+}
+
+// RequestFilter filters ListRequests. Nil slices and pointers mean "any".
+type RequestFilter struct {
+	Status         []string
+	RegionCodes    []string
+	DepartmentCode string
+	Overdue        *bool
+	Supervised     *bool
+	Q              string
+	Page           Page
+}
+
+// ListRequests lists the requests the scope may see that match f, newest first.
+func (s *Store) ListRequests(ctx context.Context, sc Scope, f RequestFilter) ([]Request, uint64, error) {
+	q := requestScope(s.db.WithContext(ctx).Model(&Request{}), sc)
+	if f.Status != nil {
+		q = q.Where("status IN ?", nonEmpty(f.Status))
+	}
+	if f.RegionCodes != nil {
+		q = q.Where("region_code IN ?", nonEmpty(f.RegionCodes))
+	}
+	if f.DepartmentCode != "" {
+		q = q.Where("department_code = ?", f.DepartmentCode)
+	}
+	if f.Supervised != nil {
+		q = q.Where("supervised = ?", *f.Supervised)
+	}
+	if f.Overdue != nil {
+		open := statusStrings(workflow.Request.OpenStatuses())
+		if *f.Overdue {
+			q = q.Where("status IN ? AND due_at < ?", open, s.Now())
+		} else {
+			q = q.Where("NOT (status IN ? AND due_at < ?)", open, s.Now())
+		}
+	}
+	if f.Q != "" {
+		like := "%" + escapeLike(f.Q) + "%"
+		q = q.Where("title LIKE ? ESCAPE '!'", like)
+	}
+	var out []Request
+	next, err := pageQuery(q, f.Page, &out, func(i int) uint64 { return out[i].ID })
+	return out, next, err
+}
+
+func escapeLike(s string) string {
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	return r.Replace(s)
+}
+
+func statusStrings(st []workflow.Status) []string {
+	out := make([]string, len(st))
+	for i, s := range st {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// IsOverdue reports whether r is past its current deadline at now.
+func (r *Request) IsOverdue(now time.Time) bool {
+	if r.Overdue {
+		return true
+	}
+	st, _ := workflow.Request.State(workflow.Status(r.Status))
+	return st.Open && r.DueAt != nil && now.After(*r.DueAt)
+}
+
+// Actor is the account acting, as the workflow engine and the timeline need it.
+type Actor struct {
+	AccountID      uint64
+	Role           workflow.Role
+	RegionCode     string
+	DepartmentCode string
+	StationID      uint64
+	EnterpriseID   uint64
+}
+
+func requestParties(a Actor, r *Request) []workflow.Party {
+	var ps []workflow.Party
+	if a.Role == workflow.RoleEnterprise && a.EnterpriseID == r.EnterpriseID {
+		ps = append(ps, workflow.PartyFilingEnterprise, workflow.PartyFiler)
+	}
+	if a.Role == workflow.RoleStation && r.StationID != nil && a.StationID == *r.StationID {
+		ps = append(ps, workflow.PartyFiler)
+	}
+	if a.Role == workflow.RoleDepartment && r.DepartmentCode != nil && r.UnitRegionCode != nil &&
+		a.DepartmentCode == *r.DepartmentCode && a.RegionCode == *r.UnitRegionCode {
+		ps = append(ps, workflow.PartyAssignedUnit)
+	}
+	return ps
+}
+
+// RequestItem is what the workflow engine needs to know of r.
+func (s *Store) RequestItem(r *Request) workflow.Item {
+	return workflow.Item{Status: workflow.Status(r.Status), PendingExtension: r.PendingExtensionDays > 0,
+		Overdue: r.IsOverdue(s.Now())}
+}
+
+// RequestActor is a as the engine sees it for r.
+func RequestActor(a Actor, r *Request) workflow.Actor {
+	return workflow.Actor{Role: a.Role, Parties: requestParties(a, r)}
+}
+
+// AvailableRequestActions lists what a may do to r now (state machine only;
+// the api intersects it with the policy).
+func (s *Store) AvailableRequestActions(a Actor, r *Request) []workflow.Transition {
+	return workflow.Request.Available(s.RequestItem(r), RequestActor(a, r))
+}
+
+// handlingSteps are the steps whose lateness counts against 按期办结.
+var handlingSteps = []string{"accept", "claim", "respond"}
+
+// TransitionRequest applies cmd to request id for actor, in one transaction:
+// the state change, the version bump and the event. check runs after the
+// engine accepted the command, for checks that need reference data or policy.
+// A stale expected version, or another writer in between, gives
+// ErrVersionConflict.
+func (s *Store) TransitionRequest(ctx context.Context, sc Scope, actor Actor, id uint64, cmd workflow.Command,
+	expected *int, check func(*Request, workflow.Outcome) error) (*Request, error) {
+	var out Request
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		var r Request
+		if err := requestScope(tx, sc).Where("id = ?", id).Take(&r).Error; err != nil {
+			return err
+		}
+		if expected != nil && *expected != r.Version {
+			return ErrVersionConflict
+		}
+		o, err := workflow.Request.Apply(s.RequestItem(&r), RequestActor(actor, &r), cmd)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(&r, o); err != nil {
+				return err
+			}
+		}
+		now := s.Now()
+		upd, ev := s.requestChange(&r, o, cmd, now)
+		ev.ActorID, ev.ActorRole = actor.AccountID, string(actor.Role)
+		upd["version"] = r.Version + 1
+		upd["updated_at"] = now
+		res := tx.Model(&Request{}).Where("id = ? AND version = ?", r.ID, r.Version).Updates(upd)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrVersionConflict
+		}
+		if err := tx.Create(ev).Error; err != nil {
+			return err
+		}
+		return tx.Take(&out, r.ID).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// requestChange turns an outcome into column updates and the event to write.
+func (s *Store) requestChange(r *Request, o workflow.Outcome, cmd workflow.Command, now time.Time) (map[string]any, *Event) {
+	upd := map[string]any{"status": string(o.To)}
+	ev := &Event{CaseKind: string(workflow.KindRequest), CaseID: r.ID, Action: string(o.Action),
+		FromStatus: string(o.From), ToStatus: string(o.To), At: now, Payload: payload(cmd), RegionCode: r.RegionCode}
+	from, _ := workflow.Request.State(o.From)
+	late := r.DueAt != nil && now.After(*r.DueAt)
+	newStep := func(st workflow.Status) {
+		due, working := s.requestDue(r.Category, st, now)
+		upd["due_at"], upd["due_working"], upd["step_started_at"], upd["overdue"] = due, working, now, false
+	}
+	completeStep := func() {
+		ev.Step = from.Step
+		ev.StepDueAt = r.DueAt
+		onTime := !late
+		ev.OnTime = &onTime
+		ev.WorkingSeconds = int64(s.cal.WorkingTime(r.StepStartedAt, now) / time.Second)
+		if late && !r.Overdue && slices.Contains(handlingSteps, from.Step) {
+			upd["late_steps"] = r.LateSteps + 1
+		}
+	}
+	closeCase := func() {
+		upd["due_at"], upd["closed_at"], upd["overdue"] = nil, now, false
+	}
+	switch o.Action {
+	case workflow.Assign:
+		completeStep()
+		upd["department_code"], upd["unit_region_code"] = cmd.DepartmentCode, cmd.RegionCode
+		upd["round_started_at"] = now
+		newStep(workflow.Assigned)
+	case workflow.Reject, workflow.Withdraw:
+		completeStep()
+		closeCase()
+	case workflow.Claim:
+		completeStep()
+		newStep(workflow.InProgress)
+	case workflow.Return:
+		completeStep()
+		upd["department_code"], upd["unit_region_code"] = nil, nil
+		upd["return_count"] = r.ReturnCount + 1
+		upd["pending_extension_days"] = 0
+		newStep(workflow.Submitted)
+	case workflow.RequestExtension:
+		upd["pending_extension_days"] = cmd.Days
+	case workflow.ApproveExtension:
+		upd["pending_extension_days"] = 0
+		if r.DueAt != nil {
+			due := s.cal.Due(*r.DueAt, workflow.Limit{WorkingDays: r.PendingExtensionDays}).UTC().Truncate(time.Millisecond)
+			upd["due_at"] = &due
+		}
+		ev.Payload = mergePayload(ev.Payload, map[string]any{"days": r.PendingExtensionDays})
+	case workflow.DenyExtension:
+		upd["pending_extension_days"] = 0
+	case workflow.Respond:
+		completeStep()
+		ev.WorkingSeconds = int64(s.cal.WorkingTime(r.RoundStartedAt, now) / time.Second)
+		upd["response"] = cmd.Response
+		newStep(workflow.Responded)
+	case workflow.Evaluate:
+		ev.Step = from.Step
+		upd["evaluation_score"], upd["evaluation_comment"], upd["evaluated_at"] = cmd.Score, cmd.Comment, now
+		if o.Reopened {
+			upd["reopen_count"] = r.ReopenCount + 1
+			upd["round_started_at"] = now
+			newStep(workflow.InProgress)
+		} else {
+			closeCase()
+		}
+	case workflow.ExpireEvaluation:
+		ev.Step = from.Step
+		closeCase()
+	case workflow.Supervise:
+		upd["supervised"] = true
+		if cmd.DueAt != nil {
+			d := cmd.DueAt.UTC().Truncate(time.Millisecond)
+			upd["due_at"], upd["due_working"], upd["overdue"] = &d, false, false
+			if late && !r.Overdue && slices.Contains(handlingSteps, from.Step) {
+				upd["late_steps"] = r.LateSteps + 1
+			}
+		}
+	}
+	return upd, ev
+}
+
+// payload records the fields the client sent with an action.
+func payload(cmd workflow.Command) string {
+	m := map[string]any{}
+	for _, f := range cmd.Present {
+		switch f {
+		case "action", "expected_version":
+		case "days":
+			m[f] = cmd.Days
+		case "score":
+			m[f] = cmd.Score
+		case "accepted":
+			if cmd.Accepted != nil {
+				m[f] = *cmd.Accepted
+			}
+		case "due_at":
+			if cmd.DueAt != nil {
+				m[f] = cmd.DueAt.UTC().Format(time.RFC3339)
+			}
+		default:
+			m[f] = cmd.Text(f)
+		}
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func mergePayload(p string, extra map[string]any) string {
+	m := map[string]any{}
+	_ = json.Unmarshal([]byte(p), &m)
+	for k, v := range extra {
+		m[k] = v
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// ListEvents returns the timeline of a case, oldest first, after the event id after.
+func (s *Store) ListEvents(ctx context.Context, kind workflow.Kind, caseID uint64, after uint64, size int) ([]Event, uint64, error) {
+	var out []Event
+	q := s.db.WithContext(ctx).Where("case_kind = ? AND case_id = ?", string(kind), caseID)
+	if after > 0 {
+		q = q.Where("id > ?", after)
+	}
+	if size <= 0 {
+		size = 20
+	}
+	if err := q.Order("id ASC").Limit(size + 1).Find(&out).Error; err != nil {
+		return nil, 0, formatError(err)
+	}
+	if len(out) > size {
+		out = out[:size]
+		return out, out[size-1].ID, nil
+	}
+	return out, 0, nil
+}

@@ -1,0 +1,127 @@
+package model
+
+import "time"
+
+// Region is a node of the region tree (DESIGN §1), loaded from configs/.
+type Region struct {
+	Code       string `gorm:"primaryKey;size:16"`
+	Name       string `gorm:"size:64;not null"`
+	Level      string `gorm:"size:16;not null"`
+	ParentCode string `gorm:"size:16;not null;index"`
+}
+
+// Department is a functional department, loaded from configs/.
+type Department struct {
+	Code string `gorm:"primaryKey;size:16"`
+	Name string `gorm:"size:64;not null"`
+}
+
+// Station is a 亲清家园 service station.
+type Station struct {
+	ID         uint64    `gorm:"primaryKey"`
+	Name       string    `gorm:"size:128;not null"`
+	RegionCode string    `gorm:"size:16;not null;index"`
+	Address    string    `gorm:"size:256;not null"`
+	CreatedAt  time.Time `gorm:"not null"`
+}
+
+// Enterprise is a private enterprise identified by its USCC.
+type Enterprise struct {
+	ID           uint64    `gorm:"primaryKey"`
+	USCC         string    `gorm:"column:uscc;size:18;not null;uniqueIndex"`
+	Name         string    `gorm:"size:128;not null"`
+	RegionCode   string    `gorm:"size:16;not null;index:idx_enterprises_region,priority:1"`
+	ContactName  string    `gorm:"size:64;not null"`
+	ContactPhone string    `gorm:"size:32;not null"`
+	CreatedAt    time.Time `gorm:"not null"`
+	UpdatedAt    time.Time `gorm:"not null"`
+}
+
+// Account is a login: one role, a home region, and where the role needs it a
+// department, a station or an enterprise.
+type Account struct {
+	ID             uint64  `gorm:"primaryKey"`
+	Username       string  `gorm:"size:64;not null;uniqueIndex"`
+	PasswordHash   string  `gorm:"size:255;not null"`
+	Role           string  `gorm:"size:16;not null;index:idx_accounts_role_region,priority:1"`
+	RegionCode     string  `gorm:"size:16;not null;index:idx_accounts_role_region,priority:2"`
+	DepartmentCode *string `gorm:"size:16"`
+	StationID      *uint64
+	EnterpriseID   *uint64
+	DisplayName    string    `gorm:"size:64;not null"`
+	Disabled       bool      `gorm:"not null"`
+	CreatedAt      time.Time `gorm:"not null"`
+	UpdatedAt      time.Time `gorm:"not null"`
+}
+
+// Request is an enterprise request (企呼我应).
+type Request struct {
+	ID           uint64 `gorm:"primaryKey"`
+	Title        string `gorm:"size:200;not null"`
+	Content      string `gorm:"type:text;not null"`
+	Category     string `gorm:"size:32;not null"`
+	EnterpriseID uint64 `gorm:"not null;index:idx_requests_enterprise,priority:1"`
+	// RegionCode is the enterprise's region: the request's place in the region tree.
+	RegionCode string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:1"`
+	FiledBy    uint64  `gorm:"not null"`
+	FilerRole  string  `gorm:"size:16;not null"`
+	StationID  *uint64 `gorm:"index:idx_requests_station,priority:1"`
+	Status     string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:2;index:idx_requests_status_due,priority:1"`
+	// The handling unit once assigned.
+	DepartmentCode *string `gorm:"size:16;index:idx_requests_unit,priority:1"`
+	UnitRegionCode *string `gorm:"size:16;index:idx_requests_unit,priority:2"`
+	// The deadline of the current step.
+	DueAt         *time.Time `gorm:"index:idx_requests_status_due,priority:2"`
+	DueWorking    bool       `gorm:"not null"`
+	StepStartedAt time.Time  `gorm:"not null"`
+	// RoundStartedAt is when the current handling round began (assign, or a reopening evaluation).
+	RoundStartedAt time.Time `gorm:"not null"`
+	Overdue        bool      `gorm:"not null"`
+	Supervised     bool      `gorm:"not null;index:idx_requests_supervised,priority:1"`
+	ReopenCount    int       `gorm:"not null"`
+	ReturnCount    int       `gorm:"not null"`
+	LateSteps      int       `gorm:"not null"`
+	// A department's extension request waiting for 工商联 (0 = none).
+	PendingExtensionDays int        `gorm:"not null"`
+	Response             string     `gorm:"type:text;not null"`
+	EvaluationScore      *int       ``
+	EvaluationComment    string     `gorm:"type:text;not null"`
+	EvaluatedAt          *time.Time ``
+	ClosedAt             *time.Time ``
+	Version              int        `gorm:"not null"`
+	CreatedAt            time.Time  `gorm:"not null"`
+	UpdatedAt            time.Time  `gorm:"not null"`
+}
+
+// Event is one entry of a case's timeline, written in the same transaction
+// as the change it records.
+type Event struct {
+	ID         uint64    `gorm:"primaryKey"`
+	CaseKind   string    `gorm:"size:8;not null;index:idx_events_case,priority:1"`
+	CaseID     uint64    `gorm:"not null;index:idx_events_case,priority:2"`
+	Action     string    `gorm:"size:32;not null;index:idx_events_action_at,priority:1"`
+	FromStatus string    `gorm:"size:16;not null"`
+	ToStatus   string    `gorm:"size:16;not null"`
+	ActorID    uint64    `gorm:"not null"`
+	ActorRole  string    `gorm:"size:16;not null"`
+	At         time.Time `gorm:"not null;index:idx_events_action_at,priority:2"`
+	Payload    string    `gorm:"type:text;not null"`
+	// The step this event completes, its deadline and whether it was met;
+	// WorkingSeconds is the working time the step took. They feed the indicators.
+	Step           string     `gorm:"size:16;not null"`
+	StepDueAt      *time.Time ``
+	OnTime         *bool      ``
+	WorkingSeconds int64      `gorm:"not null"`
+	RegionCode     string     `gorm:"size:16;not null"`
+}
+
+// IdempotencyKey remembers the first answer to a POST carrying an Idempotency-Key.
+type IdempotencyKey struct {
+	ID        uint64    `gorm:"primaryKey"`
+	AccountID uint64    `gorm:"not null;uniqueIndex:idx_idem_account_key,priority:1"`
+	Key       string    `gorm:"column:idem_key;size:128;not null;uniqueIndex:idx_idem_account_key,priority:2"`
+	BodyHash  string    `gorm:"size:64;not null"`
+	Status    int       `gorm:"not null"`
+	Response  string    `gorm:"type:text;not null"`
+	CreatedAt time.Time `gorm:"not null;index"`
+}
