@@ -1,0 +1,91 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"qinqing/model"
+)
+
+// routes lists every route. Middleware order: request id → recover →
+// security headers → metrics → timeout → body limit, then for the
+// authenticated group auth → rate limit. Authorization happens in each
+// handler, against the object it touches.
+func (s *Server) routes() error {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		return err
+	}
+	e.Use(s.requestID, s.recoverer, securityHeaders, s.observe, s.timeout, bodyLimit)
+	e.NoRoute(func(c *gin.Context) {
+		s.writeProblem(c, problem(http.StatusNotFound, "not_found", "接口不存在"))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		s.writeProblem(c, problem(http.StatusMethodNotAllowed, "method_not_allowed", "接口不支持此请求方法"))
+	})
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.h(s.readyz))
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+
+	pub := e.Group("/api/v1")
+	pub.GET("/openapi.json", s.openapi)
+	pub.POST("/auth/login", s.loginLimit, s.h(s.login))
+
+	v1 := e.Group("/api/v1", s.authenticate, s.rateLimit)
+	v1.GET("/me", s.h(s.me))
+
+	v1.GET("/regions", s.h(s.listRegions))
+	v1.GET("/departments", s.h(s.listDepartments))
+	v1.GET("/categories", s.h(s.listCategories))
+	v1.GET("/stations", s.h(s.listStations))
+	v1.POST("/stations", s.h(s.createStation))
+
+	v1.GET("/enterprises", s.h(s.listEnterprises))
+	v1.POST("/enterprises", s.h(s.createEnterprise))
+	v1.GET("/enterprises/:id", s.h(s.getEnterprise))
+
+	v1.GET("/users", s.h(s.listUsers))
+	v1.POST("/users", s.h(s.createUser))
+
+	v1.POST("/requests", s.h(s.createRequest))
+	v1.GET("/requests", s.h(s.listRequests))
+	v1.GET("/requests/:id", s.h(s.getRequest))
+	v1.GET("/requests/:id/transitions", s.h(s.requestTransitions))
+	v1.POST("/requests/:id/transitions", s.h(s.transitionRequest))
+	v1.GET("/requests/:id/events", s.h(s.requestEvents))
+
+	s.engine = e
+	return nil
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *Server) readyz(c *gin.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := model.Ping(ctx, s.store.DB()); err != nil {
+		s.log.Warn("database not ready", "err", err)
+		p := problem(http.StatusServiceUnavailable, "unavailable", "数据库不可用")
+		p.RetryAfter = 1
+		return p
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	return nil
+}
+
+// loginLimit rate-limits login attempts per client address, before any
+// account is known.
+func (s *Server) loginLimit(c *gin.Context) {
+	s.rateLimit(c)
+}

@@ -1,0 +1,94 @@
+// Package api is qinqing's HTTP interface: gin routes, request and response
+// types, validation, and the one place that turns errors into RFC 9457
+// problem responses.
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"qinqing/configs"
+	"qinqing/model"
+	"qinqing/policy"
+)
+
+// Deps are what the server needs; main builds them.
+type Deps struct {
+	Store     *model.Store
+	Authz     *policy.Authorizer
+	Config    configs.Config
+	Hasher    model.PasswordHasher
+	JWTSecret []byte
+	Logger    *slog.Logger
+	// Registry receives the HTTP metrics and is served on /metrics.
+	Registry *prometheus.Registry
+	// Clock is the time source; time.Now when nil.
+	Clock func() time.Time
+}
+
+// Server serves the API.
+type Server struct {
+	store    *model.Store
+	authz    *policy.Authorizer
+	cfg      configs.Config
+	hasher   model.PasswordHasher
+	secret   []byte
+	log      *slog.Logger
+	clock    func() time.Time
+	registry *prometheus.Registry
+	metrics  *httpMetrics
+	limiter  *limiter
+	valid    *validatorZH
+	engine   *gin.Engine
+	// dummyHash is verified against when the username is unknown, so that
+	// unknown users and wrong passwords take the same time.
+	dummyHash string
+}
+
+// NewServer builds the server and its routes.
+func NewServer(d Deps) (*Server, error) {
+	if d.Store == nil || d.Authz == nil || d.Hasher == nil || d.Registry == nil {
+		return nil, errors.New("api: store, authorizer, hasher and registry are required")
+	}
+	if len(d.JWTSecret) < 32 {
+		return nil, errors.New("api: the JWT secret must be at least 32 bytes")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
+	m, err := newHTTPMetrics(d.Registry)
+	if err != nil {
+		return nil, err
+	}
+	v, err := newValidatorZH()
+	if err != nil {
+		return nil, err
+	}
+	dummy, err := d.Hasher.Hash("qinqing-timing-equaliser")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		store: d.Store, authz: d.Authz, cfg: d.Config, hasher: d.Hasher, secret: d.JWTSecret,
+		log: d.Logger, clock: d.Clock, registry: d.Registry, metrics: m,
+		limiter: newLimiter(d.Config.RateLimit, d.Clock), valid: v, dummyHash: dummy,
+	}
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Engine returns the gin engine (tests walk its routes).
+func (s *Server) Engine() *gin.Engine { return s.engine }

@@ -1,0 +1,239 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"qinqing/model"
+	"qinqing/workflow"
+)
+
+// Ids are opaque strings to clients (DESIGN §7).
+func idString(id uint64) string { return strconv.FormatUint(id, 10) }
+
+func optID(id *uint64) *string {
+	if id == nil {
+		return nil
+	}
+	s := idString(*id)
+	return &s
+}
+
+// parseID reads an id from a path or body; a malformed id is simply not found.
+func parseID(s string) (uint64, bool) {
+	id, err := strconv.ParseUint(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// Times go out as RFC 3339 in Beijing time.
+func (s *Server) ts(t time.Time) string {
+	return t.In(s.store.Calendar().Location()).Format(time.RFC3339)
+}
+
+func (s *Server) optTS(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	v := s.ts(*t)
+	return &v
+}
+
+type listView[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func cursorString(next uint64) *string {
+	if next == 0 {
+		return nil
+	}
+	c := base64.RawURLEncoding.EncodeToString([]byte("v1:" + idString(next)))
+	return &c
+}
+
+func parseCursor(c string) (uint64, bool) {
+	if c == "" {
+		return 0, true
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) < 4 || string(b[:3]) != "v1:" {
+		return 0, false
+	}
+	return parseID(string(b[3:]))
+}
+
+func newList[T any](items []T, next uint64) listView[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return listView[T]{Items: items, NextCursor: cursorString(next)}
+}
+
+type accountView struct {
+	ID             string  `json:"id"`
+	Username       string  `json:"username"`
+	Role           string  `json:"role"`
+	RoleLabel      string  `json:"role_label"`
+	RegionCode     string  `json:"region_code"`
+	DepartmentCode *string `json:"department_code,omitempty"`
+	StationID      *string `json:"station_id,omitempty"`
+	EnterpriseID   *string `json:"enterprise_id,omitempty"`
+	DisplayName    string  `json:"display_name"`
+	Disabled       bool    `json:"disabled"`
+	CreatedAt      string  `json:"created_at"`
+}
+
+var roleLabels = map[string]string{
+	"enterprise": "企业", "station": "亲清家园站点", "acfic": "工商联", "department": "职能部门",
+	"inspector": "纪检监察", "admin": "系统管理员",
+}
+
+func (s *Server) accountView(a *model.Account) accountView {
+	return accountView{
+		ID: idString(a.ID), Username: a.Username, Role: a.Role, RoleLabel: roleLabels[a.Role],
+		RegionCode: a.RegionCode, DepartmentCode: a.DepartmentCode, StationID: optID(a.StationID),
+		EnterpriseID: optID(a.EnterpriseID), DisplayName: a.DisplayName, Disabled: a.Disabled,
+		CreatedAt: s.ts(a.CreatedAt),
+	}
+}
+
+type enterpriseView struct {
+	ID           string `json:"id"`
+	USCC         string `json:"uscc"`
+	Name         string `json:"name"`
+	RegionCode   string `json:"region_code"`
+	ContactName  string `json:"contact_name"`
+	ContactPhone string `json:"contact_phone"`
+	CreatedAt    string `json:"created_at"`
+}
+
+func (s *Server) enterpriseView(e *model.Enterprise) enterpriseView {
+	return enterpriseView{ID: idString(e.ID), USCC: e.USCC, Name: e.Name, RegionCode: e.RegionCode,
+		ContactName: e.ContactName, ContactPhone: e.ContactPhone, CreatedAt: s.ts(e.CreatedAt)}
+}
+
+type stationView struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	RegionCode string `json:"region_code"`
+	Address    string `json:"address"`
+	CreatedAt  string `json:"created_at"`
+}
+
+func (s *Server) stationView(st *model.Station) stationView {
+	return stationView{ID: idString(st.ID), Name: st.Name, RegionCode: st.RegionCode, Address: st.Address,
+		CreatedAt: s.ts(st.CreatedAt)}
+}
+
+type evaluationView struct {
+	Score      int    `json:"score"`
+	ScoreLabel string `json:"score_label"`
+	Comment    string `json:"comment"`
+	At         string `json:"at"`
+}
+
+var scoreLabels = map[int]string{5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+type requestView struct {
+	ID                   string          `json:"id"`
+	RefNo                string          `json:"ref_no"`
+	Title                string          `json:"title"`
+	Content              string          `json:"content"`
+	Category             string          `json:"category"`
+	EnterpriseID         string          `json:"enterprise_id"`
+	RegionCode           string          `json:"region_code"`
+	StationID            *string         `json:"station_id"`
+	Status               string          `json:"status"`
+	StatusLabel          string          `json:"status_label"`
+	DepartmentCode       *string         `json:"department_code"`
+	UnitRegionCode       *string         `json:"unit_region_code"`
+	Step                 *string         `json:"step"`
+	DueAt                *string         `json:"due_at"`
+	Overdue              bool            `json:"overdue"`
+	Remaining            *string         `json:"remaining"`
+	RemainingSeconds     *int64          `json:"remaining_seconds"`
+	Supervised           bool            `json:"supervised"`
+	ReopenCount          int             `json:"reopen_count"`
+	ReturnCount          int             `json:"return_count"`
+	PendingExtensionDays int             `json:"pending_extension_days"`
+	Response             *string         `json:"response"`
+	Evaluation           *evaluationView `json:"evaluation"`
+	Version              int             `json:"version"`
+	CreatedAt            string          `json:"created_at"`
+	UpdatedAt            string          `json:"updated_at"`
+	ClosedAt             *string         `json:"closed_at"`
+}
+
+func (s *Server) requestView(r *model.Request) requestView {
+	now := s.store.Now()
+	st, _ := workflow.Request.State(workflow.Status(r.Status))
+	v := requestView{
+		ID: idString(r.ID), RefNo: model.RefNo("QH", r.ID, r.CreatedAt, s.store.Calendar().Location()),
+		Title: r.Title, Content: r.Content, Category: r.Category, EnterpriseID: idString(r.EnterpriseID),
+		RegionCode: r.RegionCode, StationID: optID(r.StationID), Status: r.Status, StatusLabel: st.Label,
+		DepartmentCode: r.DepartmentCode, UnitRegionCode: r.UnitRegionCode, Overdue: r.IsOverdue(now),
+		Supervised: r.Supervised, ReopenCount: r.ReopenCount, ReturnCount: r.ReturnCount,
+		PendingExtensionDays: r.PendingExtensionDays, Version: r.Version,
+		CreatedAt: s.ts(r.CreatedAt), UpdatedAt: s.ts(r.UpdatedAt), ClosedAt: s.optTS(r.ClosedAt),
+	}
+	if st.Open && r.DueAt != nil {
+		v.Step = &st.Step
+		v.DueAt = s.optTS(r.DueAt)
+		rem := s.store.Calendar().Remaining(now, *r.DueAt, r.DueWorking)
+		secs := int64(rem / time.Second)
+		text := formatRemaining(rem)
+		v.RemainingSeconds, v.Remaining = &secs, &text
+	}
+	if r.Response != "" {
+		v.Response = &r.Response
+	}
+	if r.EvaluationScore != nil && r.EvaluatedAt != nil {
+		v.Evaluation = &evaluationView{Score: *r.EvaluationScore, ScoreLabel: scoreLabels[*r.EvaluationScore],
+			Comment: r.EvaluationComment, At: s.ts(*r.EvaluatedAt)}
+	}
+	return v
+}
+
+// formatRemaining words remaining working time for people: 剩余 2天3小时 / 已超期 5小时.
+func formatRemaining(d time.Duration) string {
+	prefix := "剩余 "
+	if d < 0 {
+		prefix, d = "已超期 ", -d
+	}
+	days := int(d / (24 * time.Hour))
+	hours := int((d % (24 * time.Hour)) / time.Hour)
+	mins := int((d % time.Hour) / time.Minute)
+	switch {
+	case days > 0:
+		return prefix + strconv.Itoa(days) + "天" + strconv.Itoa(hours) + "小时"
+	case hours > 0:
+		return prefix + strconv.Itoa(hours) + "小时" + strconv.Itoa(mins) + "分钟"
+	case mins > 0:
+		return prefix + strconv.Itoa(mins) + "分钟"
+	}
+	return prefix + strconv.Itoa(int(d/time.Second)) + "秒"
+}
+
+type eventView struct {
+	ID          string          `json:"id"`
+	Action      string          `json:"action"`
+	ActionLabel string          `json:"action_label"`
+	FromStatus  string          `json:"from_status"`
+	ToStatus    string          `json:"to_status"`
+	ActorID     string          `json:"actor_id"`
+	ActorRole   string          `json:"actor_role"`
+	At          string          `json:"at"`
+	Payload     json.RawMessage `json:"payload"`
+}
+
+func (s *Server) eventView(e *model.Event) eventView {
+	p := json.RawMessage(e.Payload)
+	if !json.Valid(p) {
+		p = json.RawMessage("{}")
+	}
+	return eventView{ID: idString(e.ID), Action: e.Action, ActionLabel: workflow.ActionLabel(workflow.Action(e.Action)),
+		FromStatus: e.FromStatus, ToStatus: e.ToStatus, ActorID: idString(e.ActorID), ActorRole: e.ActorRole,
+		At: s.ts(e.At), Payload: p}
+}

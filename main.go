@@ -1,0 +1,261 @@
+// Command qinqing serves the 亲清 government–enterprise closed loop: enterprise
+// requests (企呼我应), leads, deadlines and the 亲清健康指数, over REST.
+//
+//	qinqing [-config configs/config.yaml]     serve (the default)
+//
+// Configuration is YAML plus QINQING_* environment overrides (README).
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // Asia/Shanghai without relying on the host's zoneinfo
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"qinqing/api"
+	"qinqing/configs"
+	"qinqing/model"
+	"qinqing/policy"
+	"qinqing/workflow"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "qinqing:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program; main only adds signals and the exit code.
+// ready, when set, is told the address the server listens on.
+func run(ctx context.Context, args []string, lookup func(string) (string, bool), stdout io.Writer, ready func(addr string)) error {
+	fs := flag.NewFlagSet("qinqing", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	path := fs.String("config", "", "YAML configuration file (default: QINQING_CONFIG, else configs/config.yaml if present, else the embedded default)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if rest := fs.Args(); len(rest) > 0 && rest[0] != "serve" {
+		return fmt.Errorf("unknown command %q", rest[0])
+	}
+	if *path == "" {
+		if p, ok := lookup("QINQING_CONFIG"); ok && p != "" {
+			*path = p
+		} else if _, err := os.Stat("configs/config.yaml"); err == nil {
+			*path = "configs/config.yaml"
+		}
+	}
+	cfg, err := configs.Load(*path, lookup)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stdout, cfg.LogLevel)
+	app, err := build(ctx, cfg, log, lookup, stdout)
+	if err != nil {
+		return err
+	}
+	defer app.close()
+	return app.serve(ctx, ready)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// app is the wired service.
+type app struct {
+	cfg    configs.Config
+	log    *slog.Logger
+	store  *model.Store
+	server *api.Server
+	close  func()
+}
+
+// build wires the service from its configuration: reference data, calendar,
+// database (migrated, reference data loaded, admin ensured), policy, API.
+func build(ctx context.Context, cfg configs.Config, log *slog.Logger, lookup func(string) (string, bool), stdout io.Writer) (*app, error) {
+	ref, err := configs.LoadReference()
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return nil, err
+	}
+	cal, err := workflow.NewCalendar(loc, ref.Calendar)
+	if err != nil {
+		return nil, err
+	}
+	for _, y := range cal.UnpublishedYears(time.Now()) {
+		log.Warn("工作日历缺少该年度的国务院节假日安排，仅按周末计算，请在 configs/calendar.yaml 中补充", "year", y)
+	}
+	if !cfg.DemoLimit.IsZero() {
+		log.Warn("QINQING_DEMO_LIMIT is set: every deadline limit is replaced (demonstration mode)", "limit", cfg.DemoLimit.String())
+	}
+	secret, err := jwtSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := model.Open(cfg.DB.Driver, cfg.DB.DSN, model.Options{MaxOpenConns: cfg.DB.MaxOpenConns})
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, _ := db.DB()
+	closeDB := func() { _ = sqlDB.Close() }
+	if err := model.Migrate(db); err != nil {
+		closeDB()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	authz, err := policy.New(parents(ref))
+	if err != nil {
+		closeDB()
+		return nil, err
+	}
+	store := model.NewStore(db, model.NewReference(ref), cal, cfg, time.Now)
+	if err := store.LoadReference(ctx); err != nil {
+		closeDB()
+		return nil, err
+	}
+	hasher := model.DefaultHasher()
+	if err := ensureAdmin(ctx, store, hasher, ref, lookup, stdout, log); err != nil {
+		closeDB()
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := api.NewServer(api.Deps{Store: store, Authz: authz, Config: cfg, Hasher: hasher, JWTSecret: secret,
+		Logger: log, Registry: reg, Clock: time.Now})
+	if err != nil {
+		closeDB()
+		return nil, err
+	}
+	return &app{cfg: cfg, log: log, store: store, server: srv, close: closeDB}, nil
+}
+
+func parents(ref configs.Reference) map[string]string {
+	m := make(map[string]string, len(ref.Regions))
+	for _, r := range ref.Regions {
+		m[r.Code] = r.ParentCode
+	}
+	return m
+}
+
+// jwtSecret returns the signing key: the configured one; on MySQL there is no
+// default (every instance must share a secret the operator sets); on the
+// embedded default one is generated once and kept in the data directory.
+func jwtSecret(cfg configs.Config) ([]byte, error) {
+	if cfg.JWTSecret != "" {
+		if len(cfg.JWTSecret) < 32 {
+			return nil, errors.New("QINQING_JWT_SECRET must be at least 32 characters")
+		}
+		return []byte(cfg.JWTSecret), nil
+	}
+	if cfg.DB.Driver != configs.DriverSQLite {
+		return nil, errors.New("QINQING_JWT_SECRET is required with a MySQL database (all instances must share it)")
+	}
+	p := filepath.Join(cfg.DataDir, "jwt_secret")
+	if b, err := os.ReadFile(p); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, err
+	}
+	s := hex.EncodeToString(raw[:])
+	if err := os.WriteFile(p, []byte(s+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("keep JWT secret: %w", err)
+	}
+	return []byte(s), nil
+}
+
+// ensureAdmin creates the admin account on first start, with
+// QINQING_ADMIN_PASSWORD or a generated password printed once.
+func ensureAdmin(ctx context.Context, store *model.Store, h model.PasswordHasher, ref configs.Reference,
+	lookup func(string) (string, bool), stdout io.Writer, log *slog.Logger) error {
+	pw, given := lookup("QINQING_ADMIN_PASSWORD")
+	if !given || pw == "" {
+		var raw [12]byte
+		if _, err := rand.Read(raw[:]); err != nil {
+			return err
+		}
+		pw, given = hex.EncodeToString(raw[:]), false
+	}
+	if len(pw) < 8 {
+		return errors.New("QINQING_ADMIN_PASSWORD must be at least 8 characters")
+	}
+	root := ref.Regions[0].Code
+	created, err := store.EnsureAdmin(ctx, h, pw, root)
+	if err != nil {
+		return fmt.Errorf("create admin: %w", err)
+	}
+	if created {
+		if given {
+			log.Info("created the admin account with QINQING_ADMIN_PASSWORD")
+		} else {
+			fmt.Fprintf(stdout, "\n首次启动：已创建管理员账号 admin，初始密码（只显示这一次）：%s\n\n", pw)
+		}
+	}
+	return nil
+}
+
+// serve listens until ctx ends, then shuts down gracefully: in-flight
+// requests finish (up to 20 s) before the database closes.
+func (a *app) serve(ctx context.Context, ready func(string)) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           a.server.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	a.log.Info("qinqing listening", "addr", ln.Addr().String(), "db", a.cfg.DB.Driver)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
