@@ -197,8 +197,8 @@ func (s *Server) getRequest(c *gin.Context) error {
 }
 
 type transitionItem struct {
-	Action string `json:"action"`
-	Label  string `json:"label"`
+	Action string   `json:"action"`
+	Label  string   `json:"label"`
 	Fields []string `json:"fields"`
 }
 
