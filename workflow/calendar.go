@@ -378,6 +378,47 @@ func (c *Calendar) WorkingTime(from, to time.Time) time.Duration {
 	return total
 }
 
+// AddWorkingTime returns the instant t at which WorkingTime(from, t) reaches
+// d: d of working time counted forward from from. d ≤ 0 returns from.
+func (c *Calendar) AddWorkingTime(from time.Time, d time.Duration) time.Time {
+	if d <= 0 {
+		return from.UTC()
+	}
+	df := c.localDay(from)
+	if c.isWork(df) {
+		left := c.dayStart(df + 1).Sub(from)
+		if d <= left {
+			return from.Add(d).UTC()
+		}
+		d -= left
+	}
+	for day := df + 1; ; day++ {
+		if !c.isWork(day) {
+			continue
+		}
+		if d <= 24*time.Hour {
+			return c.dayStart(day).Add(d).UTC()
+		}
+		d -= 24 * time.Hour
+	}
+}
+
+// Span is the working time a limit stands for when it is used as a
+// threshold ("less than 1 working day left"): working days count 24 hours
+// each, calendar days and durations as they are. Months are not a threshold
+// and count as 30 days.
+func (l Limit) Span() time.Duration {
+	switch {
+	case l.WorkingDays > 0:
+		return time.Duration(l.WorkingDays) * 24 * time.Hour
+	case l.CalendarDays > 0:
+		return time.Duration(l.CalendarDays) * 24 * time.Hour
+	case l.Months > 0:
+		return time.Duration(l.Months) * 30 * 24 * time.Hour
+	}
+	return l.Duration
+}
+
 // Remaining returns the time left from now until due. When working is true
 // (the limit counted working days) it is working time, negative when due has
 // passed (-WorkingTime(due, now)); otherwise it is plain due − now.

@@ -397,3 +397,33 @@ func BenchmarkRemaining(b *testing.B) {
 		_ = c.Remaining(now, due, true)
 	}
 }
+
+func TestAddWorkingTime(t *testing.T) {
+	t.Parallel()
+	c := testCalendar(t)
+	loc := c.Location()
+	cases := []struct {
+		name string
+		from time.Time
+		d    time.Duration
+		want time.Time
+	}{
+		{"within the day", time.Date(2026, 11, 25, 10, 0, 0, 0, loc), 3 * time.Hour, time.Date(2026, 11, 25, 13, 0, 0, 0, loc)},
+		{"over a weekend", time.Date(2026, 11, 27, 12, 0, 0, 0, loc), 24 * time.Hour, time.Date(2026, 11, 30, 12, 0, 0, 0, loc)},
+		{"from a Sunday", time.Date(2026, 11, 29, 12, 0, 0, 0, loc), 2 * time.Hour, time.Date(2026, 11, 30, 2, 0, 0, 0, loc)},
+		{"over 国庆: 09-30, 10-08, 10-09", time.Date(2026, 9, 30, 0, 0, 0, 0, loc), 72 * time.Hour, time.Date(2026, 10, 10, 0, 0, 0, 0, loc)},
+		{"into the 调休 Saturday", time.Date(2026, 10, 9, 12, 0, 0, 0, loc), 13 * time.Hour, time.Date(2026, 10, 10, 1, 0, 0, 0, loc)},
+		{"zero", time.Date(2026, 11, 25, 10, 0, 0, 0, loc), 0, time.Date(2026, 11, 25, 10, 0, 0, 0, loc)},
+	}
+	for _, tc := range cases {
+		got := c.AddWorkingTime(tc.from, tc.d)
+		if !got.Equal(tc.want) {
+			t.Errorf("%s: AddWorkingTime = %v, want %v", tc.name, got.In(loc), tc.want)
+		}
+		if tc.d > 0 {
+			if w := c.WorkingTime(tc.from, got); w != tc.d {
+				t.Errorf("%s: WorkingTime back = %v, want %v", tc.name, w, tc.d)
+			}
+		}
+	}
+}
