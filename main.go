@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai without relying on the host's zoneinfo
@@ -89,6 +90,7 @@ type app struct {
 	store  *model.Store
 	server *api.Server
 	close  func()
+	report func(model.ScanResult, model.DeadlineCounts)
 }
 
 // build wires the service from its configuration: reference data, calendar,
@@ -149,7 +151,22 @@ func build(ctx context.Context, cfg configs.Config, log *slog.Logger, lookup fun
 		closeDB()
 		return nil, err
 	}
-	return &app{cfg: cfg, log: log, store: store, server: srv, close: closeDB}, nil
+	deadlines := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "qinqing_deadline_items",
+		Help: "Open items past their deadline (state=overdue) or due soon (state=due_soon), by kind."}, []string{"kind", "state"})
+	scans := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qinqing_scanner_marked_total",
+		Help: "Steps the deadline scanner marked, by what it did."}, []string{"what"})
+	reg.MustRegister(deadlines, scans)
+	report := func(r model.ScanResult, c model.DeadlineCounts) {
+		for kind, n := range c {
+			deadlines.WithLabelValues(kind, "overdue").Set(float64(n.Overdue))
+			deadlines.WithLabelValues(kind, "due_soon").Set(float64(n.DueSoon))
+		}
+		scans.WithLabelValues("overdue").Add(float64(r.Overdue))
+		scans.WithLabelValues("supervised").Add(float64(r.Supervised))
+		scans.WithLabelValues("due_soon").Add(float64(r.DueSoon))
+		scans.WithLabelValues("expired").Add(float64(r.Expired))
+	}
+	return &app{cfg: cfg, log: log, store: store, server: srv, close: closeDB, report: report}, nil
 }
 
 func parents(ref configs.Reference) map[string]string {
@@ -237,6 +254,14 @@ func (a *app) serve(ctx context.Context, ready func(string)) error {
 		MaxHeaderBytes:    1 << 20,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// The deadline scanner and the webhook dispatcher run until the server
+	// has stopped, then end before the database closes.
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.store.RunScanner(jobs, a.cfg.ScanInterval, a.log, a.report) }()
+	go func() { defer wg.Done(); model.NewDispatcher(a.store, a.log).Run(jobs, time.Second) }()
+	defer func() { stopJobs(); wg.Wait() }()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	a.log.Info("qinqing listening", "addr", ln.Addr().String(), "db", a.cfg.DB.Driver)

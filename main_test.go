@@ -3,11 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -82,4 +88,173 @@ func TestRunRefusesMySQLWithoutSecret(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "QINQING_JWT_SECRET") {
 		t.Fatalf("run = %v, want a refusal naming QINQING_JWT_SECRET", err)
 	}
+}
+
+// TestDeadlineEnforcedEndToEnd is the deadline loop as an operator sees it:
+// with every limit at 2s, a request left alone turns overdue within one scan
+// interval, is escalated to 督办 once, shows on the deadline board for the
+// officials of its region only, and the webhook receiver gets exactly one
+// signed overdue delivery although it failed the first two tries.
+func TestDeadlineEnforcedEndToEnd(t *testing.T) {
+	var mu sync.Mutex
+	tries, delivered := 0, 0
+	var got []byte
+	var sig string
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		tries++
+		if tries <= 2 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		delivered++
+		got, sig = b, r.Header.Get("X-Qinqing-Signature")
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer recv.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	yaml := "scan_interval: 300ms\ndemo_limit: 2s\nwebhooks:\n  - url: " + recv.URL + "\n    secret: hook-secret\n    events: [overdue]\n"
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"QINQING_CONFIG": cfgPath, "QINQING_ADDR": "127.0.0.1:0", "QINQING_DATA_DIR": dir,
+		"QINQING_ADMIN_PASSWORD": "first-start-pass", "QINQING_RATE_LIMIT": "0"}
+	base, stop := startProgram(t, env)
+	defer stop()
+
+	c := &client{t: t, base: base}
+	admin := c.login("admin", "first-start-pass")
+	ent := c.call(admin, "POST", "/enterprises", `{"uscc":"91330203MA2J8K7Q3Q","name":"宁波甬兴机械有限公司","region_code":"330203","contact_name":"王海","contact_phone":"0574-87000001"}`, 201)["id"]
+	for _, u := range []string{
+		`{"username":"yongxing","password":"yongxing-2026","role":"enterprise","region_code":"330203","enterprise_id":"` + ent.(string) + `"}`,
+		`{"username":"gsl_hs","password":"gsl-hs-2026","role":"acfic","region_code":"330203"}`,
+		`{"username":"gsl_yz","password":"gsl-yz-2026","role":"acfic","region_code":"330212"}`,
+		`{"username":"jw_hs","password":"jw-hs-2026","role":"inspector","region_code":"330203"}`,
+	} {
+		c.call(admin, "POST", "/users", u, 201)
+	}
+	e := c.login("yongxing", "yongxing-2026")
+	id := c.call(e, "POST", "/requests", `{"title":"厂房消防验收","content":"请协调消防验收时间","category":"approval"}`, 201)["id"].(string)
+
+	deadline := time.Now().Add(2*time.Second + 300*time.Millisecond + 2*time.Second) // limit + one interval + slack
+	var r map[string]any
+	for {
+		r = c.call(e, "GET", "/requests/"+id, "", 200)
+		if r["overdue"] == true && r["supervised"] == true {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("request not overdue and supervised in time: %v", r)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // more scan passes must not repeat anything
+	counts := map[string]int{}
+	for _, ev := range c.call(e, "GET", "/requests/"+id+"/events", "", 200)["items"].([]any) {
+		counts[ev.(map[string]any)["action"].(string)]++
+	}
+	if counts["overdue"] != 1 || counts["supervise"] != 1 {
+		t.Errorf("timeline %v: want exactly one overdue and one supervise", counts)
+	}
+	onBoard := func(user, pw string) bool {
+		tok := c.login(user, pw)
+		for _, it := range c.call(tok, "GET", "/deadlines?state=overdue", "", 200)["items"].([]any) {
+			if it.(map[string]any)["id"] == id {
+				return true
+			}
+		}
+		return false
+	}
+	if !onBoard("gsl_hs", "gsl-hs-2026") || !onBoard("jw_hs", "jw-hs-2026") {
+		t.Error("the overdue request is missing from the board of 海曙's 工商联 or inspector")
+	}
+	if onBoard("gsl_yz", "gsl-yz-2026") {
+		t.Error("鄞州's 工商联 sees a 海曙 request on its board")
+	}
+	c.call(e, "GET", "/deadlines", "", 403)
+
+	wait := time.Now().Add(15 * time.Second)
+	for {
+		mu.Lock()
+		d := delivered
+		mu.Unlock()
+		if d >= 1 || time.Now().After(wait) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	mu.Lock()
+	defer mu.Unlock()
+	if delivered != 1 || tries != 3 {
+		t.Fatalf("receiver: %d deliveries in %d tries, want 1 in 3", delivered, tries)
+	}
+	mac := hmac.New(sha256.New, []byte("hook-secret"))
+	mac.Write(got)
+	if want := "sha256=" + hex.EncodeToString(mac.Sum(nil)); sig != want {
+		t.Errorf("signature %q, want %q", sig, want)
+	}
+	if !strings.Contains(string(got), `"type":"request.overdue"`) || !strings.Contains(string(got), `"case_id":"`+id+`"`) {
+		t.Errorf("delivery body %s", got)
+	}
+}
+
+// startProgram runs the program with env until the test stops it.
+func startProgram(t *testing.T, env map[string]string) (string, func()) {
+	t.Helper()
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	go func() { done <- run(ctx, nil, lookup, &out, func(a string) { addr <- a }) }()
+	select {
+	case a := <-addr:
+		return "http://" + a, func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("run: %v", err)
+			}
+		}
+	case err := <-done:
+		t.Fatalf("run ended early: %v\n%s", err, out.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start")
+	}
+	return "", nil
+}
+
+type client struct {
+	t    *testing.T
+	base string
+}
+
+func (c *client) login(user, pw string) string {
+	c.t.Helper()
+	res := c.call("", "POST", "/auth/login", `{"username":"`+user+`","password":"`+pw+`"}`, 200)
+	return res["access_token"].(string)
+}
+
+// call sends a request under /api/v1 and requires the status.
+func (c *client) call(tok, method, path, body string, status int) map[string]any {
+	c.t.Helper()
+	req, _ := http.NewRequest(method, c.base+"/api/v1"+path, strings.NewReader(body))
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != status {
+		c.t.Fatalf("%s %s: %d, want %d: %s", method, path, res.StatusCode, status, b)
+	}
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
 }

@@ -63,6 +63,8 @@ func (s *Server) routes() error {
 	v1.POST("/requests/:id/transitions", s.h(s.transitionRequest))
 	v1.GET("/requests/:id/events", s.h(s.requestEvents))
 
+	v1.GET("/deadlines", s.h(s.listDeadlines))
+
 	s.engine = e
 	return nil
 }

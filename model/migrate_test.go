@@ -18,7 +18,7 @@ import (
 // models are the current gorm types; the migrations must produce exactly
 // the schema AutoMigrate would give them.
 func models() []any {
-	return []any{&Region{}, &Department{}, &Station{}, &Enterprise{}, &Account{}, &Request{}, &Event{}, &IdempotencyKey{}}
+	return []any{&Region{}, &Department{}, &Station{}, &Enterprise{}, &Account{}, &Request{}, &Event{}, &IdempotencyKey{}, &WebhookDelivery{}}
 }
 
 // testDBs opens a fresh SQLite database, and a fresh MySQL one when

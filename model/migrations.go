@@ -14,6 +14,7 @@ import (
 func migrations() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		{ID: "202611250001_initial", Migrate: migrate0001, Rollback: rollback0001},
+		{ID: "202611250003_deadlines", Migrate: migrate0003, Rollback: rollback0003},
 	}
 }
 

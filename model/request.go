@@ -113,7 +113,7 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 		ev := &Event{CaseKind: string(workflow.KindRequest), CaseID: r.ID, Action: string(workflow.EventCreated),
 			ToStatus: r.Status, ActorID: in.FiledBy, ActorRole: string(in.FilerRole), At: now,
 			Payload: "{}", RegionCode: r.RegionCode}
-		if err := tx.Create(ev).Error; err != nil {
+		if err := s.insertEvents(tx, ev); err != nil {
 			return err
 		}
 		created = r
@@ -335,7 +335,7 @@ func (s *Store) TransitionRequest(ctx context.Context, sc Scope, actor Actor, id
 		if res.RowsAffected == 0 {
 			return ErrVersionConflict
 		}
-		if err := tx.Create(ev).Error; err != nil {
+		if err := s.insertEvents(tx, ev); err != nil {
 			return err
 		}
 		return tx.Take(&out, r.ID).Error
@@ -356,6 +356,7 @@ func (s *Store) requestChange(r *Request, o workflow.Outcome, cmd workflow.Comma
 	newStep := func(st workflow.Status) {
 		due, working := s.requestDue(r.Category, st, now)
 		upd["due_at"], upd["due_working"], upd["step_started_at"], upd["overdue"] = due, working, now, false
+		upd["due_soon"] = false
 	}
 	completeStep := func() {
 		ev.Step = from.Step
@@ -395,6 +396,7 @@ func (s *Store) requestChange(r *Request, o workflow.Outcome, cmd workflow.Comma
 		if r.DueAt != nil {
 			due := s.cal.Due(*r.DueAt, workflow.Limit{WorkingDays: r.PendingExtensionDays}).UTC().Truncate(time.Millisecond)
 			upd["due_at"] = &due
+			upd["due_soon"] = false
 		}
 		ev.Payload = mergePayload(ev.Payload, map[string]any{"days": r.PendingExtensionDays})
 	case workflow.DenyExtension:
@@ -421,7 +423,7 @@ func (s *Store) requestChange(r *Request, o workflow.Outcome, cmd workflow.Comma
 		upd["supervised"] = true
 		if cmd.DueAt != nil {
 			d := cmd.DueAt.UTC().Truncate(time.Millisecond)
-			upd["due_at"], upd["due_working"], upd["overdue"] = &d, false, false
+			upd["due_at"], upd["due_working"], upd["overdue"], upd["due_soon"] = &d, false, false, false
 			if late && !r.Overdue && slices.Contains(handlingSteps, from.Step) {
 				upd["late_steps"] = r.LateSteps + 1
 			}

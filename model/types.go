@@ -77,10 +77,15 @@ type Request struct {
 	// RoundStartedAt is when the current handling round began (assign, or a reopening evaluation).
 	RoundStartedAt time.Time `gorm:"not null"`
 	Overdue        bool      `gorm:"not null"`
-	Supervised     bool      `gorm:"not null;index:idx_requests_supervised,priority:1"`
-	ReopenCount    int       `gorm:"not null"`
-	ReturnCount    int       `gorm:"not null"`
-	LateSteps      int       `gorm:"not null"`
+	// DueSoon is set once the current step's due_soon reminder was written.
+	DueSoon bool `gorm:"not null;default:false"`
+	// ScanToken marks the rows one scanner pass claimed, so that each pass
+	// knows exactly which rows it changed (several instances may scan at once).
+	ScanToken   *string `gorm:"size:32;index"`
+	Supervised  bool    `gorm:"not null;index:idx_requests_supervised,priority:1"`
+	ReopenCount int     `gorm:"not null"`
+	ReturnCount int     `gorm:"not null"`
+	LateSteps   int     `gorm:"not null"`
 	// A department's extension request waiting for 工商联 (0 = none).
 	PendingExtensionDays int        `gorm:"not null"`
 	Response             string     `gorm:"type:text;not null"`
@@ -124,4 +129,24 @@ type IdempotencyKey struct {
 	Status    int       `gorm:"not null"`
 	Response  string    `gorm:"type:text;not null"`
 	CreatedAt time.Time `gorm:"not null;index"`
+}
+
+// WebhookDelivery is one event waiting to be (or already) posted to one
+// webhook subscription: the outbox. It is written in the same transaction
+// as the event, so no event is lost when the service stops mid-retry.
+type WebhookDelivery struct {
+	ID            uint64     `gorm:"primaryKey"`
+	DeliveryID    string     `gorm:"size:36;not null;uniqueIndex"`
+	URL           string     `gorm:"size:512;not null"`
+	EventID       uint64     `gorm:"not null"`
+	EventType     string     `gorm:"size:48;not null"`
+	Body          string     `gorm:"type:text;not null"`
+	Status        string     `gorm:"size:16;not null;index:idx_deliveries_due,priority:1"`
+	Attempts      int        `gorm:"not null"`
+	NextAttemptAt time.Time  `gorm:"not null;index:idx_deliveries_due,priority:2"`
+	LeaseUntil    *time.Time ``
+	ClaimedBy     *string    `gorm:"size:32"`
+	LastError     string     `gorm:"size:512;not null"`
+	CreatedAt     time.Time  `gorm:"not null"`
+	DeliveredAt   *time.Time ``
 }

@@ -1,0 +1,139 @@
+package api
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"qinqing/model"
+	"qinqing/workflow"
+)
+
+type deadlineView struct {
+	Kind             string  `json:"kind"`
+	ID               string  `json:"id"`
+	RefNo            string  `json:"ref_no"`
+	Title            *string `json:"title"`
+	Status           string  `json:"status"`
+	StatusLabel      string  `json:"status_label"`
+	Step             string  `json:"step"`
+	RegionCode       string  `json:"region_code"`
+	DepartmentCode   *string `json:"department_code"`
+	UnitRegionCode   *string `json:"unit_region_code"`
+	DueAt            string  `json:"due_at"`
+	Remaining        string  `json:"remaining"`
+	RemainingSeconds int64   `json:"remaining_seconds"`
+	Overdue          bool    `json:"overdue"`
+	Supervised       bool    `json:"supervised"`
+}
+
+func (s *Server) deadlineView(it model.DeadlineItem) deadlineView {
+	m, prefix := workflow.Request, "QH"
+	if it.Kind == workflow.KindLead {
+		m, prefix = workflow.Lead, "XS"
+	}
+	st, _ := m.State(workflow.Status(it.Status))
+	rem := s.store.Calendar().Remaining(s.store.Now(), it.DueAt, it.DueWorking)
+	v := deadlineView{Kind: string(it.Kind), ID: idString(it.ID),
+		RefNo:  model.RefNo(prefix, it.ID, it.CreatedAt, s.store.Calendar().Location()),
+		Status: it.Status, StatusLabel: st.Label, Step: st.Step, RegionCode: it.RegionCode,
+		DepartmentCode: it.DepartmentCode, UnitRegionCode: it.UnitRegionCode, DueAt: s.ts(it.DueAt),
+		Remaining: formatRemaining(rem), RemainingSeconds: int64(rem / time.Second), Overdue: it.Overdue, Supervised: it.Supervised}
+	if it.Title != "" {
+		v.Title = &it.Title
+	}
+	return v
+}
+
+func deadlineCursor(c *model.DeadlineCursor) *string {
+	if c == nil {
+		return nil
+	}
+	raw := fmt.Sprintf("d1:%d:%s:%d", c.DueAt.UnixMilli(), c.Kind, c.ID)
+	out := base64.RawURLEncoding.EncodeToString([]byte(raw))
+	return &out
+}
+
+func parseDeadlineCursor(s string) (*model.DeadlineCursor, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, false
+	}
+	parts := strings.Split(string(b), ":")
+	if len(parts) != 4 || parts[0] != "d1" {
+		return nil, false
+	}
+	ms, err1 := strconv.ParseInt(parts[1], 10, 64)
+	id, err2 := strconv.ParseUint(parts[3], 10, 64)
+	kind := workflow.Kind(parts[2])
+	if err1 != nil || err2 != nil || (kind != workflow.KindRequest && kind != workflow.KindLead) {
+		return nil, false
+	}
+	return &model.DeadlineCursor{DueAt: time.UnixMilli(ms).UTC(), Kind: kind, ID: id}, true
+}
+
+// listDeadlines is the deadline board: open steps of requests and leads the
+// caller may see, most urgent first. Lead items carry no confidential field.
+func (s *Server) listDeadlines(c *gin.Context) error {
+	if err := s.mayEver(c, "deadline", "list"); err != nil {
+		return err
+	}
+	q := s.query(c, "state", "kind", "region_code", "department_code")
+	f := model.DeadlineFilter{State: q.values.Get("state"), Kind: workflow.Kind(q.values.Get("kind")),
+		RegionCodes: s.regionFilter(q), DepartmentCode: q.values.Get("department_code")}
+	switch f.State {
+	case "":
+		f.State = "all"
+	case "all", "overdue", "due_soon":
+	default:
+		q.errs.Add("state", "必须是 overdue、due_soon 或 all")
+	}
+	switch f.Kind {
+	case "", workflow.KindRequest, workflow.KindLead:
+	default:
+		q.errs.Add("kind", "必须是 request 或 lead")
+	}
+	if f.DepartmentCode != "" {
+		if _, ok := s.store.Reference().Departments[f.DepartmentCode]; !ok {
+			q.errs.Add("department_code", "未知的部门代码")
+		}
+	}
+	page := model.Page{Size: 20}
+	if v := q.values.Get("page_size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			q.errs.Add("page_size", "必须是 1 到 100 之间的整数")
+		} else {
+			page.Size = min(n, 100)
+		}
+	}
+	f.Size = page.Size
+	if cur := q.values.Get("cursor"); cur != "" {
+		after, ok := parseDeadlineCursor(cur)
+		if !ok {
+			q.errs.Add("cursor", "游标无效")
+		}
+		f.After = after
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	if err := s.allow(c, "deadline", "list", principalOf(c).account.RegionCode); err != nil {
+		return err
+	}
+	items, next, err := s.store.ListDeadlines(c.Request.Context(), principalOf(c).scope, f)
+	if err != nil {
+		return err
+	}
+	out := make([]deadlineView, len(items))
+	for i := range items {
+		out[i] = s.deadlineView(items[i])
+	}
+	c.JSON(http.StatusOK, listView[deadlineView]{Items: out, NextCursor: deadlineCursor(next)})
+	return nil
+}

@@ -1,0 +1,149 @@
+package model
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"qinqing/workflow"
+)
+
+// DeadlineItem is one open step on the deadline board.
+type DeadlineItem struct {
+	Kind           workflow.Kind
+	ID             uint64
+	CreatedAt      time.Time
+	Title          string // requests only: a lead's content is confidential
+	Status         string
+	RegionCode     string
+	DepartmentCode *string
+	UnitRegionCode *string
+	DueAt          time.Time
+	DueWorking     bool
+	Overdue        bool
+	Supervised     bool
+}
+
+// DeadlineCursor is the position after which the next board page starts.
+type DeadlineCursor struct {
+	DueAt time.Time
+	Kind  workflow.Kind
+	ID    uint64
+}
+
+// DeadlineFilter filters the board. State is "overdue", "due_soon" or "all".
+type DeadlineFilter struct {
+	State          string
+	Kind           workflow.Kind // "" = both
+	RegionCodes    []string
+	DepartmentCode string
+	After          *DeadlineCursor
+	Size           int
+}
+
+// kindRank orders kinds on the board when deadlines tie.
+func kindRank(k workflow.Kind) int {
+	if k == workflow.KindLead {
+		return 0
+	}
+	return 1
+}
+
+// boardSource lists one kind's open items for the board, ordered by
+// (due_at, id), at most limit of them.
+type boardSource struct {
+	kind workflow.Kind
+	list func(ctx context.Context, sc Scope, f DeadlineFilter, now time.Time, limit int) ([]DeadlineItem, error)
+}
+
+func (s *Store) boardSources() []boardSource {
+	return []boardSource{{workflow.KindRequest, s.boardRequests}}
+}
+
+// ListDeadlines returns the open items the scope may see, most urgent first
+// (earliest deadline, so the longest overdue lead the list), a page at a time.
+func (s *Store) ListDeadlines(ctx context.Context, sc Scope, f DeadlineFilter) ([]DeadlineItem, *DeadlineCursor, error) {
+	size := f.Size
+	if size <= 0 {
+		size = 20
+	}
+	now := s.Now()
+	var all []DeadlineItem
+	for _, src := range s.boardSources() {
+		if f.Kind != "" && f.Kind != src.kind {
+			continue
+		}
+		items, err := src.list(ctx, sc, f, now, size+1)
+		if err != nil {
+			return nil, nil, formatError(err)
+		}
+		all = append(all, items...)
+	}
+	slices.SortFunc(all, func(a, b DeadlineItem) int {
+		if c := a.DueAt.Compare(b.DueAt); c != 0 {
+			return c
+		}
+		if c := kindRank(a.Kind) - kindRank(b.Kind); c != 0 {
+			return c
+		}
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	if len(all) > size {
+		all = all[:size]
+		last := all[size-1]
+		return all, &DeadlineCursor{DueAt: last.DueAt, Kind: last.Kind, ID: last.ID}, nil
+	}
+	return all, nil, nil
+}
+
+// boardWindow applies the state filter and the cursor to a query over a
+// table with due_at, due_working and id columns.
+func (s *Store) boardWindow(q *gorm.DB, kind workflow.Kind, f DeadlineFilter, now time.Time) *gorm.DB {
+	switch f.State {
+	case "overdue":
+		q = q.Where("due_at < ?", now)
+	case "due_soon":
+		cutW, cutC := s.DueSoonCutoffs(now)
+		q = q.Where("due_at >= ? AND ((due_working = ? AND due_at < ?) OR (due_working = ? AND due_at < ?))", now, true, cutW, false, cutC)
+	}
+	if c := f.After; c != nil {
+		switch r, cr := kindRank(kind), kindRank(c.Kind); {
+		case r > cr:
+			q = q.Where("due_at >= ?", c.DueAt)
+		case r == cr:
+			q = q.Where("due_at > ? OR (due_at = ? AND id > ?)", c.DueAt, c.DueAt, c.ID)
+		default:
+			q = q.Where("due_at > ?", c.DueAt)
+		}
+	}
+	return q.Where("due_at IS NOT NULL").Order("due_at, id")
+}
+
+func (s *Store) boardRequests(ctx context.Context, sc Scope, f DeadlineFilter, now time.Time, limit int) ([]DeadlineItem, error) {
+	q := requestScope(s.db.WithContext(ctx).Model(&Request{}), sc).Where("status IN ?", requestScanStatuses)
+	if f.RegionCodes != nil {
+		q = q.Where("region_code IN ?", nonEmpty(f.RegionCodes))
+	}
+	if f.DepartmentCode != "" {
+		q = q.Where("department_code = ?", f.DepartmentCode)
+	}
+	var rows []Request
+	if err := s.boardWindow(q, workflow.KindRequest, f, now).Limit(limit).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]DeadlineItem, len(rows))
+	for i, r := range rows {
+		out[i] = DeadlineItem{Kind: workflow.KindRequest, ID: r.ID, CreatedAt: r.CreatedAt, Title: r.Title, Status: r.Status,
+			RegionCode: r.RegionCode, DepartmentCode: r.DepartmentCode, UnitRegionCode: r.UnitRegionCode,
+			DueAt: *r.DueAt, DueWorking: r.DueWorking, Overdue: r.IsOverdue(now), Supervised: r.Supervised}
+	}
+	return out, nil
+}

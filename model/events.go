@@ -1,0 +1,99 @@
+package model
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"qinqing/configs"
+	"qinqing/workflow"
+)
+
+// insertEvents writes events and, in the same transaction, one outbox row
+// per webhook subscription that wants each event, so a notification can
+// neither be lost nor sent for a change that rolled back.
+func (s *Store) insertEvents(tx *gorm.DB, evs ...*Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	if err := tx.CreateInBatches(evs, 500).Error; err != nil {
+		return err
+	}
+	if len(s.cfg.Webhooks) == 0 {
+		return nil
+	}
+	var out []*WebhookDelivery
+	for _, ev := range evs {
+		typ := ev.CaseKind + "." + ev.Action
+		for _, w := range s.cfg.Webhooks {
+			if !wants(w, ev) {
+				continue
+			}
+			id := newDeliveryID()
+			body, err := json.Marshal(webhookBody{DeliveryID: id, Type: typ, Event: webhookEvent{
+				ID: strconv.FormatUint(ev.ID, 10), Kind: ev.CaseKind, CaseID: strconv.FormatUint(ev.CaseID, 10),
+				Action: ev.Action, ActionLabel: workflow.ActionLabel(workflow.Action(ev.Action)),
+				FromStatus: ev.FromStatus, ToStatus: ev.ToStatus, ActorRole: ev.ActorRole,
+				At: ev.At.In(s.cal.Location()).Format(time.RFC3339), RegionCode: ev.RegionCode, Step: ev.Step,
+			}})
+			if err != nil {
+				return err
+			}
+			out = append(out, &WebhookDelivery{DeliveryID: id, URL: w.URL, EventID: ev.ID, EventType: typ,
+				Body: string(body), Status: deliveryPending, NextAttemptAt: ev.At, CreatedAt: ev.At})
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return tx.CreateInBatches(out, 500).Error
+}
+
+// wants reports whether subscription w asks for ev: an empty list means every
+// event; an entry is an action ("overdue") or kind.action ("request.overdue").
+func wants(w configs.Webhook, ev *Event) bool {
+	return len(w.Events) == 0 || slices.Contains(w.Events, ev.Action) || slices.Contains(w.Events, ev.CaseKind+"."+ev.Action)
+}
+
+// webhookBody is what a subscriber receives. It carries no event payload:
+// payloads of leads are confidential, and a subscriber reads details through
+// the API with its own credentials.
+type webhookBody struct {
+	DeliveryID string       `json:"delivery_id"`
+	Type       string       `json:"type"`
+	Event      webhookEvent `json:"event"`
+}
+
+type webhookEvent struct {
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	CaseID      string `json:"case_id"`
+	Action      string `json:"action"`
+	ActionLabel string `json:"action_label"`
+	FromStatus  string `json:"from_status"`
+	ToStatus    string `json:"to_status"`
+	ActorRole   string `json:"actor_role"`
+	At          string `json:"at"`
+	RegionCode  string `json:"region_code"`
+	Step        string `json:"step,omitempty"`
+}
+
+func newDeliveryID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,257 @@
+package model
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"qinqing/workflow"
+)
+
+// scanBatch is how many rows one scanner statement handles: the number of
+// statements a pass issues grows with items/scanBatch, not with items.
+const scanBatch = 2000
+
+// ScanResult reports one scanner pass.
+type ScanResult struct {
+	Overdue    int // steps newly marked overdue (one overdue event each)
+	Supervised int // requests escalated to 督办 automatically
+	DueSoon    int // steps newly reminded (one due_soon event each)
+	Expired    int // requests closed because the evaluation window ended (未评价)
+	Statements int // SQL statements issued
+}
+
+func (r *ScanResult) add(o ScanResult) {
+	r.Overdue += o.Overdue
+	r.Supervised += o.Supervised
+	r.DueSoon += o.DueSoon
+	r.Expired += o.Expired
+	r.Statements += o.Statements
+}
+
+// CaseScanner is what the scanner needs from one kind of case: a pass over
+// the items whose deadlines need attention.
+type CaseScanner func(ctx context.Context, now time.Time) (ScanResult, error)
+
+// Scan runs one pass over every kind of case: overdue marking (and 督办
+// escalation of requests), due-soon reminders, and the end of evaluation
+// windows. Several instances may scan the same database at once: every row
+// is claimed by a conditional UPDATE, so each step gets exactly one event.
+func (s *Store) Scan(ctx context.Context) (ScanResult, error) {
+	now := s.Now()
+	var total ScanResult
+	for _, pass := range s.scanners() {
+		r, err := pass(ctx, now)
+		total.add(r)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func (s *Store) scanners() []CaseScanner {
+	return []CaseScanner{s.scanRequestsOverdue, s.scanRequestsDueSoon, s.scanRequestsExpired}
+}
+
+// DueSoonCutoffs returns the latest due_at that counts as due soon at now,
+// for working-day deadlines and for plain ones.
+func (s *Store) DueSoonCutoffs(now time.Time) (working, clock time.Time) {
+	th := s.cfg.DueSoon
+	if th.IsZero() {
+		th = workflow.Limit{WorkingDays: 1}
+	}
+	return s.cal.AddWorkingTime(now, th.Span()), now.Add(th.Span())
+}
+
+// requestScanStatuses are the states whose deadline binds an official; the
+// evaluation window of responded requests ends by closing them instead.
+var requestScanStatuses = []string{string(workflow.Submitted), string(workflow.Assigned), string(workflow.InProgress)}
+
+// claimBatch runs one scanner batch: pick up to scanBatch candidate ids,
+// then in one transaction flip them with the conditional update (which
+// also stamps a fresh token), read back exactly the rows this pass flipped,
+// and let write record events for them.
+func (s *Store) claimBatch(ctx context.Context, res *ScanResult, candidates *gorm.DB,
+	flip func(tx *gorm.DB, ids []uint64, token string) *gorm.DB,
+	write func(tx *gorm.DB, rows []Request) error) (int, error) {
+	var ids []uint64
+	res.Statements++
+	if err := candidates.WithContext(ctx).Order("id").Limit(scanBatch).Pluck("id", &ids).Error; err != nil {
+		return 0, formatError(err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	token := newToken()
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		res.Statements++
+		if r := flip(tx, ids, token); r.Error != nil || r.RowsAffected == 0 {
+			return r.Error
+		}
+		var rows []Request
+		res.Statements++
+		if err := tx.Where("id IN ? AND scan_token = ?", ids, token).Order("id").Find(&rows).Error; err != nil {
+			return err
+		}
+		return write(tx, rows)
+	})
+	return len(ids), err
+}
+
+func (s *Store) scanRequestsOverdue(ctx context.Context, now time.Time) (ScanResult, error) {
+	var res ScanResult
+	for {
+		n, err := s.claimBatch(ctx, &res,
+			s.db.Model(&Request{}).Where("status IN ? AND overdue = ? AND due_at < ?", requestScanStatuses, false, now),
+			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
+				return tx.Model(&Request{}).Where("id IN ? AND status IN ? AND overdue = ? AND due_at < ?", ids, requestScanStatuses, false, now).
+					Updates(map[string]any{"overdue": true, "late_steps": gorm.Expr("late_steps + 1"), "scan_token": token})
+			},
+			func(tx *gorm.DB, rows []Request) error {
+				evs := make([]*Event, 0, 2*len(rows))
+				var escalate []uint64
+				for _, r := range rows {
+					st, _ := workflow.Request.State(workflow.Status(r.Status))
+					evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.EventOverdue, r.Status, r.Status,
+						st.Step, r.DueAt, now, map[string]any{"step": st.Step, "due_at": r.DueAt.Format(time.RFC3339)}))
+					if !r.Supervised {
+						escalate = append(escalate, r.ID)
+						evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.Supervise, r.Status, r.Status,
+							"", nil, now, map[string]any{"note": "逾期未办，系统自动督办", "automatic": true}))
+					}
+				}
+				res.Overdue += len(rows)
+				if len(escalate) > 0 {
+					res.Statements++
+					if err := tx.Model(&Request{}).Where("id IN ?", escalate).Update("supervised", true).Error; err != nil {
+						return err
+					}
+					res.Supervised += len(escalate)
+				}
+				res.Statements += 1 + len(s.cfg.Webhooks)
+				return s.insertEvents(tx, evs...)
+			})
+		if err != nil || n < scanBatch {
+			return res, err
+		}
+	}
+}
+
+func (s *Store) scanRequestsDueSoon(ctx context.Context, now time.Time) (ScanResult, error) {
+	var res ScanResult
+	cutW, cutC := s.DueSoonCutoffs(now)
+	cond := "status IN ? AND overdue = ? AND due_soon = ? AND due_at >= ? AND ((due_working = ? AND due_at < ?) OR (due_working = ? AND due_at < ?))"
+	args := []any{requestScanStatuses, false, false, now, true, cutW, false, cutC}
+	for {
+		n, err := s.claimBatch(ctx, &res, s.db.Model(&Request{}).Where(cond, args...),
+			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
+				return tx.Model(&Request{}).Where("id IN ?", ids).Where(cond, args...).
+					Updates(map[string]any{"due_soon": true, "scan_token": token})
+			},
+			func(tx *gorm.DB, rows []Request) error {
+				evs := make([]*Event, 0, len(rows))
+				for _, r := range rows {
+					st, _ := workflow.Request.State(workflow.Status(r.Status))
+					evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.EventDueSoon, r.Status, r.Status,
+						st.Step, r.DueAt, now, map[string]any{"step": st.Step, "due_at": r.DueAt.Format(time.RFC3339)}))
+				}
+				res.DueSoon += len(rows)
+				res.Statements += 1 + len(s.cfg.Webhooks)
+				return s.insertEvents(tx, evs...)
+			})
+		if err != nil || n < scanBatch {
+			return res, err
+		}
+	}
+}
+
+// scanRequestsExpired closes requests whose evaluation window ended without
+// an evaluation: 已办结, counted as 未评价.
+func (s *Store) scanRequestsExpired(ctx context.Context, now time.Time) (ScanResult, error) {
+	var res ScanResult
+	responded := string(workflow.Responded)
+	for {
+		n, err := s.claimBatch(ctx, &res,
+			s.db.Model(&Request{}).Where("status = ? AND due_at < ?", responded, now),
+			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
+				return tx.Model(&Request{}).Where("id IN ? AND status = ? AND due_at < ?", ids, responded, now).
+					Updates(map[string]any{"status": string(workflow.Closed), "closed_at": now, "due_at": nil, "overdue": false,
+						"version": gorm.Expr("version + 1"), "updated_at": now, "scan_token": token})
+			},
+			func(tx *gorm.DB, rows []Request) error {
+				evs := make([]*Event, 0, len(rows))
+				for _, r := range rows {
+					evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.ExpireEvaluation,
+						responded, r.Status, "evaluate", nil, now, map[string]any{}))
+				}
+				res.Expired += len(rows)
+				res.Statements += 1 + len(s.cfg.Webhooks)
+				return s.insertEvents(tx, evs...)
+			})
+		if err != nil || n < scanBatch {
+			return res, err
+		}
+	}
+}
+
+// systemEvent builds an event written by the system actor (id 0).
+func (s *Store) systemEvent(kind workflow.Kind, id uint64, region string, action workflow.Action, from, to, step string,
+	due *time.Time, now time.Time, payload map[string]any) *Event {
+	ev := &Event{CaseKind: string(kind), CaseID: id, Action: string(action), FromStatus: from, ToStatus: to,
+		ActorRole: string(workflow.RoleSystem), At: now, Payload: mergePayload("{}", payload), Step: step,
+		StepDueAt: due, RegionCode: region}
+	return ev
+}
+
+// DeadlineCounts are the open items overdue and due soon, by kind.
+type DeadlineCounts map[string]struct{ Overdue, DueSoon int64 }
+
+// CountDeadlines counts open items that are overdue and due soon, per kind.
+func (s *Store) CountDeadlines(ctx context.Context) (DeadlineCounts, error) {
+	now := s.Now()
+	cutW, cutC := s.DueSoonCutoffs(now)
+	out := DeadlineCounts{}
+	var over, soon int64
+	q := s.db.WithContext(ctx).Model(&Request{}).Where("status IN ?", requestScanStatuses)
+	if err := q.Session(&gorm.Session{}).Where("due_at < ?", now).Count(&over).Error; err != nil {
+		return nil, formatError(err)
+	}
+	if err := q.Session(&gorm.Session{}).Where("due_at >= ? AND ((due_working = ? AND due_at < ?) OR (due_working = ? AND due_at < ?))",
+		now, true, cutW, false, cutC).Count(&soon).Error; err != nil {
+		return nil, formatError(err)
+	}
+	out[string(workflow.KindRequest)] = struct{ Overdue, DueSoon int64 }{over, soon}
+	return out, nil
+}
+
+// RunScanner scans every interval until ctx ends. A failed pass is logged
+// and retried at the next tick; report (may be nil) receives each pass.
+func (s *Store) RunScanner(ctx context.Context, interval time.Duration, log *slog.Logger, report func(ScanResult, DeadlineCounts)) {
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		res, err := s.Scan(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("deadline scan failed; retrying at the next tick", "err", err)
+		} else if res.Overdue+res.DueSoon+res.Expired > 0 {
+			log.Info("deadline scan", "overdue", res.Overdue, "supervised", res.Supervised, "due_soon", res.DueSoon,
+				"expired", res.Expired, "statements", res.Statements)
+		}
+		if report != nil && ctx.Err() == nil {
+			if counts, err := s.CountDeadlines(ctx); err == nil {
+				report(res, counts)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
