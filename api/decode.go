@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-playground/locales/zh"
@@ -69,7 +72,7 @@ func fieldPath(fe validator.FieldError) string {
 // fields a caller may not set, such as status or id) are refused, as are
 // trailing data and bodies over 1 MiB; then dst is validated.
 func (s *Server) decode(c *gin.Context, dst any) error {
-	body, err := io.ReadAll(c.Request.Body)
+	body, err := readJSON(c)
 	if err != nil {
 		return err
 	}
@@ -79,6 +82,18 @@ func (s *Server) decode(c *gin.Context, dst any) error {
 	return s.valid.check(dst)
 }
 
+// readJSON reads a request body that must be JSON: a body sent with another
+// media type is refused (415) rather than guessed at.
+func readJSON(c *gin.Context) ([]byte, error) {
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		mt, _, _ := strings.Cut(ct, ";")
+		if mt = strings.TrimSpace(strings.ToLower(mt)); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+			return nil, problem(http.StatusUnsupportedMediaType, "unsupported_media_type", "请求体须为 application/json")
+		}
+	}
+	return io.ReadAll(c.Request.Body)
+}
+
 func decodeStrict(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return workflow.Invalid("body", "请求体不能为空")
@@ -86,10 +101,62 @@ func decodeStrict(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		if f := badTimeField(body, dst); f != "" {
+			return workflow.Invalid(f, "时间格式应为 RFC 3339，如 2026-12-01T17:00:00+08:00")
+		}
 		return jsonError(err)
 	}
 	if dec.More() {
 		return workflow.Invalid("body", "请求体只能包含一个 JSON 对象")
+	}
+	return exactNames(body, dst)
+}
+
+// badTimeField names the time field of dst whose value is not a time: the
+// error encoding/json gives for it names no field.
+func badTimeField(body []byte, dst any) string {
+	var keys map[string]json.RawMessage
+	t := reflect.TypeOf(dst)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || json.Unmarshal(body, &keys) != nil {
+		return ""
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type != reflect.TypeFor[time.Time]() && f.Type != reflect.TypeFor[*time.Time]() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		var v *time.Time
+		if raw, ok := keys[name]; ok && json.Unmarshal(raw, &v) != nil {
+			return name
+		}
+	}
+	return ""
+}
+
+// exactNames refuses keys that name a field of dst only when letter case is
+// ignored ("Title" for title): encoding/json accepts them, the contract does not.
+func exactNames(body []byte, dst any) error {
+	var keys map[string]json.RawMessage
+	t := reflect.TypeOf(dst)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || json.Unmarshal(body, &keys) != nil {
+		return nil
+	}
+	names := map[string]bool{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		names[name] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		if !names[k] {
+			return workflow.Invalid(k, "不允许的字段")
+		}
 	}
 	return nil
 }

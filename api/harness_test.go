@@ -49,6 +49,9 @@ func eachDB(t *testing.T, fn func(t *testing.T, ts *testServer)) {
 	}
 }
 
+// harnessEpoch is where every test server's clock starts.
+var harnessEpoch = time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
+
 // fakeClock is a settable clock shared by the store and the server.
 type fakeClock struct {
 	mu  sync.Mutex
@@ -78,9 +81,14 @@ type testServer struct {
 	ref    configs.Reference
 
 	mu     sync.Mutex
-	tokens map[string]string
+	tokens map[string]cachedToken
 	// ids of the fixtures created by seed
 	ids map[string]string
+}
+
+type cachedToken struct {
+	token  string
+	issued time.Time
 }
 
 // testPassword is every fixture account's password.
@@ -128,7 +136,9 @@ func newTestServer(t testing.TB, driver string, tweak func(*configs.Config)) *te
 	if err := model.Migrate(db); err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{now: time.Now().UTC()}
+	// A fixed start (Wednesday 10:00 Beijing time) keeps working-day
+	// arithmetic the same whatever day the tests run.
+	clock := &fakeClock{now: harnessEpoch}
 	store := model.NewStore(db, model.NewReference(ref), cal, cfg, clock.Now)
 	if err := store.LoadReference(context.Background()); err != nil {
 		t.Fatal(err)
@@ -154,7 +164,7 @@ func newTestServer(t testing.TB, driver string, tweak func(*configs.Config)) *te
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return &testServer{t: t, driver: driver, url: hs.URL, srv: srv, store: store, db: db, clock: clock, ref: ref,
-		tokens: map[string]string{}, ids: map[string]string{}}
+		tokens: map[string]cachedToken{}, ids: map[string]string{}}
 }
 
 // testHasher is argon2id with small parameters: the same code path, faster.
@@ -266,8 +276,10 @@ func (ts *testServer) login(t testing.TB, username string) string {
 	ts.mu.Lock()
 	tok, ok := ts.tokens[username]
 	ts.mu.Unlock()
-	if ok {
-		return tok
+	// Tokens live 15 minutes on the server's (fake) clock: sign in again
+	// once a test has moved the clock on.
+	if ok && ts.clock.Now().Sub(tok.issued) < 10*time.Minute {
+		return tok.token
 	}
 	res := ts.do(t, "", "POST", "/api/v1/auth/login", map[string]string{"username": username, "password": testPassword})
 	res.want(http.StatusOK)
@@ -276,7 +288,7 @@ func (ts *testServer) login(t testing.TB, username string) string {
 	}
 	res.decode(&v)
 	ts.mu.Lock()
-	ts.tokens[username] = v.AccessToken
+	ts.tokens[username] = cachedToken{token: v.AccessToken, issued: ts.clock.Now()}
 	ts.mu.Unlock()
 	return v.AccessToken
 }

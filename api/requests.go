@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -33,7 +32,7 @@ func (s *Server) createRequest(c *gin.Context) error {
 	if len(key) > 128 {
 		return workflow.Invalid("Idempotency-Key", "幂等键长度不能超过 128 个字符")
 	}
-	raw, err := io.ReadAll(c.Request.Body)
+	raw, err := readJSON(c)
 	if err != nil {
 		return err
 	}
@@ -95,7 +94,10 @@ func (s *Server) createRequest(c *gin.Context) error {
 	var idem *model.Idempotency
 	if key != "" {
 		sum := sha256.Sum256(canonicalJSON(raw))
-		idem = &model.Idempotency{Key: key, BodyHash: hex.EncodeToString(sum[:])}
+		// The key is stored hashed: keys are opaque and compare byte for
+		// byte, which a case-insensitive MySQL collation would not do.
+		keySum := sha256.Sum256([]byte(key))
+		idem = &model.Idempotency{Key: hex.EncodeToString(keySum[:]), BodyHash: hex.EncodeToString(sum[:])}
 	}
 	r, stored, err := s.store.CreateRequest(ctx, in, idem, func(r *model.Request) (int, []byte, error) {
 		body, err := json.Marshal(s.requestView(r))
@@ -211,7 +213,11 @@ func (s *Server) requestTransitions(c *gin.Context) error {
 	items := []transitionItem{}
 	for _, t := range s.store.AvailableRequestActions(p.actor(), r) {
 		if s.authz.Allowed(p.subject(), string(t.Action), policyResource("request", r.RegionCode)) {
-			items = append(items, transitionItem{Action: string(t.Action), Label: t.Label, Fields: workflow.Request.Fields(t.Action)})
+			fields := workflow.Request.Fields(t.Action)
+			if fields == nil {
+				fields = []string{} // an action without fields lists [], not null
+			}
+			items = append(items, transitionItem{Action: string(t.Action), Label: t.Label, Fields: fields})
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
@@ -221,34 +227,34 @@ func (s *Server) requestTransitions(c *gin.Context) error {
 // transitionBody holds every field any action takes; which ones an action
 // accepts is the workflow table's business.
 type transitionBody struct {
-	Action          string     `json:"action"`
-	ExpectedVersion *int       `json:"expected_version"`
-	Note            string     `json:"note"`
-	Reason          string     `json:"reason"`
-	Response        string     `json:"response"`
-	Comment         string     `json:"comment"`
-	Content         string     `json:"content"`
-	DepartmentCode  string     `json:"department_code"`
-	RegionCode      string     `json:"region_code"`
-	Days            int        `json:"days"`
-	Score           int        `json:"score"`
-	DueAt           *time.Time `json:"due_at"`
-	Notes           string     `json:"notes"`
-	Assessment      string     `json:"assessment"`
-	Disposal        string     `json:"disposal"`
-	UnitRegionCode  string     `json:"unit_region_code"`
-	TransferTo      string     `json:"transfer_to"`
-	Grounds         string     `json:"grounds"`
-	Report          string     `json:"report"`
-	Result          string     `json:"result"`
-	Accepted        *bool      `json:"accepted"`
+	Action          string  `json:"action"`
+	ExpectedVersion *int    `json:"expected_version"`
+	Note            string  `json:"note"`
+	Reason          string  `json:"reason"`
+	Response        string  `json:"response"`
+	Comment         string  `json:"comment"`
+	Content         string  `json:"content"`
+	DepartmentCode  string  `json:"department_code"`
+	RegionCode      string  `json:"region_code"`
+	Days            int     `json:"days"`
+	Score           int     `json:"score"`
+	DueAt           *string `json:"due_at"`
+	Notes           string  `json:"notes"`
+	Assessment      string  `json:"assessment"`
+	Disposal        string  `json:"disposal"`
+	UnitRegionCode  string  `json:"unit_region_code"`
+	TransferTo      string  `json:"transfer_to"`
+	Grounds         string  `json:"grounds"`
+	Report          string  `json:"report"`
+	Result          string  `json:"result"`
+	Accepted        *bool   `json:"accepted"`
 }
 
 // decodeTransition reads a transition body strictly and records which
 // fields were sent.
 func (s *Server) decodeTransition(c *gin.Context) (transitionBody, workflow.Command, error) {
 	var b transitionBody
-	raw, err := io.ReadAll(c.Request.Body)
+	raw, err := readJSON(c)
 	if err != nil {
 		return b, workflow.Command{}, err
 	}
@@ -269,10 +275,18 @@ func (s *Server) decodeTransition(c *gin.Context) (transitionBody, workflow.Comm
 		}
 	}
 	slices.Sort(present)
+	var due *time.Time
+	if b.DueAt != nil {
+		t, err := time.Parse(time.RFC3339, *b.DueAt)
+		if err != nil {
+			return b, workflow.Command{}, workflow.Invalid("due_at", "须为 RFC 3339 时间，例如 2026-12-01T17:00:00+08:00")
+		}
+		due = &t
+	}
 	cmd := workflow.Command{
 		Action: workflow.Action(b.Action), Present: present,
 		Note: b.Note, Reason: b.Reason, Response: b.Response, Comment: b.Comment, Content: b.Content,
-		DepartmentCode: b.DepartmentCode, RegionCode: b.RegionCode, Days: b.Days, Score: b.Score, DueAt: b.DueAt,
+		DepartmentCode: b.DepartmentCode, RegionCode: b.RegionCode, Days: b.Days, Score: b.Score, DueAt: due,
 		Notes: b.Notes, Assessment: b.Assessment, Disposal: b.Disposal, UnitRegionCode: b.UnitRegionCode,
 		TransferTo: b.TransferTo, Grounds: b.Grounds, Report: b.Report, Result: b.Result, Accepted: b.Accepted,
 	}

@@ -64,6 +64,7 @@ func (s *Server) routes() error {
 	v1.GET("/requests/:id/events", s.h(s.requestEvents))
 
 	v1.GET("/deadlines", s.h(s.listDeadlines))
+	v1.GET("/stats", s.h(s.getStats))
 
 	s.engine = e
 	return nil

@@ -376,6 +376,9 @@ func (s *Store) requestChange(r *Request, o workflow.Outcome, cmd workflow.Comma
 		completeStep()
 		upd["department_code"], upd["unit_region_code"] = cmd.DepartmentCode, cmd.RegionCode
 		upd["round_started_at"] = now
+		if r.FirstAssignedAt == nil {
+			upd["first_assigned_at"] = now
+		}
 		newStep(workflow.Assigned)
 	case workflow.Reject, workflow.Withdraw:
 		completeStep()
@@ -432,6 +435,10 @@ func (s *Store) requestChange(r *Request, o workflow.Outcome, cmd workflow.Comma
 	return upd, ev
 }
 
+// beijing is where times inside event payloads are written, like every
+// other time the API shows.
+var beijing = time.FixedZone("CST", 8*3600)
+
 // payload records the fields the client sent with an action.
 func payload(cmd workflow.Command) string {
 	m := map[string]any{}
@@ -448,7 +455,7 @@ func payload(cmd workflow.Command) string {
 			}
 		case "due_at":
 			if cmd.DueAt != nil {
-				m[f] = cmd.DueAt.UTC().Format(time.RFC3339)
+				m[f] = cmd.DueAt.In(beijing).Format(time.RFC3339)
 			}
 		default:
 			m[f] = cmd.Text(f)

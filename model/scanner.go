@@ -116,7 +116,7 @@ func (s *Store) scanRequestsOverdue(ctx context.Context, now time.Time) (ScanRes
 				for _, r := range rows {
 					st, _ := workflow.Request.State(workflow.Status(r.Status))
 					evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.EventOverdue, r.Status, r.Status,
-						st.Step, r.DueAt, now, map[string]any{"step": st.Step, "due_at": r.DueAt.Format(time.RFC3339)}))
+						st.Step, r.DueAt, now, map[string]any{"step": st.Step, "due_at": r.DueAt.In(beijing).Format(time.RFC3339)}))
 					if !r.Supervised {
 						escalate = append(escalate, r.ID)
 						evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.Supervise, r.Status, r.Status,
@@ -156,7 +156,7 @@ func (s *Store) scanRequestsDueSoon(ctx context.Context, now time.Time) (ScanRes
 				for _, r := range rows {
 					st, _ := workflow.Request.State(workflow.Status(r.Status))
 					evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.EventDueSoon, r.Status, r.Status,
-						st.Step, r.DueAt, now, map[string]any{"step": st.Step, "due_at": r.DueAt.Format(time.RFC3339)}))
+						st.Step, r.DueAt, now, map[string]any{"step": st.Step, "due_at": r.DueAt.In(beijing).Format(time.RFC3339)}))
 				}
 				res.DueSoon += len(rows)
 				res.Statements += 1 + len(s.cfg.Webhooks)

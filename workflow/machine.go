@@ -242,7 +242,7 @@ func (m *Machine) Fields(a Action) []string {
 	if !ok {
 		return nil
 	}
-	return append(slices.Clone(t.Require), t.Optional...)
+	return append(append([]string{}, t.Require...), t.Optional...)
 }
 
 func (t Transition) stateAllows(it Item) bool {
