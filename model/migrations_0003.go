@@ -10,8 +10,9 @@ import (
 // the webhook outbox.
 
 type m0003Request struct {
-	DueSoon   bool    `gorm:"not null;default:false"`
-	ScanToken *string `gorm:"size:32;index"`
+	DueSoon         bool       `gorm:"not null;default:false"`
+	ScanToken       *string    `gorm:"size:32;index"`
+	FirstAssignedAt *time.Time `gorm:"index"`
 }
 
 func (m0003Request) TableName() string { return "requests" }
@@ -37,16 +38,18 @@ func (m0003WebhookDelivery) TableName() string { return "webhook_deliveries" }
 
 func migrate0003(tx *gorm.DB) error {
 	m := tableOptions(tx).Migrator()
-	for _, col := range []string{"DueSoon", "ScanToken"} {
+	for _, col := range []string{"DueSoon", "ScanToken", "FirstAssignedAt"} {
 		if !m.HasColumn(&m0003Request{}, col) {
 			if err := m.AddColumn(&m0003Request{}, col); err != nil {
 				return err
 			}
 		}
 	}
-	if !m.HasIndex(&m0003Request{}, "ScanToken") {
-		if err := m.CreateIndex(&m0003Request{}, "ScanToken"); err != nil {
-			return err
+	for _, idx := range []string{"ScanToken", "FirstAssignedAt"} {
+		if !m.HasIndex(&m0003Request{}, idx) {
+			if err := m.CreateIndex(&m0003Request{}, idx); err != nil {
+				return err
+			}
 		}
 	}
 	return m.CreateTable(&m0003WebhookDelivery{})
@@ -57,9 +60,11 @@ func rollback0003(tx *gorm.DB) error {
 	if err := m.DropTable(&m0003WebhookDelivery{}); err != nil {
 		return err
 	}
-	_ = m.DropIndex(&m0003Request{}, "ScanToken")
-	if err := m.DropColumn(&m0003Request{}, "ScanToken"); err != nil {
-		return err
+	for _, col := range []string{"FirstAssignedAt", "ScanToken"} {
+		_ = m.DropIndex(&m0003Request{}, col)
+		if err := m.DropColumn(&m0003Request{}, col); err != nil {
+			return err
+		}
 	}
 	return m.DropColumn(&m0003Request{}, "DueSoon")
 }

@@ -74,6 +74,8 @@ type Request struct {
 	DueAt         *time.Time `gorm:"index:idx_requests_status_due,priority:2"`
 	DueWorking    bool       `gorm:"not null"`
 	StepStartedAt time.Time  `gorm:"not null"`
+	// FirstAssignedAt is when 工商联 first assigned the request (办结率 cohort).
+	FirstAssignedAt *time.Time `gorm:"index"`
 	// RoundStartedAt is when the current handling round began (assign, or a reopening evaluation).
 	RoundStartedAt time.Time `gorm:"not null"`
 	Overdue        bool      `gorm:"not null"`
