@@ -31,7 +31,7 @@ import (
 // files are the embedded YAML files. Each file is named explicitly so that a
 // stray file in the directory is never embedded by accident.
 //
-//go:embed config.yaml regions.yaml departments.yaml categories.yaml leads.yaml calendar.yaml interaction_rules.yaml
+//go:embed config.yaml regions.yaml departments.yaml categories.yaml leads.yaml calendar.yaml interaction_rules.yaml indicators.yaml
 var files embed.FS
 
 // Names of the embedded files.
