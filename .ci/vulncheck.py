@@ -9,6 +9,9 @@ while i<len(s):
     while i<len(s) and s[i].isspace(): i+=1
     if i>=len(s): break
     o,j=dec.raw_decode(s,i); objs.append(o); i=j
+if not any('config' in o for o in objs) or not any('progress' in o for o in objs):
+    print("govulncheck produced no report", file=sys.stderr)
+    sys.exit(2)
 osv={o['osv']['id']:o['osv'] for o in objs if 'osv' in o}
 reach={}
 for o in objs:
