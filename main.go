@@ -2,6 +2,8 @@
 // requests (企呼我应), leads, deadlines and the 亲清健康指数, over REST.
 //
 //	qinqing [-config configs/config.yaml]     serve (the default)
+//	qinqing [-config …] audit verify          check every timeline's hash chain
+//	qinqing seed --requests N --leads N       fill the database with synthetic data (seed.go)
 //
 // Configuration is YAML plus QINQING_* environment overrides (README).
 package main
@@ -54,7 +56,11 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if rest := fs.Args(); len(rest) > 0 && rest[0] != "serve" {
+	if rest := fs.Args(); len(rest) > 0 && rest[0] == "seed" {
+		return runSeed(ctx, rest[1:], *path, lookup, stdout)
+	}
+	rest := fs.Args()
+	if len(rest) > 0 && rest[0] != "serve" && rest[0] != "audit" {
 		return fmt.Errorf("unknown command %q", rest[0])
 	}
 	if *path == "" {
@@ -67,6 +73,9 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	cfg, err := configs.Load(*path, lookup)
 	if err != nil {
 		return err
+	}
+	if len(rest) > 0 && rest[0] == "audit" {
+		return runAudit(ctx, cfg, rest[1:], stdout)
 	}
 	log := newLogger(stdout, cfg.LogLevel)
 	app, err := build(ctx, cfg, log, lookup, stdout)

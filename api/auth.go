@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -26,6 +27,10 @@ const (
 type principal struct {
 	account *model.Account
 	scope   model.Scope
+	// sessionID is the sign-in of a bearer token; apiKeyID the key of an
+	// API-key request (one of them is set).
+	sessionID uint64
+	apiKeyID  uint64
 }
 
 func (p *principal) role() workflow.Role { return workflow.Role(p.account.Role) }
@@ -68,65 +73,161 @@ func (s *Server) scopeFor(a *model.Account) model.Scope {
 
 var errUnauthenticated = problem(http.StatusUnauthorized, "unauthenticated", "未登录或登录已失效")
 
-// authenticate requires a valid bearer token of an enabled account. The
-// account is read on every request, so disabling it takes effect at once.
+// Session bounds (LIBRARIES §6.1; 等保 session end and idle logout): a
+// sign-in lasts at most sessionAbsolute whatever the refreshes, and ends
+// when no refresh comes within sessionIdle. Access tokens live at most 15
+// minutes on top of that.
+const (
+	sessionAbsolute = 12 * time.Hour
+	sessionIdle     = 30 * time.Minute
+)
+
+var sessionPolicy = model.SessionPolicy{Absolute: sessionAbsolute, Idle: sessionIdle}
+
+// queryCredentials are query parameters that would carry a credential in a
+// URL, where proxies and logs keep it: a request with one is refused.
+var queryCredentials = []string{"access_token", "api_key", "apikey", "token"}
+
+// authenticate requires a credential in the Authorization header: a bearer
+// access token of a live session, or an API key (`ApiKey …`). The account
+// is read on every request (with the session, in one query), so disabling
+// it, a password change, logout and refresh-token reuse take effect at the
+// next request: the token's version must equal the account's and its
+// session must be open.
 func (s *Server) authenticate(c *gin.Context) {
+	q := c.Request.URL.Query()
+	for _, name := range queryCredentials {
+		if q.Has(name) {
+			s.refuse(c, `error="invalid_request"`, "凭据只能放在 Authorization 请求头中，不能放在查询字符串中")
+			return
+		}
+	}
 	h := c.GetHeader("Authorization")
+	if key, ok := strings.CutPrefix(h, "ApiKey "); ok && key != "" {
+		s.authenticateKey(c, key)
+		return
+	}
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || tok == "" {
-		c.Header("WWW-Authenticate", `Bearer realm="qinqing"`)
-		s.writeProblem(c, errUnauthenticated)
+		s.refuse(c, "", "")
 		return
 	}
-	id, err := s.parseToken(tok)
+	cl, err := s.parseToken(tok)
 	if err != nil {
-		c.Header("WWW-Authenticate", `Bearer realm="qinqing", error="invalid_token"`)
-		s.writeProblem(c, errUnauthenticated)
+		s.refuse(c, `error="invalid_token"`, "")
 		return
 	}
-	a, err := s.store.FindAccount(c.Request.Context(), id)
-	if errors.Is(err, model.ErrNotFound) || (err == nil && a.Disabled) {
-		s.writeProblem(c, errUnauthenticated)
+	a, err := s.store.FindAccountForToken(c.Request.Context(), cl.accountID, cl.sessionID)
+	if errors.Is(err, model.ErrNotFound) || errors.Is(err, model.ErrCredentialInvalid) ||
+		(err == nil && (a.Disabled || a.TokenVersion != cl.version)) {
+		s.refuse(c, `error="invalid_token"`, "")
 		return
 	}
 	if err != nil {
 		s.writeProblem(c, err)
 		return
 	}
-	c.Set(ctxPrincipal, &principal{account: a, scope: s.scopeFor(a)})
+	c.Set(ctxPrincipal, &principal{account: a, scope: s.scopeFor(a), sessionID: cl.sessionID})
 	c.Next()
 }
 
-func (s *Server) issueToken(a *model.Account) (string, time.Duration, error) {
-	now := s.clock()
+func (s *Server) authenticateKey(c *gin.Context, key string) {
+	a, k, err := s.store.FindAPIKeyAccount(c.Request.Context(), key)
+	if errors.Is(err, model.ErrCredentialInvalid) {
+		hint := key
+		if len(hint) > 12 {
+			hint = hint[:12]
+		}
+		s.log.Info("API key refused", "request_id", c.GetString(ctxRequestID), "prefix", hint)
+		s.refuse(c, `error="invalid_token"`, "")
+		return
+	}
+	if err != nil {
+		s.writeProblem(c, err)
+		return
+	}
+	c.Set(ctxPrincipal, &principal{account: a, scope: s.scopeFor(a), apiKeyID: k.ID})
+	c.Next()
+}
+
+// refuse answers 401 with a WWW-Authenticate challenge.
+func (s *Server) refuse(c *gin.Context, errParam, detail string) {
+	ch := `Bearer realm="qinqing"`
+	if errParam != "" {
+		ch += ", " + errParam
+	}
+	c.Header("WWW-Authenticate", ch+`, ApiKey realm="qinqing"`)
+	p := errUnauthenticated
+	if detail != "" {
+		p = problem(http.StatusUnauthorized, "unauthenticated", detail)
+	}
+	s.writeProblem(c, p)
+}
+
+// accessClaims are the claims of an access token: the registered ones, the
+// session (sid) and the account's token version (tv) when it was issued.
+type accessClaims struct {
+	jwt.RegisteredClaims
+	SessionID string `json:"sid"`
+	Version   *int   `json:"tv"`
+}
+
+type tokenClaims struct {
+	accountID, sessionID uint64
+	version              int
+}
+
+func (s *Server) accessTTL() time.Duration {
 	ttl := s.cfg.TokenTTL
 	if ttl <= 0 || ttl > 15*time.Minute {
 		ttl = 15 * time.Minute
 	}
+	return ttl
+}
+
+func (s *Server) issueToken(a *model.Account, sessionID uint64) (string, time.Duration, error) {
+	now := s.clock()
+	ttl := s.accessTTL()
 	var jti [12]byte
 	_, _ = rand.Read(jti[:])
-	claims := jwt.RegisteredClaims{
-		Subject:   strconv.FormatUint(a.ID, 10),
-		Issuer:    tokenIssuer,
-		Audience:  jwt.ClaimStrings{tokenAudience},
-		IssuedAt:  jwt.NewNumericDate(now),
-		NotBefore: jwt.NewNumericDate(now),
-		ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
-		ID:        hex.EncodeToString(jti[:]),
+	v := a.TokenVersion
+	claims := accessClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Subject:   strconv.FormatUint(a.ID, 10),
+			Issuer:    tokenIssuer,
+			Audience:  jwt.ClaimStrings{tokenAudience},
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+			ID:        hex.EncodeToString(jti[:]),
+		},
+		SessionID: strconv.FormatUint(sessionID, 10),
+		Version:   &v,
 	}
 	t, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.secret)
 	return t, ttl, err
 }
 
-func (s *Server) parseToken(tok string) (uint64, error) {
+// parseToken checks an access token: HS256 only (no "none", no key
+// confusion), our issuer and audience, exp required, iat and nbf honoured
+// (30 s leeway), and the sid and tv claims present.
+func (s *Server) parseToken(tok string) (tokenClaims, error) {
 	p := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(tokenIssuer),
 		jwt.WithAudience(tokenAudience), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
 		jwt.WithLeeway(30*time.Second), jwt.WithTimeFunc(s.clock))
-	var claims jwt.RegisteredClaims
+	var claims accessClaims
 	if _, err := p.ParseWithClaims(tok, &claims, func(*jwt.Token) (any, error) { return s.secret, nil }); err != nil {
-		return 0, err
+		return tokenClaims{}, err
 	}
-	return strconv.ParseUint(claims.Subject, 10, 64)
+	id, err := strconv.ParseUint(claims.Subject, 10, 64)
+	if err != nil {
+		return tokenClaims{}, err
+	}
+	sid, err := strconv.ParseUint(claims.SessionID, 10, 64)
+	if err != nil || claims.Version == nil {
+		return tokenClaims{}, errors.New("access token without session or version")
+	}
+	return tokenClaims{accountID: id, sessionID: sid, version: *claims.Version}, nil
 }
 
 type loginBody struct {
@@ -135,9 +236,22 @@ type loginBody struct {
 }
 
 type tokenView struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int    `json:"expires_in"`
+	AccessToken      string `json:"access_token"`
+	TokenType        string `json:"token_type"`
+	ExpiresIn        int    `json:"expires_in"`
+	RefreshToken     string `json:"refresh_token"`
+	RefreshExpiresIn int    `json:"refresh_expires_in"`
+}
+
+// tokens answers a new access token and refresh token for the session.
+func (s *Server) tokens(c *gin.Context, a *model.Account, sessionID uint64, refresh string) error {
+	tok, ttl, err := s.issueToken(a, sessionID)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, tokenView{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(ttl.Seconds()),
+		RefreshToken: refresh, RefreshExpiresIn: int(sessionIdle.Seconds())})
+	return nil
 }
 
 func (s *Server) login(c *gin.Context) error {
@@ -145,23 +259,91 @@ func (s *Server) login(c *gin.Context) error {
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
+	acctKey, addrKey := accountKey(model.NormalizeUsername(b.Username)), addressKey(c.ClientIP())
+	if wait := s.throttle.wait(acctKey, addrKey); wait > 0 {
+		return throttled(wait)
+	}
 	bad := problem(http.StatusUnauthorized, "unauthenticated", "用户名或密码错误")
 	a, err := s.store.FindAccountByUsername(c.Request.Context(), b.Username)
 	if errors.Is(err, model.ErrNotFound) {
 		s.hasher.Verify(s.dummyHash, b.Password) // same work as a wrong password
+		s.throttle.fail(acctKey, addrKey)
 		return bad
 	}
 	if err != nil {
 		return err
 	}
 	if !s.hasher.Verify(a.PasswordHash, b.Password) || a.Disabled {
+		s.throttle.fail(acctKey, addrKey)
 		return bad
 	}
-	tok, ttl, err := s.issueToken(a)
+	s.throttle.clear(acctKey)
+	sess, refresh, err := s.store.StartSession(c.Request.Context(), a.ID, c.ClientIP(), sessionPolicy)
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, tokenView{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(ttl.Seconds())})
+	return s.tokens(c, a, sess.ID, refresh)
+}
+
+type refreshBody struct {
+	RefreshToken string `json:"refresh_token" validate:"required,max=128"`
+}
+
+// refresh exchanges a refresh token for a new pair (rotation). Presenting
+// a refresh token a second time revokes its whole session.
+func (s *Server) refresh(c *gin.Context) error {
+	var b refreshBody
+	if err := s.decode(c, &b); err != nil {
+		return err
+	}
+	a, sess, next, err := s.store.RotateRefresh(c.Request.Context(), b.RefreshToken, sessionPolicy)
+	if err != nil {
+		return err
+	}
+	return s.tokens(c, a, sess.ID, next)
+}
+
+type logoutBody struct {
+	RefreshToken string `json:"refresh_token" validate:"max=128"`
+	// All ends every session of the account and invalidates its access tokens.
+	All bool `json:"all"`
+}
+
+// logout ends the caller's session (and so its access token), the session
+// of the refresh token sent if it is the caller's, or with all=true every
+// session and token of the account. The body is optional.
+func (s *Server) logout(c *gin.Context) error {
+	var b logoutBody
+	body, err := readJSON(c)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := decodeStrict(body, &b); err != nil {
+			return err
+		}
+		if err := s.valid.check(&b); err != nil {
+			return err
+		}
+	}
+	p := principalOf(c)
+	ctx := c.Request.Context()
+	if p.apiKeyID != 0 {
+		return problem(http.StatusBadRequest, "validation_failed", "API 密钥没有会话可退出，请由管理员吊销密钥")
+	}
+	switch {
+	case b.All:
+		err = s.store.LogoutAll(ctx, p.account.ID)
+	default:
+		err = s.store.RevokeSession(ctx, p.account.ID, p.sessionID)
+		if err == nil && b.RefreshToken != "" {
+			err = s.store.RevokeSessionOfRefresh(ctx, p.account.ID, b.RefreshToken)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
 	return nil
 }
 

@@ -11,6 +11,7 @@ func FuzzPostBodies(f *testing.F) {
 	id := ts.fileRequest(f, "ent_hs", "")["id"].(string)
 	routes := []struct{ user, path string }{
 		{"", "/api/v1/auth/login"},
+		{"", "/api/v1/auth/refresh"},
 		{"admin", "/api/v1/users"},
 		{"admin", "/api/v1/enterprises"},
 		{"admin", "/api/v1/stations"},
@@ -19,6 +20,9 @@ func FuzzPostBodies(f *testing.F) {
 		{"acfic_hs", reqPath(id, "/transitions")},
 		{"dept_hs_scjg", reqPath(id, "/transitions")},
 		{"ent_hs", reqPath(id, "/transitions")},
+		{"dept_city_scjg", "/api/v1/indicator-values"},
+		{"ent_hs", "/api/v1/surveys/2026-Q4/responses"},
+		{"acfic_city", "/api/v1/index/runs"},
 	}
 	for i, seed := range []string{
 		`{"username":"admin","password":"x"}`,
@@ -31,6 +35,9 @@ func FuzzPostBodies(f *testing.F) {
 		`{"action":"supervise","note":"n","due_at":"2030-01-01T00:00:00+08:00","expected_version":1}`,
 		`{"action":"evaluate","score":1e309}`,
 		`[]`, `null`, `{"action":{}}`, `{"days":-1,"action":"request_extension","reason":""}`,
+		`[{"indicator_code":"1.1.1.2","region_code":"330203","period":"2026-Q4","value":3.5}]`,
+		`{"answers":{"1.2.2.2":4,"2.1.3.2":5}}`,
+		`{"period":"2026-Q4"}`,
 	} {
 		f.Add(uint8(i), seed)
 	}

@@ -41,6 +41,7 @@ var errorTable = []struct {
 	detail string
 }{
 	{model.ErrNotFound, http.StatusNotFound, "not_found", "资源不存在或无权查看"},
+	{model.ErrCredentialInvalid, http.StatusUnauthorized, "unauthenticated", "凭据无效、已过期或已吊销，请重新登录"},
 	{policy.ErrForbidden, http.StatusForbidden, "forbidden", "当前角色无权执行此操作"},
 	{workflow.ErrRoleNotAllowed, http.StatusForbidden, "forbidden", "当前角色无权执行此操作"},
 	{workflow.ErrNotParty, http.StatusForbidden, "forbidden", "只有该事项的相关方才能执行此操作"},

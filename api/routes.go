@@ -39,9 +39,17 @@ func (s *Server) routes() error {
 	pub := e.Group("/api/v1")
 	pub.GET("/openapi.json", s.openapi)
 	pub.POST("/auth/login", s.loginLimit, s.h(s.login))
+	// The published 亲清健康指数 needs no login (DESIGN §7).
+	pub.GET("/index/:period", s.h(s.getIndex))
+	pub.GET("/index/:period/regions/:code", s.h(s.getIndexRegion))
+	pub.GET("/index/:period/export.csv", s.h(s.exportCSV))
+	pub.GET("/index/:period/export.xlsx", s.h(s.exportXLSX))
+	pub.POST("/auth/refresh", s.loginLimit, s.h(s.refresh))
 
 	v1 := e.Group("/api/v1", s.authenticate, s.rateLimit)
 	v1.GET("/me", s.h(s.me))
+	v1.POST("/me/password", s.h(s.changePassword))
+	v1.POST("/auth/logout", s.h(s.logout))
 
 	v1.GET("/regions", s.h(s.listRegions))
 	v1.GET("/departments", s.h(s.listDepartments))
@@ -55,6 +63,11 @@ func (s *Server) routes() error {
 
 	v1.GET("/users", s.h(s.listUsers))
 	v1.POST("/users", s.h(s.createUser))
+	v1.PATCH("/users/:id", s.h(s.updateUser))
+	v1.GET("/api-keys", s.h(s.listAPIKeys))
+	v1.POST("/api-keys", s.h(s.createAPIKey))
+	v1.DELETE("/api-keys/:id", s.h(s.revokeAPIKey))
+	v1.GET("/audit/verify", s.h(s.verifyAudit))
 
 	v1.POST("/requests", s.h(s.createRequest))
 	v1.GET("/requests", s.h(s.listRequests))
@@ -63,8 +76,28 @@ func (s *Server) routes() error {
 	v1.POST("/requests/:id/transitions", s.h(s.transitionRequest))
 	v1.GET("/requests/:id/events", s.h(s.requestEvents))
 
+	v1.GET("/interaction-rules", s.h(s.listInteractionRules))
+	v1.POST("/leads", s.h(s.createLead))
+	v1.GET("/leads", s.h(s.listLeads))
+	v1.POST("/leads/lookup", s.h(s.lookupLead))
+	v1.GET("/leads/:id", s.h(s.getLead))
+	v1.GET("/leads/:id/transitions", s.h(s.leadTransitions))
+	v1.POST("/leads/:id/transitions", s.h(s.transitionLead))
+	v1.GET("/leads/:id/events", s.h(s.leadEvents))
+	v1.GET("/leads/:id/reads", s.h(s.leadReads))
+
 	v1.GET("/deadlines", s.h(s.listDeadlines))
 	v1.GET("/stats", s.h(s.getStats))
+
+	v1.GET("/indicators", s.h(s.getIndicators))
+	v1.PUT("/indicators", s.h(s.replaceIndicators))
+	v1.POST("/indicator-values", s.h(s.submitValues))
+	v1.POST("/surveys/:period/responses", s.h(s.answerSurvey))
+	v1.GET("/index/runs", s.h(s.listRuns))
+	v1.POST("/index/runs", s.h(s.createRun))
+	v1.GET("/index/runs/:id", s.h(s.getRun))
+	v1.GET("/index/runs/:id/regions/:code", s.h(s.getRunRegion))
+	v1.POST("/index/runs/:id/publish", s.h(s.publishRun))
 
 	s.engine = e
 	return nil

@@ -43,6 +43,7 @@ type Server struct {
 	registry *prometheus.Registry
 	metrics  *httpMetrics
 	limiter  *limiter
+	throttle *loginThrottle
 	valid    *validatorZH
 	engine   *gin.Engine
 	// dummyHash is verified against when the username is unknown, so that
@@ -79,7 +80,7 @@ func NewServer(d Deps) (*Server, error) {
 	s := &Server{
 		store: d.Store, authz: d.Authz, cfg: d.Config, hasher: d.Hasher, secret: d.JWTSecret,
 		log: d.Logger, clock: d.Clock, registry: d.Registry, metrics: m,
-		limiter: newLimiter(d.Config.RateLimit, d.Clock), valid: v, dummyHash: dummy,
+		limiter: newLimiter(d.Config.RateLimit, d.Clock), throttle: newLoginThrottle(d.Clock), valid: v, dummyHash: dummy,
 	}
 	if err := s.routes(); err != nil {
 		return nil, err

@@ -60,7 +60,8 @@ type IndicatorTree struct {
 // Indicator is a node of the indicator tree. Weight is relative to its
 // siblings. A leaf (no Children) has a Direction, a Unit and a Source, and
 // TrackerCode (tracker) or Owner (submitted); Floor and Excellent are its
-// optional 功效系数法 goalposts (不允许值, 满意值).
+// optional 功效系数法 goalposts (不允许值, 满意值); Min and Max optionally
+// bound the values a department may submit for it (ValueRange).
 type Indicator struct {
 	Code        string      `yaml:"code" json:"code"`
 	Name        string      `yaml:"name" json:"name"`
@@ -72,7 +73,31 @@ type Indicator struct {
 	Owner       string      `yaml:"owner" json:"owner,omitempty"`               // department code
 	Floor       *float64    `yaml:"floor" json:"floor,omitempty"`
 	Excellent   *float64    `yaml:"excellent" json:"excellent,omitempty"`
+	Min         *float64    `yaml:"min" json:"min,omitempty"` // submitted leaves only
+	Max         *float64    `yaml:"max" json:"max,omitempty"` // submitted leaves only
 	Children    []Indicator `yaml:"children" json:"children,omitempty"`
+}
+
+// MaxSubmittedValue bounds a submitted value whose indicator sets no Max
+// and is not in percent.
+const MaxSubmittedValue = 1e12
+
+// ValueRange returns the closed range a submitted value of leaf i must lie
+// in: [Min, Max] where the tree gives them; otherwise [0, 100] for a value
+// in percent and [0, MaxSubmittedValue] for any other unit. A growth rate,
+// which may be negative or above 100 %, gives its own (e.g. min: -100).
+func (i Indicator) ValueRange() (lo, hi float64) {
+	lo, hi = 0, MaxSubmittedValue
+	if i.Unit == "%" {
+		hi = 100
+	}
+	if i.Min != nil {
+		lo = *i.Min
+	}
+	if i.Max != nil {
+		hi = *i.Max
+	}
+	return lo, hi
 }
 
 // IsLeaf reports whether i is a leaf (level-4 in the sample tree).
@@ -268,9 +293,10 @@ func (v treeValidator) node(parent string, i int, n Indicator) error {
 	}
 	v.codes[c] = true
 	if !n.IsLeaf() {
-		if n.Direction != "" || n.Unit != "" || n.Source != "" || n.TrackerCode != "" || n.Owner != "" || n.Floor != nil || n.Excellent != nil {
-			return nodeErr(c, "has children, so it takes no direction, unit, source, tracker_code, owner, floor or excellent",
-				"有下级指标，不应设置 direction、unit、source、tracker_code、owner、floor 或 excellent")
+		if n.Direction != "" || n.Unit != "" || n.Source != "" || n.TrackerCode != "" || n.Owner != "" || n.Floor != nil || n.Excellent != nil ||
+			n.Min != nil || n.Max != nil {
+			return nodeErr(c, "has children, so it takes no direction, unit, source, tracker_code, owner, floor, excellent, min or max",
+				"有下级指标，不应设置 direction、unit、source、tracker_code、owner、floor、excellent、min 或 max")
 		}
 		return v.children(c, n.Children)
 	}
@@ -314,6 +340,12 @@ func (v treeValidator) leaf(n Indicator) error {
 		return nodeErr(c, "source is required (tracker, submitted or survey)", "缺少数据来源 source（tracker、submitted 或 survey）")
 	default:
 		return nodeErr(c, "source %q is not tracker, submitted or survey", "数据来源 source %q 不是 tracker、submitted 或 survey", n.Source)
+	}
+	if (n.Min != nil || n.Max != nil) && n.Source != SourceSubmitted {
+		return nodeErr(c, "only a submitted indicator takes min or max", "只有部门报送指标可设置取值范围 min、max")
+	}
+	if lo, hi := n.ValueRange(); math.IsNaN(lo) || math.IsInf(lo, 0) || math.IsNaN(hi) || math.IsInf(hi, 0) || !(lo < hi) {
+		return nodeErr(c, "the value range [%v, %v] (min, max) must be finite with min < max", "取值范围 [%v, %v]（min、max）应为有限数且 min 小于 max", lo, hi)
 	}
 	if (n.Floor == nil) != (n.Excellent == nil) {
 		return nodeErr(c, "give both floor and excellent, or neither", "不允许值 floor 与满意值 excellent 应同时设置或同时不设")

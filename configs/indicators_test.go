@@ -199,6 +199,12 @@ func TestParseIndicatorsDefaults(t *testing.T) {
 	if l, _ := tree.Find("2.1.2"); l.Floor == nil || *l.Floor != 80 || *l.Excellent != 100 {
 		t.Errorf("2.1.2 goalposts = %v, %v", l.Floor, l.Excellent)
 	}
+	if lo, hi := mustFind(t, tree, "1.1").ValueRange(); lo != 0 || hi != 100 {
+		t.Errorf("1.1 (%%) range = [%v, %v], want [0, 100]", lo, hi)
+	}
+	if lo, hi := mustFind(t, tree, "2.1.1").ValueRange(); lo != 0 || hi != MaxSubmittedValue {
+		t.Errorf("2.1.1 (分) range = [%v, %v], want [0, 1e12]", lo, hi)
+	}
 	// JSON is YAML too.
 	if _, err := ParseIndicators([]byte(`{"version": "j", "method": "minmax", "indicators": [{"code": "1", "name": "x", "weight": 1, "direction": "higher", "unit": "%", "source": "survey"}]}`)); err != nil {
 		t.Errorf("JSON tree: %v", err)
@@ -236,6 +242,9 @@ func TestParseIndicatorsRejects(t *testing.T) {
 		{"min_responses group", "version: t1", "version: t1\nmin_responses: {village: 3}", "", `"village"`},
 		{"no version", "version: t1", "", "", "version is required"},
 		{"missing name", "name: d, ", "", "2.1.1", "name is required"},
+		{"range on a survey leaf", "unit: 分, source: survey", "unit: 分, source: survey, min: 1", "2.1.1", "only a submitted indicator takes min or max"},
+		{"range reversed", "source: submitted, owner: tjj", "source: submitted, owner: tjj, min: 5, max: -5", "1.1", "min < max"},
+		{"range above percent", "source: submitted, owner: tjj", "source: submitted, owner: tjj, min: 200", "1.1", "[200, 100]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -261,5 +270,32 @@ func TestParseIndicatorsDecodeErrors(t *testing.T) {
 		if _, err := ParseIndicators([]byte(src)); err == nil {
 			t.Errorf("ParseIndicators(%q) = nil error", src)
 		}
+	}
+}
+
+func mustFind(t *testing.T, tree IndicatorTree, code string) Indicator {
+	t.Helper()
+	n, ok := tree.Find(code)
+	if !ok {
+		t.Fatalf("indicator %s not found", code)
+	}
+	return n
+}
+
+// TestSampleGrowthRatesMayFall: the two growth rates of the sample tree
+// accept negative values (a falling economy is data, not an error).
+func TestSampleGrowthRatesMayFall(t *testing.T) {
+	t.Parallel()
+	tree, err := LoadIndicators()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{"1.1.1.1", "1.1.1.2"} {
+		if lo, hi := mustFind(t, tree, code).ValueRange(); lo != -100 || hi <= 100 {
+			t.Errorf("%s range = [%v, %v], want a negative floor of -100 and room above 100 %%", code, lo, hi)
+		}
+	}
+	if lo, hi := mustFind(t, tree, "2.2.1.1").ValueRange(); lo != 0 || hi != 100 {
+		t.Errorf("2.2.1.1 range = [%v, %v], want [0, 100]", lo, hi)
 	}
 }

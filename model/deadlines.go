@@ -59,7 +59,7 @@ type boardSource struct {
 }
 
 func (s *Store) boardSources() []boardSource {
-	return []boardSource{{workflow.KindRequest, s.boardRequests}}
+	return []boardSource{{workflow.KindRequest, s.boardRequests}, {workflow.KindLead, s.boardLeads}}
 }
 
 // ListDeadlines returns the open items the scope may see, most urgent first

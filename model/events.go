@@ -16,12 +16,17 @@ import (
 
 // insertEvents writes events and, in the same transaction, one outbox row
 // per webhook subscription that wants each event, so a notification can
-// neither be lost nor sent for a change that rolled back.
+// neither be lost nor sent for a change that rolled back. Every event is
+// chained to the one before it in its case (audit.go): the caller must
+// already hold the rows of the cases (conditional UPDATE) in tx.
 func (s *Store) insertEvents(tx *gorm.DB, evs ...*Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	if err := tx.CreateInBatches(evs, 500).Error; err != nil {
+	if err := chainEvents(tx, evs); err != nil {
+		return err
+	}
+	if err := tx.CreateInBatches(evs, insertBatch(tx, 17)).Error; err != nil {
 		return err
 	}
 	if len(s.cfg.Webhooks) == 0 {
@@ -51,7 +56,7 @@ func (s *Store) insertEvents(tx *gorm.DB, evs ...*Event) error {
 	if len(out) == 0 {
 		return nil
 	}
-	return tx.CreateInBatches(out, 500).Error
+	return tx.CreateInBatches(out, insertBatch(tx, 14)).Error
 }
 
 // wants reports whether subscription w asks for ev: an empty list means every

@@ -18,7 +18,9 @@ import (
 // models are the current gorm types; the migrations must produce exactly
 // the schema AutoMigrate would give them.
 func models() []any {
-	return []any{&Region{}, &Department{}, &Station{}, &Enterprise{}, &Account{}, &Request{}, &Event{}, &IdempotencyKey{}, &WebhookDelivery{}}
+	return []any{&Region{}, &Department{}, &Station{}, &Enterprise{}, &Account{}, &Request{}, &Event{}, &IdempotencyKey{}, &WebhookDelivery{}, &Lead{}, &LeadRead{},
+		&StoredTree{}, &IndicatorValue{}, &SurveyResponse{}, &SurveyAnswer{}, &IndexRun{},
+		&AuthSession{}, &RefreshToken{}, &APIKey{}}
 }
 
 // testDBs opens a fresh SQLite database, and a fresh MySQL one when

@@ -14,7 +14,11 @@ import (
 func migrations() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		{ID: "202611250001_initial", Migrate: migrate0001, Rollback: rollback0001},
+		{ID: "202611250002_leads", Migrate: migrate0002, Rollback: rollback0002},
 		{ID: "202611250003_deadlines", Migrate: migrate0003, Rollback: rollback0003},
+		{ID: "202611250004_index", Migrate: migrate0004, Rollback: rollback0004},
+		{ID: "202611250005_auth", Migrate: migrate0005, Rollback: rollback0005},
+		{ID: "202611250006_perf_indexes", Migrate: migrate0006, Rollback: rollback0006},
 	}
 }
 

@@ -53,7 +53,7 @@ func (s *Store) Scan(ctx context.Context) (ScanResult, error) {
 }
 
 func (s *Store) scanners() []CaseScanner {
-	return []CaseScanner{s.scanRequestsOverdue, s.scanRequestsDueSoon, s.scanRequestsExpired}
+	return []CaseScanner{s.scanRequestsOverdue, s.scanRequestsDueSoon, s.scanRequestsExpired, s.scanLeadsOverdue, s.scanLeadsDueSoon}
 }
 
 // DueSoonCutoffs returns the latest due_at that counts as due soon at now,
@@ -224,6 +224,11 @@ func (s *Store) CountDeadlines(ctx context.Context) (DeadlineCounts, error) {
 		return nil, formatError(err)
 	}
 	out[string(workflow.KindRequest)] = struct{ Overdue, DueSoon int64 }{over, soon}
+	leadOver, leadSoon, err := s.countLeadDeadlines(ctx, now, cutW, cutC)
+	if err != nil {
+		return nil, err
+	}
+	out[string(workflow.KindLead)] = struct{ Overdue, DueSoon int64 }{leadOver, leadSoon}
 	return out, nil
 }
 

@@ -73,86 +73,186 @@ type eventCount struct {
 // over [from, to) with aggregate queries on the database, never by loading
 // cases: one statement over requests and one per group of events.
 func (s *Store) TrackerStats(ctx context.Context, regions []string, from, to time.Time) (TrackerStats, error) {
-	db := s.db.WithContext(ctx)
-	regions = nonEmpty(regions)
-	out := TrackerStats{Regions: regions, From: from, To: to, AsOf: s.Now()}
+	out, err := s.TrackerStatsForScopes(ctx, [][]string{nonEmpty(regions)}, from, to)
+	if err != nil {
+		return TrackerStats{Regions: nonEmpty(regions), From: from, To: to}, err
+	}
+	return out[0], nil
+}
 
+// TrackerStatsForScopes computes the tracker indicators of several region
+// sets (scopes, which may overlap) at once, as TrackerStats would for each:
+// every request indicator is a ratio of counts, and counts add up over
+// regions, so each statement runs once over all the regions, grouped by
+// region, and each scope sums the rows of its regions. An index run (28
+// units) thus scans the requests and events of the period once, not once per
+// unit. The indicators of the other kinds of case (statsSources) are
+// computed per scope.
+func (s *Store) TrackerStatsForScopes(ctx context.Context, scopes [][]string, from, to time.Time) ([]TrackerStats, error) {
+	db := s.db.WithContext(ctx)
+	asOf := s.Now()
+	var all []string
+	seen := map[string]bool{}
+	for _, sc := range scopes {
+		for _, r := range sc {
+			if !seen[r] {
+				seen[r] = true
+				all = append(all, r)
+			}
+		}
+	}
+	counts, err := requestCountsByRegion(db, nonEmpty(all), from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TrackerStats, len(scopes))
+	for i, sc := range scopes {
+		var c requestCounts
+		inScope := map[string]bool{}
+		for _, r := range sc {
+			if !inScope[r] {
+				inScope[r] = true
+				c.add(counts[r])
+			}
+		}
+		out[i] = TrackerStats{Regions: sc, From: from, To: to, AsOf: asOf, Rates: c.rates()}
+		for _, extra := range s.statsSources() {
+			rates, err := extra(ctx, db, nonEmpty(sc), from, to, asOf)
+			if err != nil {
+				return nil, err
+			}
+			out[i].Rates = append(out[i].Rates, rates...)
+		}
+	}
+	return out, nil
+}
+
+// requestCounts are the counts behind the request indicators T01–T09, of
+// one region or summed over several.
+type requestCounts struct {
 	// Requests closed in the period: 按期办结, 督办, 重办, 未评价 share one scan.
-	var closed struct {
+	Closed, ClosedOnTime, ClosedSupervised, ClosedReopened int64
+	// 办结率 cohort: first assigned in the period, and of those closed.
+	Cohort, CohortClosed int64
+	// Events in the period.
+	Triage, Respond, Evaluated, Satisfied, Returned, Assigned, Expired eventCount
+}
+
+func (c *requestCounts) add(o *requestCounts) {
+	if o == nil {
+		return
+	}
+	c.Closed += o.Closed
+	c.ClosedOnTime += o.ClosedOnTime
+	c.ClosedSupervised += o.ClosedSupervised
+	c.ClosedReopened += o.ClosedReopened
+	c.Cohort += o.Cohort
+	c.CohortClosed += o.CohortClosed
+	for _, p := range []struct{ dst, src *eventCount }{
+		{&c.Triage, &o.Triage}, {&c.Respond, &o.Respond}, {&c.Evaluated, &o.Evaluated}, {&c.Satisfied, &o.Satisfied},
+		{&c.Returned, &o.Returned}, {&c.Assigned, &o.Assigned}, {&c.Expired, &o.Expired},
+	} {
+		p.dst.N += p.src.N
+		p.dst.OnTime += p.src.OnTime
+		p.dst.Sum += p.src.Sum
+	}
+}
+
+// rates turns the counts into T01–T09.
+func (c requestCounts) rates() []Rate {
+	return []Rate{
+		rate("T01", float64(c.Triage.OnTime), float64(c.Triage.N), 100),
+		rate("T02", float64(c.ClosedOnTime), float64(c.Closed), 100),
+		rate("T03", c.Respond.Sum/3600, float64(c.Respond.N), 1),
+		rate("T04", float64(c.ClosedSupervised), float64(c.Closed), 100),
+		rate("T05", float64(c.CohortClosed), float64(c.Cohort), 100),
+		rate("T06", float64(c.Satisfied.N), float64(c.Evaluated.N), 100),
+		rate("T07", float64(c.ClosedReopened), float64(c.Closed), 100),
+		rate("T08", float64(c.Returned.N), float64(c.Assigned.N), 100),
+		rate("T09", float64(c.Expired.N), float64(c.Closed), 100),
+	}
+}
+
+// requestCountsByRegion runs the request statements over regions, grouped
+// by region.
+func requestCountsByRegion(db *gorm.DB, regions []string, from, to time.Time) (map[string]*requestCounts, error) {
+	out := map[string]*requestCounts{}
+	at := func(region string) *requestCounts {
+		if out[region] == nil {
+			out[region] = &requestCounts{}
+		}
+		return out[region]
+	}
+	var closed []struct {
+		RegionCode                      string
 		N, OnTime, Supervised, Reopened int64
 	}
 	err := db.Model(&Request{}).
-		Select("COUNT(*) AS n, "+
+		Select("region_code, COUNT(*) AS n, "+
 			"COALESCE(SUM(CASE WHEN late_steps = 0 THEN 1 ELSE 0 END), 0) AS on_time, "+
 			"COALESCE(SUM(CASE WHEN supervised THEN 1 ELSE 0 END), 0) AS supervised, "+
 			"COALESCE(SUM(CASE WHEN reopen_count >= 1 THEN 1 ELSE 0 END), 0) AS reopened").
 		Where("region_code IN ? AND status = ? AND closed_at >= ? AND closed_at < ?", regions, string(workflow.Closed), from, to).
-		Scan(&closed).Error
+		Group("region_code").Scan(&closed).Error
 	if err != nil {
-		return out, formatError(err)
+		return nil, formatError(err)
 	}
-	// 办结率 cohort: first assigned in the period.
-	var cohort struct{ N, Closed int64 }
+	for _, r := range closed {
+		c := at(r.RegionCode)
+		c.Closed, c.ClosedOnTime, c.ClosedSupervised, c.ClosedReopened = r.N, r.OnTime, r.Supervised, r.Reopened
+	}
+	var cohort []struct {
+		RegionCode string
+		N, Closed  int64
+	}
 	err = db.Model(&Request{}).
-		Select("COUNT(*) AS n, COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS closed", string(workflow.Closed)).
+		Select("region_code, COUNT(*) AS n, COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS closed", string(workflow.Closed)).
 		Where("region_code IN ? AND first_assigned_at >= ? AND first_assigned_at < ? AND status NOT IN ?", regions, from, to,
 			[]string{string(workflow.Withdrawn), string(workflow.Rejected)}).
-		Scan(&cohort).Error
+		Group("region_code").Scan(&cohort).Error
 	if err != nil {
-		return out, formatError(err)
+		return nil, formatError(err)
 	}
-	ev := func(kind workflow.Kind, where string, args ...any) (eventCount, error) {
-		var c eventCount
-		q := db.Model(&Event{}).
-			Select("COUNT(*) AS n, COALESCE(SUM(CASE WHEN on_time THEN 1 ELSE 0 END), 0) AS on_time, COALESCE(SUM(working_seconds), 0) AS sum").
-			Where("case_kind = ? AND region_code IN ? AND at >= ? AND at < ?", string(kind), regions, from, to).Where(where, args...)
-		return c, formatError(q.Scan(&c).Error)
+	for _, r := range cohort {
+		c := at(r.RegionCode)
+		c.Cohort, c.CohortClosed = r.N, r.Closed
 	}
-	triage, err := ev(workflow.KindRequest, "action IN ? AND from_status = ?", []string{string(workflow.Assign), string(workflow.Reject)}, string(workflow.Submitted))
-	if err != nil {
-		return out, err
-	}
-	respond, err := ev(workflow.KindRequest, "action = ?", string(workflow.Respond))
-	if err != nil {
-		return out, err
-	}
-	evaluated, err := ev(workflow.KindRequest, "action = ?", string(workflow.Evaluate))
-	if err != nil {
-		return out, err
-	}
-	satisfied, err := ev(workflow.KindRequest, "action = ? AND to_status = ?", string(workflow.Evaluate), string(workflow.Closed))
-	if err != nil {
-		return out, err
-	}
-	returned, err := ev(workflow.KindRequest, "action = ?", string(workflow.Return))
-	if err != nil {
-		return out, err
-	}
-	assigned, err := ev(workflow.KindRequest, "action = ?", string(workflow.Assign))
-	if err != nil {
-		return out, err
-	}
-	expired, err := ev(workflow.KindRequest, "action = ?", string(workflow.ExpireEvaluation))
-	if err != nil {
-		return out, err
-	}
-	out.Rates = []Rate{
-		rate("T01", float64(triage.OnTime), float64(triage.N), 100),
-		rate("T02", float64(closed.OnTime), float64(closed.N), 100),
-		rate("T03", respond.Sum/3600, float64(respond.N), 1),
-		rate("T04", float64(closed.Supervised), float64(closed.N), 100),
-		rate("T05", float64(cohort.Closed), float64(cohort.N), 100),
-		rate("T06", float64(satisfied.N), float64(evaluated.N), 100),
-		rate("T07", float64(closed.Reopened), float64(closed.N), 100),
-		rate("T08", float64(returned.N), float64(assigned.N), 100),
-		rate("T09", float64(expired.N), float64(closed.N), 100),
-	}
-	for _, extra := range s.statsSources() {
-		rates, err := extra(ctx, db, regions, from, to, out.AsOf)
-		if err != nil {
-			return out, err
+	ev := func(field func(*requestCounts) *eventCount, where string, args ...any) error {
+		var rows []struct {
+			RegionCode string
+			N, OnTime  int64
+			Sum        float64
 		}
-		out.Rates = append(out.Rates, rates...)
+		q := db.Model(&Event{}).
+			Select("region_code, COUNT(*) AS n, COALESCE(SUM(CASE WHEN on_time THEN 1 ELSE 0 END), 0) AS on_time, COALESCE(SUM(working_seconds), 0) AS sum").
+			Where("case_kind = ? AND region_code IN ? AND at >= ? AND at < ?", string(workflow.KindRequest), regions, from, to).Where(where, args...).
+			Group("region_code")
+		if err := q.Scan(&rows).Error; err != nil {
+			return formatError(err)
+		}
+		for _, r := range rows {
+			*field(at(r.RegionCode)) = eventCount{N: r.N, OnTime: r.OnTime, Sum: r.Sum}
+		}
+		return nil
+	}
+	for _, q := range []struct {
+		field func(*requestCounts) *eventCount
+		where string
+		args  []any
+	}{
+		{func(c *requestCounts) *eventCount { return &c.Triage }, "action IN ? AND from_status = ?",
+			[]any{[]string{string(workflow.Assign), string(workflow.Reject)}, string(workflow.Submitted)}},
+		{func(c *requestCounts) *eventCount { return &c.Respond }, "action = ?", []any{string(workflow.Respond)}},
+		{func(c *requestCounts) *eventCount { return &c.Evaluated }, "action = ?", []any{string(workflow.Evaluate)}},
+		{func(c *requestCounts) *eventCount { return &c.Satisfied }, "action = ? AND to_status = ?",
+			[]any{string(workflow.Evaluate), string(workflow.Closed)}},
+		{func(c *requestCounts) *eventCount { return &c.Returned }, "action = ?", []any{string(workflow.Return)}},
+		{func(c *requestCounts) *eventCount { return &c.Assigned }, "action = ?", []any{string(workflow.Assign)}},
+		{func(c *requestCounts) *eventCount { return &c.Expired }, "action = ?", []any{string(workflow.ExpireEvaluation)}},
+	} {
+		if err := ev(q.field, q.where, q.args...); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -160,7 +260,7 @@ func (s *Store) TrackerStats(ctx context.Context, regions []string, from, to tim
 // statsSource adds the indicators of another kind of case.
 type statsSource func(ctx context.Context, db *gorm.DB, regions []string, from, to, asOf time.Time) ([]Rate, error)
 
-func (s *Store) statsSources() []statsSource { return nil }
+func (s *Store) statsSources() []statsSource { return []statsSource{s.leadStats} }
 
 func rate(code string, num, den, scale float64) Rate {
 	if den == 0 {

@@ -52,6 +52,10 @@ type Account struct {
 	Disabled       bool      `gorm:"not null"`
 	CreatedAt      time.Time `gorm:"not null"`
 	UpdatedAt      time.Time `gorm:"not null"`
+	// TokenVersion is carried by every access token; raising it (logout
+	// everywhere, password change, disabling) invalidates the account's
+	// outstanding tokens at their next request.
+	TokenVersion int `gorm:"not null;default:0"`
 }
 
 // Request is an enterprise request (企呼我应).
@@ -66,7 +70,7 @@ type Request struct {
 	FiledBy    uint64  `gorm:"not null"`
 	FilerRole  string  `gorm:"size:16;not null"`
 	StationID  *uint64 `gorm:"index:idx_requests_station,priority:1"`
-	Status     string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:2;index:idx_requests_status_due,priority:1"`
+	Status     string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:2;index:idx_requests_status_due,priority:1;index:idx_requests_status_closed,priority:1"`
 	// The handling unit once assigned.
 	DepartmentCode *string `gorm:"size:16;index:idx_requests_unit,priority:1"`
 	UnitRegionCode *string `gorm:"size:16;index:idx_requests_unit,priority:2"`
@@ -94,7 +98,7 @@ type Request struct {
 	EvaluationScore      *int       ``
 	EvaluationComment    string     `gorm:"type:text;not null"`
 	EvaluatedAt          *time.Time ``
-	ClosedAt             *time.Time ``
+	ClosedAt             *time.Time `gorm:"index:idx_requests_status_closed,priority:2"`
 	Version              int        `gorm:"not null"`
 	CreatedAt            time.Time  `gorm:"not null"`
 	UpdatedAt            time.Time  `gorm:"not null"`
@@ -120,6 +124,11 @@ type Event struct {
 	OnTime         *bool      ``
 	WorkingSeconds int64      `gorm:"not null"`
 	RegionCode     string     `gorm:"size:16;not null"`
+	// Hash is the SHA-256 (hex) of the event's content and PrevHash;
+	// PrevHash is the Hash of the case's previous event ("" for the first).
+	// The tamper-evident chain, model/audit.go.
+	Hash     string `gorm:"size:64;not null;default:''"`
+	PrevHash string `gorm:"size:64;not null;default:''"`
 }
 
 // IdempotencyKey remembers the first answer to a POST carrying an Idempotency-Key.
@@ -151,4 +160,77 @@ type WebhookDelivery struct {
 	LastError     string     `gorm:"size:512;not null"`
 	CreatedAt     time.Time  `gorm:"not null"`
 	DeliveredAt   *time.Time ``
+}
+
+// Lead is a lead (问题线索, DESIGN §4): an early-warning sign reported by a
+// station or an enterprise. It is confidential: the api shows each part of it
+// only to the roles policy.csv lets read that part. An anonymous lead stores
+// nothing that identifies its reporter: no account, no station, no role, only
+// the hash of the receipt (查询码) the reporter was given once.
+type Lead struct {
+	ID         uint64     `gorm:"primaryKey"`
+	Content    string     `gorm:"type:text;not null"`
+	Evidence   string     `gorm:"type:text;not null"`
+	OccurredAt *time.Time ``
+	// RegionCode is where it happened: the lead's place in the region tree.
+	RegionCode string `gorm:"size:16;not null;index:idx_leads_region_status,priority:1"`
+	Anonymous  bool   `gorm:"not null"`
+	// The reporter of a named lead (all three NULL or empty when anonymous).
+	ReporterAccountID *uint64 `gorm:"index:idx_leads_reporter,priority:1"`
+	ReporterRole      string  `gorm:"size:16;not null"`
+	StationID         *uint64 `gorm:"index:idx_leads_station,priority:1"`
+	// ReceiptHash is the SHA-256 (hex) of an anonymous lead's receipt.
+	ReceiptHash *string `gorm:"size:64;uniqueIndex"`
+	// EnterpriseID is the enterprise the lead concerns, when there is one.
+	EnterpriseID *uint64 ``
+	// The unit or person concerned. SubjectAccountID is the account named as
+	// the subject (recused from the lead), when the name given matched one.
+	SubjectDepartmentCode *string `gorm:"size:16"`
+	SubjectName           string  `gorm:"size:100;not null"`
+	SubjectUsername       string  `gorm:"size:64;not null"`
+	SubjectAccountID      *uint64 `gorm:"index:idx_leads_subject,priority:1"`
+	// RuleCode is the interaction-list item (configs/interaction_rules.yaml) cited.
+	RuleCode *string `gorm:"size:16"`
+	Status   string  `gorm:"size:16;not null;index:idx_leads_region_status,priority:2;index:idx_leads_status_due,priority:1"`
+	// The decision (评估决策). Investigation notes are the investigate events.
+	Disposal   *string `gorm:"size:32"`
+	Assessment string  `gorm:"type:text;not null"`
+	TransferTo string  `gorm:"size:200;not null"`
+	Grounds    string  `gorm:"type:text;not null"`
+	// The rectification task (执行), once a decision charges a unit with it.
+	RectifyDepartmentCode *string    `gorm:"size:16;index:idx_leads_unit,priority:1"`
+	RectifyRegionCode     *string    `gorm:"size:16;index:idx_leads_unit,priority:2"`
+	RectifyDays           int        `gorm:"not null"`
+	RectifyDueAt          *time.Time ``
+	RectifyReport         string     `gorm:"type:text;not null"`
+	RectifiedAt           *time.Time ``
+	// The last return visit (监督回访).
+	VerifyAccepted *bool      ``
+	VerifyResult   string     `gorm:"type:text;not null"`
+	VerifiedAt     *time.Time ``
+	// The deadline of the current step.
+	DueAt         *time.Time `gorm:"index:idx_leads_status_due,priority:2"`
+	DueWorking    bool       `gorm:"not null"`
+	StepStartedAt time.Time  `gorm:"not null"`
+	Overdue       bool       `gorm:"not null"`
+	// DueSoon and ScanToken serve the deadline scanner as on requests.
+	DueSoon   bool       `gorm:"not null;default:false"`
+	ScanToken *string    `gorm:"size:32;index"`
+	Version   int        `gorm:"not null"`
+	CreatedAt time.Time  `gorm:"not null"`
+	UpdatedAt time.Time  `gorm:"not null"`
+	ClosedAt  *time.Time ``
+}
+
+// LeadRead records that an account was shown a lead's detail (DESIGN §4:
+// every read is recorded; inspectors list them).
+type LeadRead struct {
+	ID        uint64 `gorm:"primaryKey"`
+	LeadID    uint64 `gorm:"not null;index:idx_lead_reads_lead,priority:1"`
+	AccountID uint64 `gorm:"not null"`
+	Role      string `gorm:"size:16;not null"`
+	// What was shown: detail (GET), events (the timeline), transition (the
+	// answer to an action).
+	What string    `gorm:"size:16;not null"`
+	At   time.Time `gorm:"not null"`
 }

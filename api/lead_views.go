@@ -1,0 +1,265 @@
+package api
+
+import (
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"qinqing/model"
+	"qinqing/policy"
+	"qinqing/workflow"
+)
+
+// A lead is shown in field groups. Each group is a nil pointer, and so absent
+// from the JSON, unless the caller may read the policy object that guards it
+// (policy.csv, lead.*) in the lead's region:
+//
+//	always                 id, ref_no, status, status_label, version, created_at, updated_at, closed_at
+//	reporter or inspector  anonymous
+//	lead.rectification     step, due_at, overdue, remaining, remaining_seconds (the officials handling it)
+//	lead.content           region_code; in the detail also content, evidence, occurred_at, enterprise_id,
+//	                       subject_department_code, subject_name, subject_username, subject_account_id, rule_code
+//	lead.investigation     disposal, disposal_label; in the detail also assessment, investigation_notes,
+//	                       transfer_to, grounds
+//	lead.reporter          in the detail: reporter (null when anonymous), feedback_due_at
+//	lead.rectification     in the detail: rectification (the task; null until a unit is charged)
+//
+// A station or an enterprise therefore sees the status of what it reported
+// and nothing else; a department sees its rectification task and never the
+// reporter, the content or the investigation.
+
+// leadLevel is how much an endpoint shows at most; the policy then decides
+// what of it the caller sees.
+type leadLevel int
+
+const (
+	// leadHeader: the status only (the answer to filing, the receipt lookup).
+	leadHeader leadLevel = iota
+	// leadSummary: list items, with no confidential text.
+	leadSummary
+	// leadFull: the detail, whose every showing is recorded.
+	leadFull
+)
+
+type leadView struct {
+	ID          string  `json:"id"`
+	RefNo       string  `json:"ref_no"`
+	Status      string  `json:"status"`
+	StatusLabel string  `json:"status_label"`
+	Version     int     `json:"version"`
+	CreatedAt   string  `json:"created_at"`
+	UpdatedAt   string  `json:"updated_at"`
+	ClosedAt    *string `json:"closed_at"`
+	Anonymous   *bool   `json:"anonymous,omitempty"`
+	RegionCode  *string `json:"region_code,omitempty"`
+	*leadDeadlineView
+	*leadDisposalView
+	*leadContentView
+	*leadReporterGroup
+	*leadInvestigationView
+	*leadRectificationGroup
+}
+
+type leadDeadlineView struct {
+	Step             *string `json:"step"`
+	DueAt            *string `json:"due_at"`
+	Overdue          bool    `json:"overdue"`
+	Remaining        *string `json:"remaining"`
+	RemainingSeconds *int64  `json:"remaining_seconds"`
+}
+
+type leadDisposalView struct {
+	Disposal      *string `json:"disposal"`
+	DisposalLabel *string `json:"disposal_label"`
+}
+
+type leadContentView struct {
+	Content               string  `json:"content"`
+	Evidence              string  `json:"evidence"`
+	OccurredAt            *string `json:"occurred_at"`
+	EnterpriseID          *string `json:"enterprise_id"`
+	SubjectDepartmentCode *string `json:"subject_department_code"`
+	SubjectName           string  `json:"subject_name"`
+	SubjectUsername       string  `json:"subject_username"`
+	SubjectAccountID      *string `json:"subject_account_id"`
+	RuleCode              *string `json:"rule_code"`
+}
+
+type leadReporterGroup struct {
+	Reporter      *leadReporterView `json:"reporter"`
+	FeedbackDueAt *string           `json:"feedback_due_at"`
+}
+
+type leadReporterView struct {
+	AccountID   string  `json:"account_id"`
+	Username    string  `json:"username"`
+	DisplayName string  `json:"display_name"`
+	Role        string  `json:"role"`
+	StationID   *string `json:"station_id"`
+}
+
+type leadInvestigationView struct {
+	Assessment         *string        `json:"assessment"`
+	InvestigationNotes []leadNoteView `json:"investigation_notes"`
+	TransferTo         *string        `json:"transfer_to"`
+	Grounds            *string        `json:"grounds"`
+}
+
+type leadNoteView struct {
+	At      string `json:"at"`
+	ActorID string `json:"actor_id"`
+	Notes   string `json:"notes"`
+}
+
+type leadRectificationGroup struct {
+	Rectification *leadRectificationView `json:"rectification"`
+}
+
+// leadRectificationView is the task of the unit charged with rectification:
+// which unit, how long, the interaction-list item concerned (a public list,
+// so that the unit knows what kind of conduct to correct), its own report and
+// the inspector's verdict on it.
+type leadRectificationView struct {
+	DepartmentCode string                `json:"department_code"`
+	UnitRegionCode string                `json:"unit_region_code"`
+	Days           int                   `json:"days"`
+	DueAt          *string               `json:"due_at"`
+	RuleCode       *string               `json:"rule_code"`
+	RuleTitle      *string               `json:"rule_title"`
+	Report         *string               `json:"report"`
+	ReportedAt     *string               `json:"reported_at"`
+	Verification   *leadVerificationView `json:"verification"`
+}
+
+type leadVerificationView struct {
+	Accepted bool   `json:"accepted"`
+	Result   string `json:"result"`
+	At       string `json:"at"`
+}
+
+// leadCreatedView answers a filing: the status view, and for an anonymous
+// lead the receipt (查询码), shown this once.
+type leadCreatedView struct {
+	leadView
+	Receipt *string `json:"receipt,omitempty"`
+}
+
+func optText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// leadView builds l as the caller may see it, up to level. The detail's
+// investigation notes and account names need the database: see leadDetail.
+func (s *Server) leadView(c *gin.Context, l *model.Lead, level leadLevel) leadView {
+	p := principalOf(c)
+	may := func(kind string) bool {
+		return s.authz.Allowed(p.subject(), "read", policy.Resource{Kind: kind, Region: l.RegionCode})
+	}
+	now := s.store.Now()
+	loc := s.store.Calendar().Location()
+	st, _ := workflow.Lead.State(workflow.Status(l.Status))
+	v := leadView{ID: idString(l.ID), RefNo: model.RefNo("XS", l.ID, l.CreatedAt, loc), Status: l.Status, StatusLabel: st.Label,
+		Version: l.Version, CreatedAt: s.ts(l.CreatedAt), UpdatedAt: s.ts(l.UpdatedAt), ClosedAt: s.optTS(l.ClosedAt)}
+	reporterRole := s.authz.Can(p.account.Role, "lead", "create")
+	if reporterRole || may("lead.reporter") {
+		anon := l.Anonymous
+		v.Anonymous = &anon
+	}
+	if level == leadHeader {
+		return v
+	}
+	if may("lead.rectification") {
+		d := &leadDeadlineView{Overdue: l.IsOverdue(now)}
+		if st.Open && l.DueAt != nil {
+			step := st.Step
+			d.Step, d.DueAt = &step, s.optTS(l.DueAt)
+			rem := s.store.Calendar().Remaining(now, *l.DueAt, l.DueWorking)
+			secs, text := int64(rem/time.Second), formatRemaining(rem)
+			d.RemainingSeconds, d.Remaining = &secs, &text
+		}
+		v.leadDeadlineView = d
+	}
+	content, investigation := may("lead.content"), may("lead.investigation")
+	if content {
+		region := l.RegionCode
+		v.RegionCode = &region
+	}
+	if investigation {
+		d := &leadDisposalView{Disposal: l.Disposal}
+		if l.Disposal != nil {
+			if dp, ok := workflow.DisposalByCode(*l.Disposal); ok {
+				d.DisposalLabel = &dp.Label
+			}
+		}
+		v.leadDisposalView = d
+	}
+	if level == leadSummary {
+		return v
+	}
+	if content {
+		v.leadContentView = &leadContentView{Content: l.Content, Evidence: l.Evidence, OccurredAt: s.optTS(l.OccurredAt),
+			EnterpriseID: optID(l.EnterpriseID), SubjectDepartmentCode: l.SubjectDepartmentCode, SubjectName: l.SubjectName,
+			SubjectUsername: l.SubjectUsername, SubjectAccountID: optID(l.SubjectAccountID), RuleCode: l.RuleCode}
+	}
+	if may("lead.reporter") {
+		g := &leadReporterGroup{FeedbackDueAt: s.optTS(s.store.FeedbackDue(l))}
+		if !l.Anonymous && l.ReporterAccountID != nil {
+			g.Reporter = &leadReporterView{AccountID: idString(*l.ReporterAccountID), Role: l.ReporterRole, StationID: optID(l.StationID)}
+		}
+		v.leadReporterGroup = g
+	}
+	if investigation {
+		v.leadInvestigationView = &leadInvestigationView{Assessment: optText(l.Assessment), InvestigationNotes: []leadNoteView{},
+			TransferTo: optText(l.TransferTo), Grounds: optText(l.Grounds)}
+	}
+	if may("lead.rectification") {
+		g := &leadRectificationGroup{}
+		if l.RectifyDepartmentCode != nil && l.RectifyRegionCode != nil {
+			r := &leadRectificationView{DepartmentCode: *l.RectifyDepartmentCode, UnitRegionCode: *l.RectifyRegionCode,
+				Days: l.RectifyDays, DueAt: s.optTS(l.RectifyDueAt), RuleCode: l.RuleCode,
+				Report: optText(l.RectifyReport), ReportedAt: s.optTS(l.RectifiedAt)}
+			if l.RuleCode != nil {
+				for _, rule := range s.store.Reference().Raw.InteractionRules {
+					if rule.Code == *l.RuleCode {
+						title := rule.Title
+						r.RuleTitle = &title
+					}
+				}
+			}
+			if l.VerifyAccepted != nil && l.VerifiedAt != nil {
+				r.Verification = &leadVerificationView{Accepted: *l.VerifyAccepted, Result: l.VerifyResult, At: s.ts(*l.VerifiedAt)}
+			}
+			g.Rectification = r
+		}
+		v.leadRectificationGroup = g
+	}
+	return v
+}
+
+// leadDetail is leadView at leadFull with what needs the database: the
+// investigation notes and the reporter's account name.
+func (s *Server) leadDetail(c *gin.Context, l *model.Lead) (leadView, error) {
+	v := s.leadView(c, l, leadFull)
+	ctx := c.Request.Context()
+	if v.leadInvestigationView != nil {
+		notes, err := s.store.LeadNotes(ctx, l.ID)
+		if err != nil {
+			return v, err
+		}
+		for _, n := range notes {
+			v.InvestigationNotes = append(v.InvestigationNotes, leadNoteView{At: s.ts(n.At), ActorID: idString(n.ActorID), Notes: n.Notes})
+		}
+	}
+	if v.leadReporterGroup != nil && v.Reporter != nil {
+		names, err := s.store.AccountNames(ctx, *l.ReporterAccountID)
+		if err != nil {
+			return v, err
+		}
+		a := names[*l.ReporterAccountID]
+		v.Reporter.Username, v.Reporter.DisplayName = a.Username, a.DisplayName
+	}
+	return v, nil
+}

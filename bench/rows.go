@@ -1,0 +1,863 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"qinqing/model"
+	"qinqing/policy"
+	"qinqing/workflow"
+)
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// rowResult is one line of the table.
+type rowResult struct {
+	name, what string
+	ratios     []float64
+	ratioLabel string // what the ratio is
+	absolute   string // absolute figures, for information
+	target     string
+	met        bool
+	noTarget   bool
+	failed     string
+}
+
+func (r rowResult) spread() (lo, hi float64, unstable bool) {
+	if len(r.ratios) == 0 {
+		return 0, 0, false
+	}
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, x := range r.ratios {
+		lo, hi = math.Min(lo, x), math.Max(hi, x)
+	}
+	m := median(r.ratios)
+	return lo, hi, m > 0 && (hi-lo)/m > 0.20
+}
+
+func printTable(w io.Writer, o options, rs []rowResult) {
+	fmt.Fprintf(w, "\n| row | what | median ratio | min–max | absolute (information only) | target | met |\n")
+	fmt.Fprintf(w, "|---|---|---|---|---|---|---|\n")
+	for _, r := range rs {
+		if r.failed != "" {
+			fmt.Fprintf(w, "| %s | %s | – | – | FAILED: %s %s | %s | **no** |\n", r.name, r.what, r.failed, r.absolute, r.target)
+			continue
+		}
+		med, mm := "–", "–"
+		if len(r.ratios) > 0 {
+			lo, hi, unstable := r.spread()
+			med = fmt.Sprintf("%.2f %s", median(r.ratios), r.ratioLabel)
+			mm = fmt.Sprintf("%.2f–%.2f", lo, hi)
+			if unstable {
+				mm += " unstable"
+			}
+		}
+		met := "yes"
+		switch {
+		case r.noTarget:
+			met = "–"
+		case !r.met:
+			met = "**no**"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", r.name, r.what, med, mm, r.absolute, r.target, met)
+	}
+	if o.smoke {
+		fmt.Fprintln(w, "(smoke run: one short pair per row on tiny data; the ratios mean nothing, only that every row ran)")
+	}
+}
+
+func absRuns(label string, rs []run) string {
+	var rates []float64
+	var p50, p99 []float64
+	for i := range rs {
+		rates = append(rates, rs[i].rate())
+		p50 = append(p50, float64(rs[i].pct(0.5)))
+		p99 = append(p99, float64(rs[i].pct(0.99)))
+	}
+	return fmt.Sprintf("%s %.0f/s p50 %s p99 %s", label, median(rates), ms(time.Duration(median(p50))), ms(time.Duration(median(p99))))
+}
+
+func ratios(as, bs []run) []float64 {
+	out := make([]float64, len(as))
+	for i := range as {
+		if bs[i].rate() > 0 {
+			out[i] = as[i].rate() / bs[i].rate()
+		}
+	}
+	return out
+}
+
+func (e *env) target(mysql, sqlite float64) float64 {
+	if e.o.driver == "mysql" {
+		return mysql
+	}
+	return sqlite
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// eventHashCols are the extra NOT NULL columns of events the ceilings must
+// fill when the schema has them (the audit chain).
+func (e *env) eventHashCols() (cols string, vals string, n int) {
+	m := e.db.Migrator()
+	for _, c := range []string{"prev_hash", "hash"} {
+		if m.HasColumn("events", c) {
+			cols += ", " + c
+			vals += ", ?"
+			n++
+		}
+	}
+	return
+}
+
+const rawEventSQL = "INSERT INTO events (case_kind, case_id, action, from_status, to_status, actor_id, actor_role, at, payload, step, working_seconds, region_code%s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)"
+
+// ---- C: create a request ------------------------------------------------------
+
+func (e *env) rowC(ctx context.Context) (rowResult, error) {
+	res := rowResult{name: "C", what: "create request (HTTP) vs raw tx{INSERT request; INSERT event}", ratioLabel: "of raw",
+		target: fmt.Sprintf("≥ %.2f", e.target(0.60, 0.40))}
+	c := e.o.conc
+	toks := make([]string, c)
+	ents := make([]model.Enterprise, c)
+	for w := 0; w < c; w++ {
+		t, err := e.login(e.user("ent", fmt.Sprint(w+1)))
+		if err != nil {
+			return res, err
+		}
+		toks[w] = t
+		if err := e.db.Where("id = (SELECT enterprise_id FROM accounts WHERE username = ?)", e.user("ent", fmt.Sprint(w+1))).Take(&ents[w]).Error; err != nil {
+			return res, err
+		}
+	}
+	hc, hv, nh := e.eventHashCols()
+	evSQL := fmt.Sprintf(rawEventSQL, hc, hv)
+	reqSQL := "INSERT INTO requests (title, content, category, enterprise_id, region_code, filed_by, filer_role, status, due_at, due_working, " +
+		"step_started_at, round_started_at, overdue, due_soon, supervised, reopen_count, return_count, late_steps, pending_extension_days, " +
+		"response, evaluation_comment, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	runID := randHex(4)
+	var created atomic.Int64
+	content := "企业反映：园区道路施工影响货车通行，请协调交通部门调整施工时段。"
+	service := func() run {
+		return closedLoop(c, e.o.duration, 1<<30, func(w, i int) (outcome, error) {
+			body := fmt.Sprintf(`{"title":"benchC %s-%d-%d","content":%q,"category":"policy"}`, runID, w, i, content)
+			st, b, err := e.cl.do("POST", e.base+"/api/v1/requests", toks[w], []byte(body), "Idempotency-Key", fmt.Sprintf("%s-%d-%d", runID, w, i))
+			o, err := expect(st, b, err, 201, 0)
+			if o == opOK {
+				created.Add(1)
+			}
+			return o, err
+		})
+	}
+	ceiling := func() run {
+		return closedLoop(c, e.o.duration, 1<<30, func(w, i int) (outcome, error) {
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			due := now.Add(72 * time.Hour)
+			ent := ents[w]
+			tx, err := e.raw.BeginTx(ctx, nil)
+			if err != nil {
+				return opError, err
+			}
+			r, err := tx.Exec(reqSQL, fmt.Sprintf("rawC %s-%d-%d", runID, w, i), content, "policy", ent.ID, ent.RegionCode, 1, "enterprise",
+				"submitted", due, true, now, now, false, false, false, 0, 0, 0, 0, "", "", 1, now, now)
+			if err != nil {
+				_ = tx.Rollback()
+				return opError, err
+			}
+			id, err := r.LastInsertId()
+			if err != nil {
+				_ = tx.Rollback()
+				return opError, err
+			}
+			args := []any{"request", id, "create", "", "submitted", 1, "enterprise", now, "{}", "", 0, ent.RegionCode}
+			for k := 0; k < nh; k++ {
+				args = append(args, randHex(32))
+			}
+			if _, err := tx.Exec(evSQL, args...); err != nil {
+				_ = tx.Rollback()
+				return opError, err
+			}
+			return opOK, tx.Commit()
+		})
+	}
+	resetOK := resetHWM()
+	as, bs := pairsOf(e.o.pairs, e.profiler("C"), service, ceiling)
+	hwm := vmHWM()
+	if !resetOK {
+		hwm += " (peak of the whole process: clear_refs not writable)"
+	}
+	fmt.Printf("  peak RSS (VmHWM) under the create load: %s\n", hwm)
+	res.ratios = ratios(as, bs)
+	med := median(res.ratios)
+	res.met = med >= e.target(0.60, 0.40)
+	res.absolute = absRuns("service", as) + "; " + absRuns("raw", bs) + "; VmHWM " + hwm
+	if msg := ranOK(as, bs); msg != "" {
+		return res, fmt.Errorf("%s", msg)
+	}
+	// events = requests for the ones the service created
+	var nReq, nEv, nIdem int64
+	like := "benchC " + runID + "-%"
+	e.db.Raw("SELECT COUNT(*) FROM requests WHERE title LIKE ?", like).Scan(&nReq)
+	e.db.Raw("SELECT COUNT(*) FROM events WHERE case_kind = 'request' AND case_id IN (SELECT id FROM requests WHERE title LIKE ?)", like).Scan(&nEv)
+	e.db.Raw("SELECT COUNT(*) FROM events WHERE case_kind = 'request' AND action = 'create' AND case_id IN (SELECT id FROM requests WHERE title LIKE ?)", like).Scan(&nIdem)
+	e.check("C events = requests", nReq == created.Load() && nEv == nReq && nIdem == nReq,
+		"%d created (201), %d rows, %d events (%d create)", created.Load(), nReq, nEv, nIdem)
+	return res, nil
+}
+
+// ---- T: one transition ----------------------------------------------------------
+
+func (e *env) rowT(ctx context.Context) (rowResult, error) {
+	res := rowResult{name: "T", what: "transition (supervise by 工商联, HTTP) vs raw tx{UPDATE … WHERE id=? AND version=?; INSERT event}",
+		ratioLabel: "of raw", target: fmt.Sprintf("≥ %.2f", e.target(0.60, 0.40))}
+	var pool []model.Request
+	if err := e.db.Select("id", "version").Where("status IN ?", []string{"assigned", "in_progress"}).Order("id").
+		Limit(40000).Find(&pool).Error; err != nil {
+		return res, err
+	}
+	if len(pool) < 4 {
+		return res, fmt.Errorf("only %d requests in assigned/in_progress: seed more", len(pool))
+	}
+	var svc []uint64
+	var rawIDs []uint64
+	var rawVer []int64
+	for i, r := range pool {
+		if i%2 == 0 {
+			svc = append(svc, r.ID)
+		} else {
+			rawIDs = append(rawIDs, r.ID)
+			rawVer = append(rawVer, int64(r.Version))
+		}
+	}
+	tok, err := e.login(e.user("acfic", e.root()))
+	if err != nil {
+		return res, err
+	}
+	hc, hv, nh := e.eventHashCols()
+	evSQL := fmt.Sprintf(rawEventSQL, hc, hv)
+	var ns, nr atomic.Int64
+	c := e.o.conc
+	service := func() run {
+		return closedLoop(c, e.o.duration, 1<<30, func(w, i int) (outcome, error) {
+			id := svc[int(ns.Add(1))%len(svc)]
+			st, b, err := e.cl.do("POST", fmt.Sprintf("%s/api/v1/requests/%d/transitions", e.base, id), tok,
+				[]byte(`{"action":"supervise","note":"请加快办理，按期答复企业"}`))
+			return expect(st, b, err, 200, 409)
+		})
+	}
+	var mu sync.Mutex
+	ceiling := func() run {
+		return closedLoop(c, e.o.duration, 1<<30, func(w, i int) (outcome, error) {
+			k := int(nr.Add(1)) % len(rawIDs)
+			id := rawIDs[k]
+			mu.Lock()
+			ver := rawVer[k]
+			mu.Unlock()
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			tx, err := e.raw.BeginTx(ctx, nil)
+			if err != nil {
+				return opError, err
+			}
+			r, err := tx.Exec("UPDATE requests SET supervised = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?", true, ver+1, now, id, ver)
+			if err != nil {
+				_ = tx.Rollback()
+				return opError, err
+			}
+			if n, _ := r.RowsAffected(); n == 0 {
+				_ = tx.Rollback()
+				var v int64
+				_ = e.raw.QueryRow("SELECT version FROM requests WHERE id = ?", id).Scan(&v)
+				mu.Lock()
+				rawVer[k] = v
+				mu.Unlock()
+				return opTolerated, nil
+			}
+			args := []any{"request", id, "supervise", "in_progress", "in_progress", 1, "acfic", now, `{"note":"请加快办理，按期答复企业"}`, "", 0, "330200"}
+			for j := 0; j < nh; j++ {
+				args = append(args, randHex(32))
+			}
+			if _, err := tx.Exec(evSQL, args...); err != nil {
+				_ = tx.Rollback()
+				return opError, err
+			}
+			if err := tx.Commit(); err != nil {
+				return opError, err
+			}
+			mu.Lock()
+			rawVer[k] = ver + 1
+			mu.Unlock()
+			return opOK, nil
+		})
+	}
+	as, bs := pairsOf(e.o.pairs, e.profiler("T"), service, ceiling)
+	res.ratios = ratios(as, bs)
+	res.met = median(res.ratios) >= e.target(0.60, 0.40)
+	res.absolute = absRuns("service", as) + "; " + absRuns("raw", bs)
+	if msg := ranOK(as, bs); msg != "" {
+		return res, fmt.Errorf("%s", msg)
+	}
+	return res, e.raceCheck()
+}
+
+// raceCheck: 16 parallel claims of one assigned request → exactly one 200,
+// the others 409, and exactly one claim event.
+func (e *env) raceCheck() error {
+	ent, err := e.login(e.user("ent", "1"))
+	if err != nil {
+		return err
+	}
+	acfic, err := e.login(e.user("acfic", e.root()))
+	if err != nil {
+		return err
+	}
+	st, b, err := e.cl.do("POST", e.base+"/api/v1/requests", ent, []byte(`{"title":"benchT race","content":"并发签收检查","category":"policy"}`))
+	if err != nil || st != 201 {
+		return fmt.Errorf("race check: create: %d %s %v", st, b, err)
+	}
+	var r struct {
+		ID         string `json:"id"`
+		RegionCode string `json:"region_code"`
+	}
+	_ = json.Unmarshal(b, &r)
+	unit := r.RegionCode
+	if reg, ok := e.store.Reference().Regions[unit]; ok && reg.Level == "town" {
+		unit = reg.ParentCode
+	}
+	dept := e.ref.Departments[0].Code
+	st, b, err = e.cl.do("POST", e.base+"/api/v1/requests/"+r.ID+"/transitions", acfic,
+		[]byte(fmt.Sprintf(`{"action":"assign","department_code":%q,"region_code":%q}`, dept, unit)))
+	if err != nil || st != 200 {
+		return fmt.Errorf("race check: assign: %d %s %v", st, b, err)
+	}
+	dtok, err := e.login(e.user("dept", dept+"-"+unit))
+	if err != nil {
+		return err
+	}
+	const n = 16
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-gate
+			codes[i], _, _ = e.cl.do("POST", e.base+"/api/v1/requests/"+r.ID+"/transitions", dtok, []byte(`{"action":"claim"}`))
+		}(i)
+	}
+	close(gate)
+	wg.Wait()
+	ok, conflict := 0, 0
+	for _, c := range codes {
+		switch c {
+		case 200:
+			ok++
+		case 409:
+			conflict++
+		}
+	}
+	var claims int64
+	e.db.Raw("SELECT COUNT(*) FROM events WHERE case_kind = 'request' AND case_id = ? AND action = 'claim'", r.ID).Scan(&claims)
+	e.check("T 16 parallel claims", ok == 1 && conflict == n-1 && claims == 1, "%d × 200, %d × 409, %d claim event(s); codes %v", ok, conflict, claims, codes)
+	return nil
+}
+
+// ---- L: list with filters --------------------------------------------------------
+
+type listCase struct {
+	url   string // path and query
+	where string // the raw equivalent's condition
+	args  []any
+}
+
+func (e *env) rowL(ctx context.Context) (rowResult, error) {
+	res := rowResult{name: "L", what: "list with filters, first and deep page (HTTP) vs raw keyset query", ratioLabel: "of raw",
+		target: "≥ 0.50 and p99 < 50 ms at half the max rate"}
+	tok, err := e.login(e.user("acfic", e.root()))
+	if err != nil {
+		return res, err
+	}
+	all := e.authz.Descendants(e.root())
+	counties := []string{}
+	for _, r := range e.ref.Regions {
+		if r.Level == "county" {
+			counties = append(counties, r.Code)
+		}
+	}
+	filters := []struct {
+		q      string
+		status []string
+		region string
+	}{
+		{"status=closed&region_code=" + counties[4%len(counties)], []string{"closed"}, counties[4%len(counties)]},
+		{"status=assigned,in_progress&region_code=" + counties[0], []string{"assigned", "in_progress"}, counties[0]},
+	}
+	depth := 50
+	if e.o.smoke {
+		depth = 3
+	}
+	var cases []listCase
+	for _, f := range filters {
+		regs := e.authz.Descendants(f.region)
+		first := "/api/v1/requests?page_size=20&" + f.q
+		where := "region_code IN ? AND status IN ? AND region_code IN ?"
+		cases = append(cases, listCase{first, where, []any{all, f.status, regs}})
+		// follow the cursor depth pages down
+		cursor := ""
+		for p := 0; p < depth; p++ {
+			u := first
+			if cursor != "" {
+				u += "&cursor=" + url.QueryEscape(cursor)
+			}
+			st, b, err := e.cl.do("GET", e.base+u, tok, nil)
+			if err != nil || st != 200 {
+				return res, fmt.Errorf("list %s: %d %s %v", u, st, b, err)
+			}
+			var v struct {
+				Items []struct {
+					ID string `json:"id"`
+				} `json:"items"`
+				Next *string `json:"next_cursor"`
+			}
+			if err := json.Unmarshal(b, &v); err != nil {
+				return res, err
+			}
+			if v.Next == nil {
+				break
+			}
+			cursor = *v.Next
+		}
+		if cursor != "" {
+			var after uint64
+			raw := strings.TrimPrefix(mustB64(cursor), "v1:")
+			fmt.Sscan(raw, &after)
+			cases = append(cases, listCase{first + "&cursor=" + url.QueryEscape(cursor), where + " AND id < ?", []any{all, f.status, regs, after}})
+		}
+	}
+	fmt.Printf("  %d list queries (first pages and pages %d deep)\n", len(cases), depth)
+	// Check the raw equivalent returns the same ids as the service.
+	for _, lc := range cases {
+		st, b, err := e.cl.do("GET", e.base+lc.url, tok, nil)
+		if err != nil || st != 200 {
+			return res, fmt.Errorf("list: %d %v", st, err)
+		}
+		var v struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+		}
+		_ = json.Unmarshal(b, &v)
+		var ids []uint64
+		e.db.Raw("SELECT id FROM requests WHERE "+lc.where+" ORDER BY id DESC LIMIT 20", lc.args...).Scan(&ids)
+		same := len(ids) == len(v.Items)
+		for i := 0; same && i < len(ids); i++ {
+			same = fmt.Sprint(ids[i]) == v.Items[i].ID
+		}
+		if !same {
+			e.check("L raw equivalent", false, "%s: service %d items, raw %d", lc.url, len(v.Items), len(ids))
+		}
+	}
+	var k atomic.Int64
+	get := func(w, i int) (outcome, error) {
+		lc := cases[int(k.Add(1))%len(cases)]
+		st, b, err := e.cl.do("GET", e.base+lc.url, tok, nil)
+		return expect(st, b, err, 200, 0)
+	}
+	// the raw queries, with placeholders expanded once (IN lists)
+	type prepared struct {
+		sql  string
+		args []any
+	}
+	var raws []prepared
+	for _, lc := range cases {
+		stmt := e.db.Session(&gormDryRun).Raw("SELECT * FROM requests WHERE "+lc.where+" ORDER BY id DESC LIMIT 21", lc.args...).Statement
+		raws = append(raws, prepared{stmt.SQL.String(), stmt.Vars})
+	}
+	var kr atomic.Int64
+	rawOp := func(w, i int) (outcome, error) {
+		p := raws[int(kr.Add(1))%len(raws)]
+		rows, err := e.raw.QueryContext(ctx, p.sql, p.args...)
+		if err != nil {
+			return opError, err
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for j := range vals {
+			ptrs[j] = &vals[j]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				return opError, err
+			}
+		}
+		return opOK, rows.Err()
+	}
+	c := e.o.conc
+	as, bs := pairsOf(e.o.pairs, e.profiler("L"), func() run { return closedLoop(c, e.o.duration, 1<<30, get) },
+		func() run { return closedLoop(c, e.o.duration, 1<<30, rawOp) })
+	res.ratios = ratios(as, bs)
+	if msg := ranOK(as, bs); msg != "" {
+		return res, fmt.Errorf("%s", msg)
+	}
+	var rates []float64
+	for _, a := range as {
+		rates = append(rates, a.rate())
+	}
+	half := median(rates) / 2
+	dur := 5 * time.Second
+	if e.o.smoke {
+		dur = time.Second
+	}
+	ol := openLoop(half, dur, 1024, get)
+	p99 := ol.pct(0.99)
+	fmt.Printf("  open loop at %.0f/s for %s: %s\n", half, dur, describe(ol))
+	res.met = median(res.ratios) >= 0.5 && p99 < 50*time.Millisecond && ol.errs == 0
+	res.absolute = absRuns("service", as) + "; " + absRuns("raw", bs) + fmt.Sprintf("; at %.0f/s (half): p50 %s p99 %s, %d errors",
+		half, ms(ol.pct(0.5)), ms(p99), ol.errs)
+	if ol.ops == 0 || ol.errs > 0 {
+		return res, fmt.Errorf("open loop: %d ok, %d errors (%s)", ol.ops, ol.errs, ol.firstErr)
+	}
+	return res, nil
+}
+
+// ---- A: /stats for a quarter -------------------------------------------------------
+
+func (e *env) rowA(ctx context.Context) (rowResult, error) {
+	res := rowResult{name: "A", what: "GET /stats, a quarter, whole city (sequential ×5, p50) vs raw GROUP BY", ratioLabel: "× raw",
+		target: "≤ 1.3× raw or < 50 ms"}
+	tok, err := e.login(e.user("acfic", e.root()))
+	if err != nil {
+		return res, err
+	}
+	loc := e.store.Calendar().Location()
+	now := time.Now().In(loc)
+	q := (int(now.Month())-1)/3 + 1 - 1
+	y := now.Year()
+	if q == 0 {
+		q, y = 4, y-1
+	}
+	period := fmt.Sprintf("%d-Q%d", y, q)
+	per, err := model.ParsePeriod(period, loc)
+	if err != nil {
+		return res, err
+	}
+	u := fmt.Sprintf("%s/api/v1/stats?region_code=%s&period=%s", e.base, e.root(), period)
+	regions := e.authz.Descendants(e.root())
+	var svcBody []byte
+	service := func() time.Duration {
+		t := time.Now()
+		st, b, err := e.cl.do("GET", u, tok, nil)
+		if err != nil || st != 200 {
+			panic(fmt.Sprintf("stats: %d %s %v", st, b, err))
+		}
+		svcBody = b
+		return time.Since(t)
+	}
+	var rawFig map[string][2]float64
+	rawQ := func() time.Duration {
+		t := time.Now()
+		f, err := e.rawStats(ctx, regions, per.From, per.To)
+		if err != nil {
+			panic(err)
+		}
+		rawFig = f
+		return time.Since(t)
+	}
+	seq := func(f func() time.Duration) time.Duration {
+		var ds []float64
+		for i := 0; i < 5; i++ {
+			ds = append(ds, float64(f()))
+		}
+		return time.Duration(median(ds))
+	}
+	var sp, rp []float64
+	stop := func() {}
+	err = func() (err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				stop()
+				err = fmt.Errorf("%v", v)
+			}
+		}()
+		for i := 0; i < e.o.pairs; i++ {
+			stop = e.profiler("A")(i)
+			a := seq(service)
+			stop()
+			stop = func() {}
+			b := seq(rawQ)
+			sp, rp = append(sp, float64(a)), append(rp, float64(b))
+			res.ratios = append(res.ratios, float64(a)/float64(b))
+			fmt.Printf("  pair %d: service p50 %s | raw p50 %s\n", i+1, ms(a), ms(b))
+		}
+		return nil
+	}()
+	if err != nil {
+		return res, err
+	}
+	svcP50 := time.Duration(median(sp))
+	res.met = median(res.ratios) <= 1.3 || svcP50 < 50*time.Millisecond
+	res.absolute = fmt.Sprintf("period %s; service p50 %s; raw p50 %s", period, ms(svcP50), ms(time.Duration(median(rp))))
+	// the service's figures equal the raw GROUP BY's
+	var v struct {
+		Indicators []struct {
+			Code        string  `json:"code"`
+			Numerator   float64 `json:"numerator"`
+			Denominator float64 `json:"denominator"`
+			Missing     bool    `json:"missing"`
+		} `json:"indicators"`
+	}
+	if err := json.Unmarshal(svcBody, &v); err != nil {
+		return res, err
+	}
+	var diffs []string
+	seen := 0
+	for _, ind := range v.Indicators {
+		want, ok := rawFig[ind.Code]
+		if !ok {
+			continue
+		}
+		seen++
+		if ind.Missing && want[1] == 0 {
+			continue
+		}
+		if math.Abs(ind.Numerator-want[0]) > 1e-6*math.Max(1, want[0]) || math.Abs(ind.Denominator-want[1]) > 1e-9 {
+			diffs = append(diffs, fmt.Sprintf("%s service %g/%g raw %g/%g", ind.Code, ind.Numerator, ind.Denominator, want[0], want[1]))
+		}
+	}
+	var t01 [2]float64 = rawFig["T01"]
+	e.check("A /stats = raw GROUP BY", len(diffs) == 0 && seen == len(rawFig),
+		"%d indicators compared (T01 %g/%g)%s", seen, t01[0], t01[1], strings.Join(append([]string{""}, diffs...), "; "))
+	return res, nil
+}
+
+// rawStats computes T01–T09 numerators and denominators with three GROUP BY
+// queries written independently of model.TrackerStats.
+func (e *env) rawStats(ctx context.Context, regions []string, from, to time.Time) (map[string][2]float64, error) {
+	in := func(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+	rargs := make([]any, len(regions))
+	for i, r := range regions {
+		rargs[i] = r
+	}
+	var closedN, onTime, supervised, reopened float64
+	rows, err := e.raw.QueryContext(ctx, "SELECT region_code, COUNT(*), SUM(CASE WHEN late_steps = 0 THEN 1 ELSE 0 END), "+
+		"SUM(CASE WHEN supervised THEN 1 ELSE 0 END), SUM(CASE WHEN reopen_count > 0 THEN 1 ELSE 0 END) FROM requests "+
+		"WHERE status = 'closed' AND closed_at >= ? AND closed_at < ? AND region_code IN ("+in(len(regions))+") GROUP BY region_code",
+		append([]any{from, to}, rargs...)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var r string
+		var a, b, c, d float64
+		if err := rows.Scan(&r, &a, &b, &c, &d); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		closedN, onTime, supervised, reopened = closedN+a, onTime+b, supervised+c, reopened+d
+	}
+	rows.Close()
+	var cohort, cohortClosed float64
+	rows, err = e.raw.QueryContext(ctx, "SELECT status, COUNT(*) FROM requests WHERE first_assigned_at >= ? AND first_assigned_at < ? "+
+		"AND region_code IN ("+in(len(regions))+") GROUP BY status", append([]any{from, to}, rargs...)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var st string
+		var n float64
+		if err := rows.Scan(&st, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if st != "withdrawn" && st != "rejected" {
+			cohort += n
+		}
+		if st == "closed" {
+			cohortClosed += n
+		}
+	}
+	rows.Close()
+	type k struct{ action, from, to string }
+	type agg struct{ n, onTime, secs float64 }
+	ev := map[k]agg{}
+	actions := []any{"assign", "reject", "respond", "evaluate", "return", "expire_evaluation"}
+	rows, err = e.raw.QueryContext(ctx, "SELECT action, from_status, to_status, COUNT(*), SUM(CASE WHEN on_time THEN 1 ELSE 0 END), "+
+		"SUM(working_seconds) FROM events WHERE case_kind = 'request' AND action IN ("+in(len(actions))+") AND at >= ? AND at < ? "+
+		"AND region_code IN ("+in(len(regions))+") GROUP BY action, from_status, to_status",
+		append(append(actions, from, to), rargs...)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var key k
+		var a agg
+		var on, secs sql.NullFloat64
+		if err := rows.Scan(&key.action, &key.from, &key.to, &a.n, &on, &secs); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		a.onTime, a.secs = on.Float64, secs.Float64
+		ev[key] = a
+	}
+	rows.Close()
+	sum := func(f func(k) bool) agg {
+		var out agg
+		for key, a := range ev {
+			if f(key) {
+				out.n, out.onTime, out.secs = out.n+a.n, out.onTime+a.onTime, out.secs+a.secs
+			}
+		}
+		return out
+	}
+	triage := sum(func(x k) bool { return (x.action == "assign" || x.action == "reject") && x.from == "submitted" })
+	respond := sum(func(x k) bool { return x.action == "respond" })
+	evaluated := sum(func(x k) bool { return x.action == "evaluate" })
+	satisfied := sum(func(x k) bool { return x.action == "evaluate" && x.to == "closed" })
+	returned := sum(func(x k) bool { return x.action == "return" })
+	assigned := sum(func(x k) bool { return x.action == "assign" })
+	expired := sum(func(x k) bool { return x.action == "expire_evaluation" })
+	return map[string][2]float64{
+		"T01": {triage.onTime, triage.n},
+		"T02": {onTime, closedN},
+		"T03": {respond.secs / 3600, respond.n},
+		"T04": {supervised, closedN},
+		"T05": {cohortClosed, cohort},
+		"T06": {satisfied.n, evaluated.n},
+		"T07": {reopened, closedN},
+		"T08": {returned.n, assigned.n},
+		"T09": {expired.n, closedN},
+	}, nil
+}
+
+// ---- S: one overdue scan -------------------------------------------------------------
+
+func (e *env) rowS(ctx context.Context) (rowResult, error) {
+	res := rowResult{name: "S", what: "one overdue scan (store.Scan) over open overdue items", target: "< 2 s"}
+	var ids []uint64
+	if err := e.db.Model(&model.Request{}).Where("status IN ?", []string{"submitted", "assigned", "in_progress"}).
+		Order("id").Limit(e.o.scanItems).Pluck("id", &ids).Error; err != nil {
+		return res, err
+	}
+	if len(ids) == 0 {
+		return res, fmt.Errorf("no open request to scan")
+	}
+	past := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	for lo := 0; lo < len(ids); lo += 5000 {
+		hi := min(len(ids), lo+5000)
+		if err := e.db.Model(&model.Request{}).Where("id IN ?", ids[lo:hi]).
+			Updates(map[string]any{"overdue": false, "supervised": false, "due_at": past, "due_soon": false}).Error; err != nil {
+			return res, err
+		}
+	}
+	var before int64
+	e.db.Raw("SELECT COUNT(*) FROM events WHERE case_kind = 'request' AND action = 'overdue'").Scan(&before)
+	stop := e.profiler("S")(0)
+	t := time.Now()
+	sr, err := e.store.Scan(ctx)
+	d := time.Since(t)
+	stop()
+	if err != nil {
+		return res, err
+	}
+	var after int64
+	e.db.Raw("SELECT COUNT(*) FROM events WHERE case_kind = 'request' AND action = 'overdue'").Scan(&after)
+	res.noTarget = false
+	res.met = d < 2*time.Second
+	res.absolute = fmt.Sprintf("%d items: %s, %d statements (overdue %d, supervised %d, due soon %d, expired %d)",
+		len(ids), ms(d), sr.Statements, sr.Overdue, sr.Supervised, sr.DueSoon, sr.Expired)
+	fmt.Printf("  %s\n", res.absolute)
+	e.check("S each item marked once", sr.Overdue >= len(ids) && after-before == int64(sr.Overdue),
+		"%d prepared, %d marked, %d new overdue events", len(ids), sr.Overdue, after-before)
+	return res, nil
+}
+
+// ---- H: the middleware chain ---------------------------------------------------------
+
+func (e *env) rowH(ctx context.Context) (rowResult, error) {
+	res := rowResult{name: "H", what: "GET /api/v1/me through the chain (auth + account read, rate limit on, metrics) vs bare gin route",
+		ratioLabel: "of bare", target: "≥ 0.50"}
+	tok, err := e.login(e.user("acfic", e.root()))
+	if err != nil {
+		return res, err
+	}
+	c := e.o.conc
+	service := func() run {
+		return closedLoop(c, e.o.duration, 1<<30, func(w, i int) (outcome, error) {
+			st, b, err := e.cl.do("GET", e.baseRL+"/api/v1/me", tok, nil)
+			return expect(st, b, err, 200, 0)
+		})
+	}
+	bare := func() run {
+		return closedLoop(c, e.o.duration, 1<<30, func(w, i int) (outcome, error) {
+			st, b, err := e.cl.do("GET", e.baseBare+"/api/v1/me", tok, nil)
+			return expect(st, b, err, 200, 0)
+		})
+	}
+	as, bs := pairsOf(e.o.pairs, e.profiler("H"), service, bare)
+	res.ratios = ratios(as, bs)
+	res.met = median(res.ratios) >= 0.5
+	res.absolute = absRuns("chain", as) + "; " + absRuns("bare", bs)
+	if msg := ranOK(as, bs); msg != "" {
+		return res, fmt.Errorf("%s", msg)
+	}
+	return res, nil
+}
+
+// ---- Z: one authorization decision -------------------------------------------------------
+
+func (e *env) rowZ(ctx context.Context) (rowResult, error) {
+	res := rowResult{name: "Z", what: "one authorization decision (real policy, real region tree), in-process", noTarget: true,
+		target: "report (go test -bench . ./policy/ for trees of 10–1000 regions)"}
+	town := ""
+	for _, r := range e.ref.Regions {
+		if r.Level == "town" {
+			town = r.Code
+		}
+	}
+	cases := []struct {
+		name string
+		sub  policy.Subject
+		act  string
+		res  policy.Resource
+	}{
+		{"allow acfic→town request", policy.Subject{Role: "acfic", Region: e.root()}, "supervise", policy.Resource{Kind: "request", Region: town}},
+		{"deny inspector create lead", policy.Subject{Role: "inspector", Region: e.root()}, "create", policy.Resource{Kind: "lead", Region: town}},
+	}
+	n := 200000
+	if e.o.smoke {
+		n = 20000
+	}
+	var parts []string
+	for _, c := range cases {
+		t := time.Now()
+		for i := 0; i < n; i++ {
+			_ = e.authz.Authorize(c.sub, c.act, c.res)
+		}
+		per := time.Since(t) / time.Duration(n)
+		parts = append(parts, fmt.Sprintf("%s %s", c.name, per))
+	}
+	res.absolute = strings.Join(parts, "; ")
+	fmt.Printf("  %s\n", res.absolute)
+	_ = workflow.RoleACFIC
+	return res, nil
+}

@@ -1,0 +1,174 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"qinqing/workflow"
+)
+
+// sqlCapture is a gorm logger that keeps every statement run (with its
+// values inlined, as gorm's dialect renders them), so that the real query
+// code is what gets EXPLAINed.
+type sqlCapture struct {
+	mu   sync.Mutex
+	stmt []string
+}
+
+func (c *sqlCapture) LogMode(logger.LogLevel) logger.Interface { return c }
+func (c *sqlCapture) Info(context.Context, string, ...any)     {}
+func (c *sqlCapture) Warn(context.Context, string, ...any)     {}
+func (c *sqlCapture) Error(context.Context, string, ...any)    {}
+func (c *sqlCapture) take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.stmt
+	c.stmt = nil
+	return s
+}
+func (c *sqlCapture) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
+	s, _ := fc()
+	c.mu.Lock()
+	c.stmt = append(c.stmt, s)
+	c.mu.Unlock()
+}
+
+// TestQueriesUseIndexes proves on MariaDB/MySQL that no list filter of
+// ListRequests (each scope) and no /stats query reads the requests, leads
+// or events table in full (EXPLAIN type=ALL). It needs QINQING_TEST_MYSQL_DSN
+// (SQLite's planner differs, and CI sets the DSN).
+func TestQueriesUseIndexes(t *testing.T) {
+	base := os.Getenv("QINQING_TEST_MYSQL_DSN")
+	if base == "" {
+		t.Skip("QINQING_TEST_MYSQL_DSN is not set: EXPLAIN runs on MariaDB/MySQL only")
+	}
+	db := openMySQLTest(t, base)
+	s, _ := newTestStore(t, db, "", nil)
+	ctx := context.Background()
+	if _, err := s.Seed(ctx, SeedOptions{Requests: 4000, Leads: 500, Enterprises: 300, PasswordHash: "x", Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tbl := range []string{"requests", "events", "leads", "accounts", "enterprises"} {
+		if err := db.Exec("ANALYZE TABLE " + tbl).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	cap := &sqlCapture{}
+	cs := NewStore(db.Session(&gorm.Session{Logger: cap}), s.ref, s.cal, s.cfg, s.clock)
+
+	var one Request
+	if err := db.Where("status = ? AND department_code IS NOT NULL AND station_id IS NULL", "in_progress").Take(&one).Error; err != nil {
+		t.Fatal(err)
+	}
+	var station Station
+	if err := db.Take(&station).Error; err != nil {
+		t.Fatal(err)
+	}
+	city := s.ref.RegionList[0].Code
+	all := make([]string, 0, len(s.ref.RegionList))
+	for _, r := range s.ref.RegionList {
+		all = append(all, r.Code)
+	}
+	county := []string{*one.UnitRegionCode}
+	for _, r := range s.ref.RegionList {
+		if r.ParentCode == county[0] {
+			county = append(county, r.Code)
+		}
+	}
+	yes, no := true, false
+	scopes := map[string]Scope{
+		"acfic":      {Role: workflow.RoleACFIC, HomeRegion: city, Regions: all},
+		"inspector":  {Role: workflow.RoleInspector, HomeRegion: county[0], Regions: county},
+		"enterprise": {Role: workflow.RoleEnterprise, EnterpriseID: one.EnterpriseID},
+		"station":    {Role: workflow.RoleStation, StationID: station.ID},
+		"department": {Role: workflow.RoleDepartment, DepartmentCode: *one.DepartmentCode, HomeRegion: county[0], Regions: county},
+	}
+	filters := map[string]RequestFilter{
+		"none":            {},
+		"status":          {Status: []string{"in_progress"}},
+		"status_region":   {Status: []string{"assigned", "in_progress"}, RegionCodes: county},
+		"region_code":     {RegionCodes: county},
+		"department_code": {DepartmentCode: *one.DepartmentCode},
+		"overdue":         {Overdue: &yes},
+		"not_overdue":     {Overdue: &no},
+		"supervised":      {Supervised: &yes},
+		"deep_page":       {Status: []string{"closed"}, Page: Page{After: one.ID}},
+	}
+	type query struct{ name, sql string }
+	var queries []query
+	for sn, sc := range scopes {
+		for fn, f := range filters {
+			if _, _, err := cs.ListRequests(ctx, sc, f); err != nil {
+				t.Fatal(sn, fn, err)
+			}
+			for _, q := range cap.take() {
+				queries = append(queries, query{"ListRequests " + sn + "/" + fn, q})
+			}
+		}
+	}
+	for _, regions := range [][]string{all, county} {
+		per, _ := ParsePeriod("2026-Q3", s.cal.Location())
+		if _, err := cs.TrackerStats(ctx, regions, per.From, per.To); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range cap.take() {
+			queries = append(queries, query{fmt.Sprintf("TrackerStats %d regions", len(regions)), q})
+		}
+	}
+	for sn, sc := range scopes {
+		if _, _, err := cs.ListDeadlines(ctx, sc, DeadlineFilter{State: "overdue"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range cap.take() {
+			queries = append(queries, query{"ListDeadlines " + sn, q})
+		}
+	}
+	watched := map[string]bool{"requests": true, "leads": true, "events": true}
+	checked := 0
+	for _, q := range queries {
+		if !strings.HasPrefix(strings.TrimSpace(strings.ToUpper(q.sql)), "SELECT") {
+			continue
+		}
+		rows, err := db.Raw("EXPLAIN " + q.sql).Rows()
+		if err != nil {
+			t.Fatalf("%s: EXPLAIN %s: %v", q.name, q.sql, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			row := map[string]string{}
+			for i, c := range cols {
+				if b, ok := vals[i].([]byte); ok {
+					row[c] = string(b)
+				} else if vals[i] != nil {
+					row[c] = fmt.Sprint(vals[i])
+				}
+			}
+			checked++
+			if row["type"] == "ALL" && watched[row["table"]] {
+				t.Errorf("%s scans %s in full (type=ALL, key=%q, rows=%s):\n  %s", q.name, row["table"], row["key"], row["rows"], q.sql)
+			} else if testing.Verbose() {
+				t.Logf("%s: %s type=%s key=%s rows=%s", q.name, row["table"], row["type"], row["key"], row["rows"])
+			}
+		}
+		rows.Close()
+	}
+	if checked < len(scopes)*len(filters) {
+		t.Fatalf("only %d plan rows checked", checked)
+	}
+}

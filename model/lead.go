@@ -1,0 +1,492 @@
+package model
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"qinqing/configs"
+	"qinqing/workflow"
+)
+
+// NewLead is a lead as reported (DESIGN §4). For an anonymous lead
+// CreateLead stores none of the reporter fields.
+type NewLead struct {
+	Content, Evidence     string
+	OccurredAt            *time.Time
+	RegionCode            string
+	EnterpriseID          uint64 // the enterprise concerned; 0 = none
+	SubjectDepartmentCode string
+	SubjectName           string
+	SubjectUsername       string
+	RuleCode              string
+	Anonymous             bool
+	ReporterID            uint64
+	ReporterRole          workflow.Role
+	StationID             uint64
+}
+
+// ReceiptPrefix starts every receipt (查询码) of an anonymous lead.
+const ReceiptPrefix = "XSQ"
+
+// receiptEncoding is base32 without the letters people confuse (no I, L, O, U).
+var receiptEncoding = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
+
+// newReceipt returns a fresh receipt: 120 random bits written as
+// XSQ-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX.
+func newReceipt() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	s := receiptEncoding.EncodeToString(b[:])
+	parts := []string{ReceiptPrefix}
+	for i := 0; i < len(s); i += 4 {
+		parts = append(parts, s[i:i+4])
+	}
+	return strings.Join(parts, "-")
+}
+
+// receiptHash normalises a receipt as people may type it (any case, with or
+// without dashes and spaces) and hashes it. Only the hash is stored, so the
+// table alone gives no one a working receipt.
+func receiptHash(receipt string) string {
+	r := strings.ToUpper(receipt)
+	// Crockford's reading: O is 0, I and L are 1.
+	r = strings.NewReplacer("-", "", " ", "", "\u3000", "", "O", "0", "I", "1", "L", "1").Replace(r)
+	sum := sha256.Sum256([]byte(r))
+	return hex.EncodeToString(sum[:])
+}
+
+// LeadLimits returns the lead deadline limits in force (DemoLimit applied).
+func (s *Store) LeadLimits() configs.LeadLimits {
+	return s.cfg.LeadLimits(s.ref.Raw.LeadLimits)
+}
+
+// leadDue returns the deadline of the step a lead in status st waits on,
+// counted from start; rectifying counts the working days set at decision.
+func (s *Store) leadDue(st workflow.Status, start time.Time, rectifyDays int) (*time.Time, bool) {
+	l := s.LeadLimits()
+	var lim workflow.Limit
+	switch st {
+	case workflow.LeadReportedStatus:
+		lim = l.Register
+	case workflow.LeadRegistered, workflow.LeadInvestigating:
+		lim = l.Decide
+	case workflow.LeadRectifying:
+		lim = s.cfg.EffectiveLimit(workflow.Limit{WorkingDays: rectifyDays})
+	case workflow.LeadVerifying:
+		lim = l.Verify
+	default:
+		return nil, false
+	}
+	d := s.cal.Due(start, lim).UTC().Truncate(time.Millisecond)
+	return &d, lim.Working()
+}
+
+// FeedbackDue returns when the feedback to the named reporter of a closed
+// lead is due (DESIGN §5: 15 working days after closure), or nil.
+func (s *Store) FeedbackDue(l *Lead) *time.Time {
+	if l.Anonymous || l.ClosedAt == nil {
+		return nil
+	}
+	d := s.cal.Due(*l.ClosedAt, s.LeadLimits().Feedback).UTC().Truncate(time.Millisecond)
+	return &d
+}
+
+// CreateLead files a lead and writes its first event in one transaction. It
+// returns the receipt of an anonymous lead (shown to the reporter once; only
+// its hash is kept), "" for a named one. The subject account is the account
+// whose username is in.SubjectUsername, if there is one.
+func (s *Store) CreateLead(ctx context.Context, in NewLead) (*Lead, string, error) {
+	var created *Lead
+	var receipt string
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		now := s.Now()
+		l := &Lead{
+			Content: in.Content, Evidence: in.Evidence, OccurredAt: in.OccurredAt, RegionCode: in.RegionCode,
+			Anonymous: in.Anonymous, SubjectName: in.SubjectName, SubjectUsername: NormalizeUsername(in.SubjectUsername),
+			Status: string(workflow.LeadReportedStatus), StepStartedAt: now, Version: 1, CreatedAt: now, UpdatedAt: now,
+		}
+		if in.EnterpriseID != 0 {
+			l.EnterpriseID = &in.EnterpriseID
+		}
+		if in.SubjectDepartmentCode != "" {
+			l.SubjectDepartmentCode = &in.SubjectDepartmentCode
+		}
+		if in.RuleCode != "" {
+			l.RuleCode = &in.RuleCode
+		}
+		if l.SubjectUsername != "" {
+			var a Account
+			err := tx.Where("username = ?", l.SubjectUsername).Take(&a).Error
+			switch {
+			case err == nil:
+				l.SubjectAccountID = &a.ID
+			case !errors.Is(err, gorm.ErrRecordNotFound):
+				return err
+			}
+		}
+		ev := &Event{CaseKind: string(workflow.KindLead), Action: string(workflow.LeadReported),
+			ToStatus: l.Status, At: now, Payload: "{}", RegionCode: l.RegionCode}
+		if in.Anonymous {
+			receipt = newReceipt()
+			h := receiptHash(receipt)
+			l.ReceiptHash = &h
+			ev.ActorRole = AnonymousRole
+		} else {
+			l.ReporterAccountID = &in.ReporterID
+			l.ReporterRole = string(in.ReporterRole)
+			if in.StationID != 0 {
+				l.StationID = &in.StationID
+			}
+			ev.ActorID, ev.ActorRole = in.ReporterID, string(in.ReporterRole)
+		}
+		l.DueAt, l.DueWorking = s.leadDue(workflow.LeadReportedStatus, now, 0)
+		if err := tx.Create(l).Error; err != nil {
+			return err
+		}
+		ev.CaseID = l.ID
+		if err := s.insertEvents(tx, ev); err != nil {
+			return err
+		}
+		created = l
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return created, receipt, nil
+}
+
+// AnonymousRole is the actor role of the event that records an anonymous report.
+const AnonymousRole = "anonymous"
+
+// leadScope is the visibility rule of DESIGN §4 as a query condition:
+// inspectors see the leads of their region and below; a department sees
+// only the leads whose rectification is charged to its department in its
+// region or below; a station or an enterprise sees only the leads it
+// reported under its name (anonymous ones only through their receipt). The
+// account named as a lead's subject never sees it (recusal).
+func leadScope(q *gorm.DB, sc Scope) *gorm.DB {
+	if sc.Role != workflow.RoleSystem {
+		q = q.Where("(subject_account_id IS NULL OR subject_account_id <> ?)", sc.AccountID)
+	}
+	switch sc.Role {
+	case workflow.RoleInspector:
+		return q.Where("region_code IN ?", nonEmpty(sc.Regions))
+	case workflow.RoleDepartment:
+		return q.Where("rectify_department_code = ? AND rectify_region_code IN ? AND status IN ?", sc.DepartmentCode,
+			nonEmpty(sc.Regions), []string{string(workflow.LeadRectifying), string(workflow.LeadVerifying), string(workflow.LeadClosed)})
+	case workflow.RoleEnterprise:
+		return q.Where("anonymous = ? AND reporter_role = ? AND reporter_account_id = ?", false, string(workflow.RoleEnterprise), sc.AccountID)
+	case workflow.RoleStation:
+		return q.Where("anonymous = ? AND station_id = ?", false, sc.StationID)
+	case workflow.RoleSystem:
+		return q
+	}
+	return q.Where("1 = 0")
+}
+
+// FindLead returns the lead when the scope may see it; ErrNotFound when it
+// does not exist or lies outside the scope.
+func (s *Store) FindLead(ctx context.Context, sc Scope, id uint64) (*Lead, error) {
+	var l Lead
+	if err := leadScope(s.db.WithContext(ctx), sc).Where("id = ?", id).Take(&l).Error; err != nil {
+		return nil, formatError(err)
+	}
+	return &l, nil
+}
+
+// FindLeadByReceipt returns the anonymous lead whose receipt this is, or
+// ErrNotFound. The subject of the lead is refused like everyone else.
+func (s *Store) FindLeadByReceipt(ctx context.Context, sc Scope, receipt string) (*Lead, error) {
+	var l Lead
+	q := s.db.WithContext(ctx).Where("receipt_hash = ? AND anonymous = ?", receiptHash(receipt), true).
+		Where("(subject_account_id IS NULL OR subject_account_id <> ?)", sc.AccountID)
+	if err := q.Take(&l).Error; err != nil {
+		return nil, formatError(err)
+	}
+	return &l, nil
+}
+
+// LeadFilter filters ListLeads. Nil slices and pointers mean "any".
+type LeadFilter struct {
+	Status      []string
+	RegionCodes []string
+	Overdue     *bool
+	Disposal    []string
+	Page        Page
+}
+
+// ListLeads lists the leads the scope may see that match f, newest first.
+func (s *Store) ListLeads(ctx context.Context, sc Scope, f LeadFilter) ([]Lead, uint64, error) {
+	q := leadScope(s.db.WithContext(ctx).Model(&Lead{}), sc)
+	if f.Status != nil {
+		q = q.Where("status IN ?", nonEmpty(f.Status))
+	}
+	if f.RegionCodes != nil {
+		q = q.Where("region_code IN ?", nonEmpty(f.RegionCodes))
+	}
+	if f.Disposal != nil {
+		q = q.Where("disposal IN ?", nonEmpty(f.Disposal))
+	}
+	if f.Overdue != nil {
+		open := statusStrings(workflow.Lead.OpenStatuses())
+		if *f.Overdue {
+			q = q.Where("status IN ? AND (overdue = ? OR due_at < ?)", open, true, s.Now())
+		} else {
+			q = q.Where("NOT (status IN ? AND (overdue = ? OR due_at < ?))", open, true, s.Now())
+		}
+	}
+	var out []Lead
+	next, err := pageQuery(q, f.Page, &out, func(i int) uint64 { return out[i].ID })
+	return out, next, err
+}
+
+// IsOverdue reports whether l is past its current deadline at now.
+func (l *Lead) IsOverdue(now time.Time) bool {
+	st, _ := workflow.Lead.State(workflow.Status(l.Status))
+	if !st.Open {
+		return false
+	}
+	return l.Overdue || (l.DueAt != nil && now.After(*l.DueAt))
+}
+
+// LeadItem is what the workflow engine needs to know of l.
+func (s *Store) LeadItem(l *Lead) workflow.Item {
+	it := workflow.Item{Status: workflow.Status(l.Status), Overdue: l.IsOverdue(s.Now())}
+	if l.Disposal != nil {
+		it.Disposal = *l.Disposal
+	}
+	return it
+}
+
+// LeadActor is a as the engine sees it for l: the rectifying unit's party
+// (same department, same region), and whether a is named as l's subject.
+func LeadActor(a Actor, l *Lead) workflow.Actor {
+	wa := workflow.Actor{Role: a.Role, Subject: l.SubjectAccountID != nil && *l.SubjectAccountID == a.AccountID}
+	if a.Role == workflow.RoleDepartment && l.RectifyDepartmentCode != nil && l.RectifyRegionCode != nil &&
+		a.DepartmentCode == *l.RectifyDepartmentCode && a.RegionCode == *l.RectifyRegionCode {
+		wa.Parties = append(wa.Parties, workflow.PartyRectifyingUnit)
+	}
+	return wa
+}
+
+// AvailableLeadActions lists what a may do to l now (state machine only;
+// the api intersects it with the policy).
+func (s *Store) AvailableLeadActions(a Actor, l *Lead) []workflow.Transition {
+	return workflow.Lead.Available(s.LeadItem(l), LeadActor(a, l))
+}
+
+// TransitionLead applies cmd to lead id for actor, in one transaction: the
+// state change, the version bump, the event, and the record that the actor
+// is shown the lead in the answer. check runs after the engine accepted the
+// command, for checks that need reference data or policy. A stale expected
+// version, or another writer in between, gives ErrVersionConflict.
+func (s *Store) TransitionLead(ctx context.Context, sc Scope, actor Actor, id uint64, cmd workflow.Command,
+	expected *int, check func(*Lead, workflow.Outcome) error) (*Lead, error) {
+	var out Lead
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		var l Lead
+		if err := leadScope(tx, sc).Where("id = ?", id).Take(&l).Error; err != nil {
+			return err
+		}
+		if expected != nil && *expected != l.Version {
+			return ErrVersionConflict
+		}
+		o, err := workflow.Lead.Apply(s.LeadItem(&l), LeadActor(actor, &l), cmd)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(&l, o); err != nil {
+				return err
+			}
+		}
+		now := s.Now()
+		upd, ev := s.leadChange(&l, o, cmd, now)
+		ev.ActorID, ev.ActorRole = actor.AccountID, string(actor.Role)
+		upd["version"] = l.Version + 1
+		upd["updated_at"] = now
+		res := tx.Model(&Lead{}).Where("id = ? AND version = ?", l.ID, l.Version).Updates(upd)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrVersionConflict
+		}
+		if err := s.insertEvents(tx, ev); err != nil {
+			return err
+		}
+		read := &LeadRead{LeadID: l.ID, AccountID: actor.AccountID, Role: string(actor.Role), What: ReadTransition, At: now}
+		if err := tx.Create(read).Error; err != nil {
+			return err
+		}
+		return tx.Take(&out, l.ID).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// leadChange turns an outcome into column updates and the event to write.
+func (s *Store) leadChange(l *Lead, o workflow.Outcome, cmd workflow.Command, now time.Time) (map[string]any, *Event) {
+	upd := map[string]any{"status": string(o.To)}
+	ev := &Event{CaseKind: string(workflow.KindLead), CaseID: l.ID, Action: string(o.Action),
+		FromStatus: string(o.From), ToStatus: string(o.To), At: now, Payload: payload(cmd), RegionCode: l.RegionCode}
+	from, _ := workflow.Lead.State(o.From)
+	newStep := func(st workflow.Status, start time.Time, days int) *time.Time {
+		due, working := s.leadDue(st, start, days)
+		upd["due_at"], upd["due_working"], upd["step_started_at"], upd["overdue"], upd["due_soon"] = due, working, now, false, false
+		return due
+	}
+	completeStep := func() {
+		ev.Step = from.Step
+		ev.StepDueAt = l.DueAt
+		onTime := l.DueAt == nil || !now.After(*l.DueAt)
+		ev.OnTime = &onTime
+		ev.WorkingSeconds = int64(s.cal.WorkingTime(l.StepStartedAt, now) / time.Second)
+	}
+	closeLead := func() {
+		upd["due_at"], upd["closed_at"], upd["overdue"], upd["due_soon"] = nil, now, false, false
+	}
+	switch o.Action {
+	case workflow.LeadRegister:
+		completeStep()
+		// The decision is due one month from receipt (DESIGN §5), not from registration.
+		newStep(workflow.LeadRegistered, l.CreatedAt, 0)
+	case workflow.LeadDismiss:
+		completeStep()
+		closeLead()
+	case workflow.LeadInvestigate:
+		// Notes are kept in this event's payload; the deadline runs on.
+	case workflow.LeadDecide:
+		completeStep()
+		upd["disposal"], upd["assessment"] = cmd.Disposal, cmd.Assessment
+		upd["transfer_to"], upd["grounds"] = cmd.TransferTo, cmd.Grounds
+		if o.Rectify {
+			upd["rectify_department_code"], upd["rectify_region_code"], upd["rectify_days"] = cmd.DepartmentCode, cmd.UnitRegionCode, cmd.Days
+			upd["rectify_due_at"] = newStep(workflow.LeadRectifying, now, cmd.Days)
+		} else {
+			closeLead()
+		}
+	case workflow.CompleteRectification:
+		completeStep()
+		upd["rectify_report"], upd["rectified_at"] = cmd.Report, now
+		newStep(workflow.LeadVerifying, now, 0)
+	case workflow.LeadVerify:
+		completeStep()
+		upd["verify_accepted"], upd["verify_result"], upd["verified_at"] = *cmd.Accepted, cmd.Result, now
+		if o.Rectify {
+			days := l.RectifyDays
+			if cmd.Days > 0 {
+				days = cmd.Days
+			}
+			upd["rectify_days"] = days
+			upd["rectify_due_at"] = newStep(workflow.LeadRectifying, now, days)
+		} else {
+			closeLead()
+		}
+	case workflow.LeadReopen:
+		// A new receipt of the same lead: the decision is due one month from now.
+		upd["disposal"], upd["assessment"], upd["transfer_to"], upd["grounds"], upd["closed_at"] = nil, "", "", "", nil
+		newStep(workflow.LeadInvestigating, now, 0)
+	}
+	return upd, ev
+}
+
+// What a LeadRead records.
+const (
+	ReadDetail     = "detail"
+	ReadEvents     = "events"
+	ReadTransition = "transition"
+)
+
+// RecordLeadRead records that actor is being shown lead id (what: ReadDetail
+// or ReadEvents). The api calls it before it answers, so an answer is never
+// sent without its record.
+func (s *Store) RecordLeadRead(ctx context.Context, actor Actor, id uint64, what string) error {
+	r := &LeadRead{LeadID: id, AccountID: actor.AccountID, Role: string(actor.Role), What: what, At: s.Now()}
+	return formatError(s.db.WithContext(ctx).Create(r).Error)
+}
+
+// LeadReadRow is a LeadRead with the reader's username.
+type LeadReadRow struct {
+	LeadRead
+	Username    string
+	DisplayName string
+}
+
+// ListLeadReads lists who read lead id, newest first.
+func (s *Store) ListLeadReads(ctx context.Context, id uint64, p Page) ([]LeadReadRow, uint64, error) {
+	var reads []LeadRead
+	next, err := pageQuery(s.db.WithContext(ctx).Where("lead_id = ?", id), p, &reads, func(i int) uint64 { return reads[i].ID })
+	if err != nil {
+		return nil, 0, err
+	}
+	ids := make([]uint64, 0, len(reads))
+	for _, r := range reads {
+		ids = append(ids, r.AccountID)
+	}
+	names, err := s.AccountNames(ctx, ids...)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]LeadReadRow, len(reads))
+	for i, r := range reads {
+		out[i] = LeadReadRow{LeadRead: r, Username: names[r.AccountID].Username, DisplayName: names[r.AccountID].DisplayName}
+	}
+	return out, next, nil
+}
+
+// LeadNote is one investigation note (调查核实), with its author and time.
+type LeadNote struct {
+	At      time.Time
+	ActorID uint64
+	Notes   string
+}
+
+// LeadNotes returns the investigation notes of lead id, oldest first: the
+// payloads of its investigate events, where they are kept.
+func (s *Store) LeadNotes(ctx context.Context, id uint64) ([]LeadNote, error) {
+	var evs []Event
+	err := s.db.WithContext(ctx).Where("case_kind = ? AND case_id = ? AND action = ?",
+		string(workflow.KindLead), id, string(workflow.LeadInvestigate)).Order("id ASC").Find(&evs).Error
+	if err != nil {
+		return nil, formatError(err)
+	}
+	out := make([]LeadNote, 0, len(evs))
+	for _, e := range evs {
+		var p struct {
+			Notes string `json:"notes"`
+		}
+		_ = json.Unmarshal([]byte(e.Payload), &p)
+		out = append(out, LeadNote{At: e.At, ActorID: e.ActorID, Notes: p.Notes})
+	}
+	return out, nil
+}
+
+// AccountNames returns the accounts with the given ids (id, username and
+// display name only), for showing who did what.
+func (s *Store) AccountNames(ctx context.Context, ids ...uint64) (map[uint64]Account, error) {
+	out := map[uint64]Account{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var accts []Account
+	if err := s.db.WithContext(ctx).Select("id", "username", "display_name", "role").Where("id IN ?", ids).Find(&accts).Error; err != nil {
+		return nil, formatError(err)
+	}
+	for _, a := range accts {
+		out[a.ID] = a
+	}
+	return out, nil
+}

@@ -1,0 +1,185 @@
+package model
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"qinqing/workflow"
+)
+
+// Leads on the deadline scanner, the deadline board and the tracker
+// statistics, plugged into the hooks of scanner.go, deadlines.go and stats.go.
+
+// leadScanStatuses are the lead states that carry a deadline.
+var leadScanStatuses = statusStrings(workflow.Lead.OpenStatuses())
+
+// claimLeadBatch is claimBatch (scanner.go) over leads: pick candidate ids,
+// flip them with a conditional update that stamps a fresh token, read back
+// exactly the rows this pass flipped and let write record their events.
+func (s *Store) claimLeadBatch(ctx context.Context, res *ScanResult, candidates *gorm.DB,
+	flip func(tx *gorm.DB, ids []uint64, token string) *gorm.DB,
+	write func(tx *gorm.DB, rows []Lead) error) (int, error) {
+	var ids []uint64
+	res.Statements++
+	if err := candidates.WithContext(ctx).Order("id").Limit(scanBatch).Pluck("id", &ids).Error; err != nil {
+		return 0, formatError(err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	token := newToken()
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		res.Statements++
+		if r := flip(tx, ids, token); r.Error != nil || r.RowsAffected == 0 {
+			return r.Error
+		}
+		var rows []Lead
+		res.Statements++
+		if err := tx.Where("id IN ? AND scan_token = ?", ids, token).Order("id").Find(&rows).Error; err != nil {
+			return err
+		}
+		return write(tx, rows)
+	})
+	return len(ids), err
+}
+
+// leadStepEvents builds one system event per lead for its current step.
+func (s *Store) leadStepEvents(rows []Lead, action workflow.Action, now time.Time) []*Event {
+	evs := make([]*Event, 0, len(rows))
+	for _, l := range rows {
+		st, _ := workflow.Lead.State(workflow.Status(l.Status))
+		evs = append(evs, s.systemEvent(workflow.KindLead, l.ID, l.RegionCode, action, l.Status, l.Status,
+			st.Step, l.DueAt, now, map[string]any{"step": st.Step, "due_at": l.DueAt.Format(time.RFC3339)}))
+	}
+	return evs
+}
+
+// scanLeadsOverdue marks leads whose step deadline passed, one overdue event
+// per step. Unlike requests, an overdue lead is not escalated to 督办: the
+// inspectors who would supervise it are the ones handling it.
+func (s *Store) scanLeadsOverdue(ctx context.Context, now time.Time) (ScanResult, error) {
+	var res ScanResult
+	for {
+		n, err := s.claimLeadBatch(ctx, &res,
+			s.db.Model(&Lead{}).Where("status IN ? AND overdue = ? AND due_at < ?", leadScanStatuses, false, now),
+			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
+				return tx.Model(&Lead{}).Where("id IN ? AND status IN ? AND overdue = ? AND due_at < ?", ids, leadScanStatuses, false, now).
+					Updates(map[string]any{"overdue": true, "scan_token": token})
+			},
+			func(tx *gorm.DB, rows []Lead) error {
+				res.Overdue += len(rows)
+				res.Statements += 1 + len(s.cfg.Webhooks)
+				return s.insertEvents(tx, s.leadStepEvents(rows, workflow.EventOverdue, now)...)
+			})
+		if err != nil || n < scanBatch {
+			return res, err
+		}
+	}
+}
+
+// scanLeadsDueSoon writes one due_soon reminder per lead step.
+func (s *Store) scanLeadsDueSoon(ctx context.Context, now time.Time) (ScanResult, error) {
+	var res ScanResult
+	cutW, cutC := s.DueSoonCutoffs(now)
+	cond := "status IN ? AND overdue = ? AND due_soon = ? AND due_at >= ? AND ((due_working = ? AND due_at < ?) OR (due_working = ? AND due_at < ?))"
+	args := []any{leadScanStatuses, false, false, now, true, cutW, false, cutC}
+	for {
+		n, err := s.claimLeadBatch(ctx, &res, s.db.Model(&Lead{}).Where(cond, args...),
+			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
+				return tx.Model(&Lead{}).Where("id IN ?", ids).Where(cond, args...).
+					Updates(map[string]any{"due_soon": true, "scan_token": token})
+			},
+			func(tx *gorm.DB, rows []Lead) error {
+				res.DueSoon += len(rows)
+				res.Statements += 1 + len(s.cfg.Webhooks)
+				return s.insertEvents(tx, s.leadStepEvents(rows, workflow.EventDueSoon, now)...)
+			})
+		if err != nil || n < scanBatch {
+			return res, err
+		}
+	}
+}
+
+// countLeadDeadlines counts open lead steps overdue and due soon.
+func (s *Store) countLeadDeadlines(ctx context.Context, now, cutW, cutC time.Time) (over, soon int64, err error) {
+	q := s.db.WithContext(ctx).Model(&Lead{}).Where("status IN ?", leadScanStatuses)
+	if err := q.Session(&gorm.Session{}).Where("due_at < ?", now).Count(&over).Error; err != nil {
+		return 0, 0, formatError(err)
+	}
+	err = q.Session(&gorm.Session{}).Where("due_at >= ? AND ((due_working = ? AND due_at < ?) OR (due_working = ? AND due_at < ?))",
+		now, true, cutW, false, cutC).Count(&soon).Error
+	return over, soon, formatError(err)
+}
+
+// boardLeads lists the open lead steps of the scope for the deadline board.
+// An item carries no confidential field. A department's deadline on a lead
+// is its rectification, and it is placed by the unit's region, not by where
+// the lead happened (which only inspectors see).
+func (s *Store) boardLeads(ctx context.Context, sc Scope, f DeadlineFilter, now time.Time, limit int) ([]DeadlineItem, error) {
+	q := leadScope(s.db.WithContext(ctx).Model(&Lead{}), sc).Where("status IN ?", leadScanStatuses)
+	regionColumn := "region_code"
+	if sc.Role == workflow.RoleDepartment {
+		regionColumn = "rectify_region_code"
+		q = q.Where("status = ?", string(workflow.LeadRectifying))
+	}
+	if f.RegionCodes != nil {
+		q = q.Where(regionColumn+" IN ?", nonEmpty(f.RegionCodes))
+	}
+	if f.DepartmentCode != "" {
+		q = q.Where("rectify_department_code = ?", f.DepartmentCode)
+	}
+	var rows []Lead
+	if err := s.boardWindow(q, workflow.KindLead, f, now).Limit(limit).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]DeadlineItem, len(rows))
+	for i, l := range rows {
+		region := l.RegionCode
+		if sc.Role == workflow.RoleDepartment && l.RectifyRegionCode != nil {
+			region = *l.RectifyRegionCode
+		}
+		out[i] = DeadlineItem{Kind: workflow.KindLead, ID: l.ID, CreatedAt: l.CreatedAt, Status: l.Status, RegionCode: region,
+			DepartmentCode: l.RectifyDepartmentCode, UnitRegionCode: l.RectifyRegionCode,
+			DueAt: *l.DueAt, DueWorking: l.DueWorking, Overdue: l.IsOverdue(now)}
+	}
+	return out, nil
+}
+
+// leadStats computes the lead indicators of INDEX.md §3 with aggregate
+// queries: T10 线索按期登记率 (register or dismiss on time), T11 线索按期处置率
+// (decisions on time against the decide limit), T12 整改完成率 (rectification
+// tasks due in the range and by as_of, completed by their due date; tasks
+// still open past their due date count against).
+func (s *Store) leadStats(ctx context.Context, db *gorm.DB, regions []string, from, to, asOf time.Time) ([]Rate, error) {
+	var reg, dec, done eventCount
+	evq := func(c *eventCount, where string, args ...any) error {
+		q := db.Model(&Event{}).
+			Select("COUNT(*) AS n, COALESCE(SUM(CASE WHEN on_time THEN 1 ELSE 0 END), 0) AS on_time, COALESCE(SUM(working_seconds), 0) AS sum").
+			Where("case_kind = ? AND region_code IN ?", string(workflow.KindLead), regions).Where(where, args...)
+		return formatError(q.Scan(c).Error)
+	}
+	if err := evq(&reg, "action IN ? AND at >= ? AND at < ?",
+		[]string{string(workflow.LeadRegister), string(workflow.LeadDismiss)}, from, to); err != nil {
+		return nil, err
+	}
+	if err := evq(&dec, "action = ? AND at >= ? AND at < ?", string(workflow.LeadDecide), from, to); err != nil {
+		return nil, err
+	}
+	if err := evq(&done, "action = ? AND step_due_at >= ? AND step_due_at < ? AND step_due_at <= ?",
+		string(workflow.CompleteRectification), from, to, asOf); err != nil {
+		return nil, err
+	}
+	var open int64
+	err := db.Model(&Lead{}).Where("region_code IN ? AND status = ? AND rectify_due_at >= ? AND rectify_due_at < ? AND rectify_due_at <= ?",
+		regions, string(workflow.LeadRectifying), from, to, asOf).Count(&open).Error
+	if err != nil {
+		return nil, formatError(err)
+	}
+	return []Rate{
+		rate("T10", float64(reg.OnTime), float64(reg.N), 100),
+		rate("T11", float64(dec.OnTime), float64(dec.N), 100),
+		rate("T12", float64(done.OnTime), float64(done.N+open), 100),
+	}, nil
+}
