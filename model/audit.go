@@ -122,8 +122,11 @@ func chainEvents(tx *gorm.DB, evs []*Event) error {
 				CaseID uint64
 				Hash   string
 			}
-			newest := tx.Model(&Event{}).Select("MAX(id)").Where("case_kind = ? AND case_id IN ?", kind, part).Group("case_id")
-			if err := tx.Model(&Event{}).Clauses(lock).Select("case_id, hash").Where("id IN (?)", newest).
+			// A derived table of the newest ids, joined by primary key: MySQL
+			// and MariaDB run "id IN (subquery)" row by row here.
+			newest := tx.Model(&Event{}).Select("MAX(id) AS id").Where("case_kind = ? AND case_id IN ?", kind, part).Group("case_id")
+			if err := tx.Table("events").Clauses(lock).Select("events.case_id, events.hash").
+				Joins("JOIN (?) newest ON newest.id = events.id", newest).
 				Find(&heads).Error; err != nil {
 				return err
 			}
