@@ -156,10 +156,14 @@ func (e *env) rowC(ctx context.Context) (rowResult, error) {
 	runID := randHex(4)
 	var created atomic.Int64
 	content := "企业反映：园区道路施工影响货车通行，请协调交通部门调整施工时段。"
+	var pairN atomic.Int64
 	service := func() run {
+		// Each pair files new requests: a key (and body) reused from an
+		// earlier pair would be a replay, answered 201 without a new row.
+		pair := pairN.Add(1)
 		return closedLoop(c, e.o.duration, 1<<30, func(w, i int) (outcome, error) {
-			body := fmt.Sprintf(`{"title":"benchC %s-%d-%d","content":%q,"category":"policy"}`, runID, w, i, content)
-			st, b, err := e.cl.do("POST", e.base+"/api/v1/requests", toks[w], []byte(body), "Idempotency-Key", fmt.Sprintf("%s-%d-%d", runID, w, i))
+			body := fmt.Sprintf(`{"title":"benchC %s-%d-%d-%d","content":%q,"category":"policy"}`, runID, pair, w, i, content)
+			st, b, err := e.cl.do("POST", e.base+"/api/v1/requests", toks[w], []byte(body), "Idempotency-Key", fmt.Sprintf("%s-%d-%d-%d", runID, pair, w, i))
 			o, err := expect(st, b, err, 201, 0)
 			if o == opOK {
 				created.Add(1)
