@@ -52,7 +52,23 @@ func Open(driver, dsn string, opt Options) (*gorm.DB, error) {
 		}
 		dial = sqlite.Open(dsn)
 	case "mysql":
-		dial = mysql.New(mysql.Config{DSN: dsn, DefaultStringSize: 191})
+		c, err := mysqldrv.ParseDSN(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("model: mysql DSN: %w", err)
+		}
+		// No call may hang on a dead server: bound dialing and each read and
+		// write unless the DSN says otherwise; times are UTC.
+		if c.Timeout == 0 {
+			c.Timeout = 5 * time.Second
+		}
+		if c.ReadTimeout == 0 {
+			c.ReadTimeout = 30 * time.Second
+		}
+		if c.WriteTimeout == 0 {
+			c.WriteTimeout = 30 * time.Second
+		}
+		c.ParseTime = true
+		dial = mysql.New(mysql.Config{DSNConfig: c, DefaultStringSize: 191})
 	default:
 		return nil, fmt.Errorf("model: unknown database driver %q", driver)
 	}
