@@ -12,7 +12,7 @@ import (
 	"qinqing/model"
 )
 
-// The tamper-evident timeline (issue 7): every event is chained to the one
+// The tamper-evident timeline: every event is chained to the one
 // before it in its case, on every insert path; GET /audit/verify walks the
 // chains and names the first event that was edited or whose predecessor
 // was removed.

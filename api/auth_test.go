@@ -9,7 +9,7 @@ import (
 )
 
 // Authentication: rotating refresh tokens, logout, password change,
-// disabling, login throttling and API keys (issue 7). Each test signs in
+// disabling, login throttling and API keys. Each test signs in
 // with ts.signIn (not the harness's token cache), since these tests end
 // sessions on purpose.
 

@@ -6,7 +6,7 @@ import (
 	"gorm.io/gorm"
 )
 
-// 0006: indexes the measurements of issue 6 showed missing (README
+// 0006: indexes the performance measurements showed missing (README
 // "Performance"; model/explain_test.go proves the plans on MariaDB).
 //
 //   - requests (status, closed_at): /stats counts the requests closed in a

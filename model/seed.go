@@ -16,7 +16,7 @@ import (
 	"qinqing/workflow"
 )
 
-// SeedOptions sizes a synthetic data set (issue 6: measuring at scale).
+// SeedOptions sizes a synthetic data set (for measuring at scale).
 type SeedOptions struct {
 	Requests    int // enterprise requests (default 1,000,000)
 	Leads       int // leads, written only when the leads table exists (default 100,000)
