@@ -2,10 +2,12 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"math"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -252,6 +254,10 @@ func (s *Server) runDetail(lr *loadedRun) (runDetailView, error) {
 	return out, nil
 }
 
+// runTimeout bounds the computation of a run, below the HTTP server's
+// 60-second write timeout.
+const runTimeout = 55 * time.Second
+
 type createRunBody struct {
 	Period string `json:"period" validate:"required,max=8"`
 }
@@ -276,7 +282,13 @@ func (s *Server) createRun(c *gin.Context) error {
 	if err != nil {
 		return workflow.Invalid("period", err.Error())
 	}
-	run, err := s.store.CreateRun(c.Request.Context(), per, principalOf(c).account.ID)
+	// A run reads a whole period of cases: it gets its own time budget
+	// instead of QINQING_REQUEST_TIMEOUT, within the server's write timeout,
+	// and a client that goes away does not cancel it (the draft is then
+	// found with GET /index/runs).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), runTimeout)
+	defer cancel()
+	run, err := s.store.CreateRun(ctx, per, principalOf(c).account.ID)
 	if err != nil {
 		return err
 	}
