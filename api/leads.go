@@ -233,25 +233,10 @@ func policyForbidden(detail string) error {
 	return problem(http.StatusForbidden, "forbidden", detail)
 }
 
-// findLead applies the contract's order for one lead: 403 when the role
-// never takes act on leads, 404 when the lead is out of sight (the subject
-// of a lead never sees it), 403 when its region is outside the caller's grant.
+// findLead finds the lead of the path for act (see findCase); the subject
+// of a lead never sees it.
 func (s *Server) findLead(c *gin.Context, act string) (*model.Lead, error) {
-	if err := s.mayEver(c, "lead", act); err != nil {
-		return nil, err
-	}
-	id, err := pathID(c)
-	if err != nil {
-		return nil, err
-	}
-	l, err := s.store.FindLead(c.Request.Context(), principalOf(c).scope, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.allow(c, "lead", act, l.RegionCode); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return findCase(s, c, "lead", act, s.store.FindLead, func(l *model.Lead) string { return l.RegionCode })
 }
 
 // getLead answers the lead as the caller may see it, after recording the read.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -168,25 +169,31 @@ func (s *Server) listRequests(c *gin.Context) error {
 	return nil
 }
 
-// findRequest applies the contract's order for one request: 403 when the
-// role never takes act on requests, 404 when the request is out of sight,
-// 403 when its region is outside the caller's grant.
+// findRequest finds the request of the path for act (see findCase).
 func (s *Server) findRequest(c *gin.Context, act string) (*model.Request, error) {
-	if err := s.mayEver(c, "request", act); err != nil {
+	return findCase(s, c, "request", act, s.store.FindRequest, func(r *model.Request) string { return r.RegionCode })
+}
+
+// findCase applies the contract's order for one case of kind: 403 when the
+// role never takes act on that kind, 404 when the case is out of sight, 403
+// when its region is outside the caller's grant.
+func findCase[T any](s *Server, c *gin.Context, kind, act string,
+	find func(context.Context, model.Scope, uint64) (*T, error), region func(*T) string) (*T, error) {
+	if err := s.mayEver(c, kind, act); err != nil {
 		return nil, err
 	}
 	id, err := pathID(c)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.store.FindRequest(c.Request.Context(), principalOf(c).scope, id)
+	x, err := find(c.Request.Context(), principalOf(c).scope, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.allow(c, "request", act, r.RegionCode); err != nil {
+	if err := s.allow(c, kind, act, region(x)); err != nil {
 		return nil, err
 	}
-	return r, nil
+	return x, nil
 }
 
 func (s *Server) getRequest(c *gin.Context) error {

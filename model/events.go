@@ -14,6 +14,24 @@ import (
 	"qinqing/workflow"
 )
 
+// commitChange writes one transition of a case held in table: the
+// conditional update on the version the change was computed from (another
+// writer in between gives ErrVersionConflict) and the event, by actor.
+func (s *Store) commitChange(tx *gorm.DB, table any, id uint64, version int, upd map[string]any, ev *Event,
+	actor Actor, now time.Time) error {
+	ev.ActorID, ev.ActorRole = actor.AccountID, string(actor.Role)
+	upd["version"] = version + 1
+	upd["updated_at"] = now
+	res := tx.Model(table).Where("id = ? AND version = ?", id, version).Updates(upd)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrVersionConflict
+	}
+	return s.insertEvents(tx, ev)
+}
+
 // insertEvents writes events and, in the same transaction, one outbox row
 // per webhook subscription that wants each event, so a notification can
 // neither be lost nor sent for a change that rolled back. Every event is

@@ -312,17 +312,7 @@ func (s *Store) TransitionLead(ctx context.Context, sc Scope, actor Actor, id ui
 		}
 		now := s.Now()
 		upd, ev := s.leadChange(&l, o, cmd, now)
-		ev.ActorID, ev.ActorRole = actor.AccountID, string(actor.Role)
-		upd["version"] = l.Version + 1
-		upd["updated_at"] = now
-		res := tx.Model(&Lead{}).Where("id = ? AND version = ?", l.ID, l.Version).Updates(upd)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrVersionConflict
-		}
-		if err := s.insertEvents(tx, ev); err != nil {
+		if err := s.commitChange(tx, &Lead{}, l.ID, l.Version, upd, ev, actor, now); err != nil {
 			return err
 		}
 		read := &LeadRead{LeadID: l.ID, AccountID: actor.AccountID, Role: string(actor.Role), What: ReadTransition, At: now}

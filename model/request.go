@@ -325,17 +325,7 @@ func (s *Store) TransitionRequest(ctx context.Context, sc Scope, actor Actor, id
 		}
 		now := s.Now()
 		upd, ev := s.requestChange(&r, o, cmd, now)
-		ev.ActorID, ev.ActorRole = actor.AccountID, string(actor.Role)
-		upd["version"] = r.Version + 1
-		upd["updated_at"] = now
-		res := tx.Model(&Request{}).Where("id = ? AND version = ?", r.ID, r.Version).Updates(upd)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrVersionConflict
-		}
-		if err := s.insertEvents(tx, ev); err != nil {
+		if err := s.commitChange(tx, &Request{}, r.ID, r.Version, upd, ev, actor, now); err != nil {
 			return err
 		}
 		return tx.Take(&out, r.ID).Error
