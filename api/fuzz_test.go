@@ -55,3 +55,41 @@ func FuzzPostBodies(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIndicatorCSV sends arbitrary CSV files of submitted values through
+// the real router as a department: whatever the file, the answer is never a
+// 5xx; a file that is refused stores nothing.
+func FuzzIndicatorCSV(f *testing.F) {
+	ts := newTestServer(f, "sqlite", nil)
+	ts.seed(f)
+	tok := ts.login(f, "dept_city_scjg")
+	for _, seed := range []string{
+		"indicator_code,region_code,period,value\n1.1.1.2,330203,2026-Q3,12.5\n",
+		"\ufeffindicator_code,region_code,period,value\r\n1.1.1.2,330203,2026-Q3,12.5\r\n3.2.1.2,330212,2026-Q3,0.8\r\n",
+		"indicator_code,region_code,period,value\n1.1.1.2,330203,2026-Q3,abc\n",
+		"indicator_code,region_code,period,value\n\"1.1.1.2\",\"330203\",\"2026-Q3\",\"1e309\"\n",
+		"indicator_code,region_code\n1.1.1.2,330203\n",
+		"", "\ufeff", "a,b,c,d\n\"unterminated\n",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		before := ts.countValues(t)
+		res := ts.do(t, tok, "POST", "/api/v1/indicator-values", body, "Content-Type", "text/csv")
+		if res.status >= 500 {
+			t.Fatalf("CSV %q: %d %s", body, res.status, res.body)
+		}
+		if res.status >= 400 && ts.countValues(t) != before {
+			t.Fatalf("CSV %q refused with %d but values were stored", body, res.status)
+		}
+	})
+}
+
+func (ts *testServer) countValues(t testing.TB) int64 {
+	t.Helper()
+	var n int64
+	if err := ts.db.Table("indicator_values").Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
