@@ -3,7 +3,8 @@ package api_test
 import "testing"
 
 // FuzzPostBodies sends arbitrary bodies to every POST route through the
-// real router, as accounts that may use each route: whatever the body, the
+// real router (the lead routes: FuzzLeadBodies), as accounts that may use
+// each route: whatever the body, the
 // answer is never a 5xx (and the server does not panic).
 func FuzzPostBodies(f *testing.F) {
 	ts := newTestServer(f, "sqlite", nil)
@@ -23,6 +24,10 @@ func FuzzPostBodies(f *testing.F) {
 		{"dept_city_scjg", "/api/v1/indicator-values"},
 		{"ent_hs", "/api/v1/surveys/2026-Q4/responses"},
 		{"acfic_city", "/api/v1/index/runs"},
+		{"acfic_city", "/api/v1/index/runs/1/publish"},
+		{"ent_yz", "/api/v1/me/password"},
+		{"insp_yz", "/api/v1/auth/logout"},
+		{"admin", "/api/v1/api-keys"},
 	}
 	for i, seed := range []string{
 		`{"username":"admin","password":"x"}`,

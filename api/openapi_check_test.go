@@ -72,7 +72,9 @@ func checkExchange(t testing.TB, req *http.Request, reqBody []byte, res *http.Re
 	// The client consumed the request body: validate a copy carrying it.
 	r := req.Clone(context.Background())
 	r.Body, r.GetBody = http.NoBody, nil
-	if reqBody != nil {
+	// A body of white space alone is no JSON document: the server reads it
+	// as an absent body, and so does the check.
+	if reqBody != nil && len(bytes.TrimSpace(reqBody)) > 0 {
 		r.Body = io.NopCloser(bytes.NewReader(reqBody))
 	}
 	exchange := fmt.Sprintf("%s %s → %d", req.Method, req.URL.RequestURI(), res.StatusCode)
