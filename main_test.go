@@ -176,6 +176,24 @@ func TestDeadlineEnforcedEndToEnd(t *testing.T) {
 	}
 	c.call(e, "GET", "/deadlines", "", 403)
 
+	// The board's counts are exported for monitoring.
+	wantMetric := `qinqing_deadline_items{kind="request",state="overdue"} 1`
+	for {
+		res, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if strings.Contains(string(b), wantMetric) {
+			break
+		}
+		if time.Now().After(deadline.Add(5 * time.Second)) {
+			t.Fatalf("/metrics lacks %s", wantMetric)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
 	wait := time.Now().Add(15 * time.Second)
 	for {
 		mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -339,3 +340,63 @@ func TestWebhookRetriedUntilDelivered(t *testing.T) {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestScannerSurvivesDatabaseErrors: while the database fails every pass,
+// the scanner logs and tries again at the next tick; once it works again
+// the overdue steps are marked, once each; cancelling stops it.
+func TestScannerSurvivesDatabaseErrors(t *testing.T) {
+	db := testDBs(t)["sqlite"]
+	s, clock := newTestStore(t, db, "2s", nil)
+	fileN(t, s, 3, 0)
+	clock.Advance(3 * time.Second)
+	if err := s.db.Exec("ALTER TABLE events RENAME TO events_away").Error; err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.RunScanner(ctx, 20*time.Millisecond, log, nil); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Count(logs.String(), "deadline scan failed") < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no repeated failures logged: %s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := s.db.Exec("ALTER TABLE events_away RENAME TO events").Error; err != nil {
+		t.Fatal(err)
+	}
+	for countEvents(t, s, "overdue") < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the scanner did not recover: %s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the scanner did not stop")
+	}
+	if n := countEvents(t, s, "overdue"); n != 3 {
+		t.Errorf("%d overdue events, want 3 (failed passes must leave nothing behind)", n)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
