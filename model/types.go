@@ -66,11 +66,11 @@ type Request struct {
 	Category     string `gorm:"size:32;not null"`
 	EnterpriseID uint64 `gorm:"not null;index:idx_requests_enterprise,priority:1"`
 	// RegionCode is the enterprise's region: the request's place in the region tree.
-	RegionCode string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:1"`
+	RegionCode string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:1;index:idx_requests_status_closed,priority:3;index:idx_requests_assigned_region,priority:2"`
 	FiledBy    uint64  `gorm:"not null"`
 	FilerRole  string  `gorm:"size:16;not null"`
 	StationID  *uint64 `gorm:"index:idx_requests_station,priority:1"`
-	Status     string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:2;index:idx_requests_status_due,priority:1;index:idx_requests_status_closed,priority:1"`
+	Status     string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:2;index:idx_requests_status_due,priority:1;index:idx_requests_status_closed,priority:1;index:idx_requests_assigned_region,priority:3"`
 	// The handling unit once assigned.
 	DepartmentCode *string `gorm:"size:16;index:idx_requests_unit,priority:1"`
 	UnitRegionCode *string `gorm:"size:16;index:idx_requests_unit,priority:2"`
@@ -79,7 +79,7 @@ type Request struct {
 	DueWorking    bool       `gorm:"not null"`
 	StepStartedAt time.Time  `gorm:"not null"`
 	// FirstAssignedAt is when 工商联 first assigned the request (办结率 cohort).
-	FirstAssignedAt *time.Time `gorm:"index"`
+	FirstAssignedAt *time.Time `gorm:"index:idx_requests_assigned_region,priority:1"`
 	// RoundStartedAt is when the current handling round began (assign, or a reopening evaluation).
 	RoundStartedAt time.Time `gorm:"not null"`
 	Overdue        bool      `gorm:"not null"`
@@ -88,10 +88,10 @@ type Request struct {
 	// ScanToken marks the rows one scanner pass claimed, so that each pass
 	// knows exactly which rows it changed (several instances may scan at once).
 	ScanToken   *string `gorm:"size:32;index"`
-	Supervised  bool    `gorm:"not null;index:idx_requests_supervised,priority:1"`
-	ReopenCount int     `gorm:"not null"`
+	Supervised  bool    `gorm:"not null;index:idx_requests_supervised,priority:1;index:idx_requests_status_closed,priority:5"`
+	ReopenCount int     `gorm:"not null;index:idx_requests_status_closed,priority:6"`
 	ReturnCount int     `gorm:"not null"`
-	LateSteps   int     `gorm:"not null"`
+	LateSteps   int     `gorm:"not null;index:idx_requests_status_closed,priority:4"`
 	// A department's extension request waiting for 工商联 (0 = none).
 	PendingExtensionDays int        `gorm:"not null"`
 	Response             string     `gorm:"type:text;not null"`
@@ -108,22 +108,22 @@ type Request struct {
 // as the change it records.
 type Event struct {
 	ID         uint64    `gorm:"primaryKey"`
-	CaseKind   string    `gorm:"size:8;not null;index:idx_events_case,priority:1"`
+	CaseKind   string    `gorm:"size:8;not null;index:idx_events_case,priority:1;index:idx_events_stats,priority:3"`
 	CaseID     uint64    `gorm:"not null;index:idx_events_case,priority:2"`
-	Action     string    `gorm:"size:32;not null;index:idx_events_action_at,priority:1"`
-	FromStatus string    `gorm:"size:16;not null"`
-	ToStatus   string    `gorm:"size:16;not null"`
+	Action     string    `gorm:"size:32;not null;index:idx_events_stats,priority:1"`
+	FromStatus string    `gorm:"size:16;not null;index:idx_events_stats,priority:5"`
+	ToStatus   string    `gorm:"size:16;not null;index:idx_events_stats,priority:6"`
 	ActorID    uint64    `gorm:"not null"`
 	ActorRole  string    `gorm:"size:16;not null"`
-	At         time.Time `gorm:"not null;index:idx_events_action_at,priority:2"`
+	At         time.Time `gorm:"not null;index:idx_events_stats,priority:2"`
 	Payload    string    `gorm:"type:text;not null"`
 	// The step this event completes, its deadline and whether it was met;
 	// WorkingSeconds is the working time the step took. They feed the indicators.
 	Step           string     `gorm:"size:16;not null"`
 	StepDueAt      *time.Time ``
-	OnTime         *bool      ``
-	WorkingSeconds int64      `gorm:"not null"`
-	RegionCode     string     `gorm:"size:16;not null"`
+	OnTime         *bool      `gorm:"index:idx_events_stats,priority:7"`
+	WorkingSeconds int64      `gorm:"not null;index:idx_events_stats,priority:8"`
+	RegionCode     string     `gorm:"size:16;not null;index:idx_events_stats,priority:4"`
 	// Hash is the SHA-256 (hex) of the event's content and PrevHash;
 	// PrevHash is the Hash of the case's previous event ("" for the first).
 	// The tamper-evident chain, model/audit.go.
