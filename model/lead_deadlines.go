@@ -15,36 +15,6 @@ import (
 // leadScanStatuses are the lead states that carry a deadline.
 var leadScanStatuses = statusStrings(workflow.Lead.OpenStatuses())
 
-// claimLeadBatch is claimBatch (scanner.go) over leads: pick candidate ids,
-// flip them with a conditional update that stamps a fresh token, read back
-// exactly the rows this pass flipped and let write record their events.
-func (s *Store) claimLeadBatch(ctx context.Context, res *ScanResult, candidates *gorm.DB,
-	flip func(tx *gorm.DB, ids []uint64, token string) *gorm.DB,
-	write func(tx *gorm.DB, rows []Lead) error) (int, error) {
-	var ids []uint64
-	res.Statements++
-	if err := candidates.WithContext(ctx).Order("id").Limit(scanBatch).Pluck("id", &ids).Error; err != nil {
-		return 0, formatError(err)
-	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	token := newToken()
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		res.Statements++
-		if r := flip(tx, ids, token); r.Error != nil || r.RowsAffected == 0 {
-			return r.Error
-		}
-		var rows []Lead
-		res.Statements++
-		if err := tx.Where("id IN ? AND scan_token = ?", ids, token).Order("id").Find(&rows).Error; err != nil {
-			return err
-		}
-		return write(tx, rows)
-	})
-	return len(ids), err
-}
-
 // leadStepEvents builds one system event per lead for its current step.
 func (s *Store) leadStepEvents(rows []Lead, action workflow.Action, now time.Time) []*Event {
 	evs := make([]*Event, 0, len(rows))
@@ -62,7 +32,7 @@ func (s *Store) leadStepEvents(rows []Lead, action workflow.Action, now time.Tim
 func (s *Store) scanLeadsOverdue(ctx context.Context, now time.Time) (ScanResult, error) {
 	var res ScanResult
 	for {
-		n, err := s.claimLeadBatch(ctx, &res,
+		n, err := claimBatch(s, ctx, &res,
 			s.db.Model(&Lead{}).Where("status IN ? AND overdue = ? AND due_at < ?", leadScanStatuses, false, now),
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Lead{}).Where("id IN ? AND status IN ? AND overdue = ? AND due_at < ?", ids, leadScanStatuses, false, now).
@@ -86,7 +56,7 @@ func (s *Store) scanLeadsDueSoon(ctx context.Context, now time.Time) (ScanResult
 	cond := "status IN ? AND overdue = ? AND due_soon = ? AND due_at >= ? AND ((due_working = ? AND due_at < ?) OR (due_working = ? AND due_at < ?))"
 	args := []any{leadScanStatuses, false, false, now, true, cutW, false, cutC}
 	for {
-		n, err := s.claimLeadBatch(ctx, &res, s.db.Model(&Lead{}).Where(cond, args...),
+		n, err := claimBatch(s, ctx, &res, s.db.Model(&Lead{}).Where(cond, args...),
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Lead{}).Where("id IN ?", ids).Where(cond, args...).
 					Updates(map[string]any{"due_soon": true, "scan_token": token})

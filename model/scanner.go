@@ -74,9 +74,9 @@ var requestScanStatuses = []string{string(workflow.Submitted), string(workflow.A
 // then in one transaction flip them with the conditional update (which
 // also stamps a fresh token), read back exactly the rows this pass flipped,
 // and let write record events for them.
-func (s *Store) claimBatch(ctx context.Context, res *ScanResult, candidates *gorm.DB,
+func claimBatch[T any](s *Store, ctx context.Context, res *ScanResult, candidates *gorm.DB,
 	flip func(tx *gorm.DB, ids []uint64, token string) *gorm.DB,
-	write func(tx *gorm.DB, rows []Request) error) (int, error) {
+	write func(tx *gorm.DB, rows []T) error) (int, error) {
 	var ids []uint64
 	res.Statements++
 	if err := candidates.WithContext(ctx).Order("id").Limit(scanBatch).Pluck("id", &ids).Error; err != nil {
@@ -91,7 +91,7 @@ func (s *Store) claimBatch(ctx context.Context, res *ScanResult, candidates *gor
 		if r := flip(tx, ids, token); r.Error != nil || r.RowsAffected == 0 {
 			return r.Error
 		}
-		var rows []Request
+		var rows []T
 		res.Statements++
 		if err := tx.Where("id IN ? AND scan_token = ?", ids, token).Order("id").Find(&rows).Error; err != nil {
 			return err
@@ -104,7 +104,7 @@ func (s *Store) claimBatch(ctx context.Context, res *ScanResult, candidates *gor
 func (s *Store) scanRequestsOverdue(ctx context.Context, now time.Time) (ScanResult, error) {
 	var res ScanResult
 	for {
-		n, err := s.claimBatch(ctx, &res,
+		n, err := claimBatch(s, ctx, &res,
 			s.db.Model(&Request{}).Where("status IN ? AND overdue = ? AND due_at < ?", requestScanStatuses, false, now),
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Request{}).Where("id IN ? AND status IN ? AND overdue = ? AND due_at < ?", ids, requestScanStatuses, false, now).
@@ -146,7 +146,7 @@ func (s *Store) scanRequestsDueSoon(ctx context.Context, now time.Time) (ScanRes
 	cond := "status IN ? AND overdue = ? AND due_soon = ? AND due_at >= ? AND ((due_working = ? AND due_at < ?) OR (due_working = ? AND due_at < ?))"
 	args := []any{requestScanStatuses, false, false, now, true, cutW, false, cutC}
 	for {
-		n, err := s.claimBatch(ctx, &res, s.db.Model(&Request{}).Where(cond, args...),
+		n, err := claimBatch(s, ctx, &res, s.db.Model(&Request{}).Where(cond, args...),
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Request{}).Where("id IN ?", ids).Where(cond, args...).
 					Updates(map[string]any{"due_soon": true, "scan_token": token})
@@ -174,7 +174,7 @@ func (s *Store) scanRequestsExpired(ctx context.Context, now time.Time) (ScanRes
 	var res ScanResult
 	responded := string(workflow.Responded)
 	for {
-		n, err := s.claimBatch(ctx, &res,
+		n, err := claimBatch(s, ctx, &res,
 			s.db.Model(&Request{}).Where("status = ? AND due_at < ?", responded, now),
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Request{}).Where("id IN ? AND status = ? AND due_at < ?", ids, responded, now).
