@@ -320,15 +320,21 @@ func (s *Server) findRun(c *gin.Context, act string) (*model.IndexRun, error) {
 	return s.store.FindRun(c.Request.Context(), id)
 }
 
-func (s *Server) getRun(c *gin.Context) error {
+// readRun reads and decodes the run of the path for 工商联 (no query
+// parameters accepted).
+func (s *Server) readRun(c *gin.Context) (*loadedRun, error) {
 	if err := s.query(c).err(); err != nil {
-		return err
+		return nil, err
 	}
 	run, err := s.findRun(c, "read")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	lr, err := loadRun(run)
+	return loadRun(run)
+}
+
+func (s *Server) getRun(c *gin.Context) error {
+	lr, err := s.readRun(c)
 	if err != nil {
 		return err
 	}
@@ -343,14 +349,7 @@ func (s *Server) getRun(c *gin.Context) error {
 // getRunRegion is a region's report in any run, drafts included, so that
 // 工商联 can review a draft before publishing it.
 func (s *Server) getRunRegion(c *gin.Context) error {
-	if err := s.query(c).err(); err != nil {
-		return err
-	}
-	run, err := s.findRun(c, "read")
-	if err != nil {
-		return err
-	}
-	lr, err := loadRun(run)
+	lr, err := s.readRun(c)
 	if err != nil {
 		return err
 	}
