@@ -467,6 +467,13 @@ type Config struct {
 	// ScanInterval is the deadline scanner's period (scan_interval,
 	// QINQING_SCAN_INTERVAL; default 1m).
 	ScanInterval time.Duration
+	// CredentialCache is how long an instance may answer from its memory
+	// that an access token's account and session are live, instead of
+	// reading them (credential_cache, QINQING_CREDENTIAL_CACHE; default 1s,
+	// 0 reads them on every request, at most 1m). A logout, a password
+	// change or a disabled account on this instance takes effect at the
+	// next request whatever the value; on other instances within it.
+	CredentialCache time.Duration
 	// RateLimit is the per-account request rate limit (rate_limit,
 	// QINQING_RATE_LIMIT; default 20 rps, burst 40).
 	RateLimit RateLimit
@@ -532,6 +539,8 @@ const (
 	defaultDataDir        = "data"
 	defaultTokenTTL       = 15 * time.Minute
 	defaultScanInterval   = time.Minute
+	defaultCredCache      = time.Second
+	maxCredCache          = time.Minute
 	defaultRPS            = 20
 	defaultRequestTimeout = 10 * time.Second
 	defaultLogLevel       = "info"
@@ -540,15 +549,16 @@ const (
 // defaults returns the built-in configuration before DSN filling.
 func defaults() Config {
 	return Config{
-		Addr:           defaultAddr,
-		DataDir:        defaultDataDir,
-		DB:             DBConfig{Driver: DriverSQLite},
-		TokenTTL:       defaultTokenTTL,
-		ScanInterval:   defaultScanInterval,
-		RateLimit:      RateLimit{RPS: defaultRPS, Burst: defaultBurst(defaultRPS)},
-		DueSoon:        workflow.Limit{WorkingDays: 1},
-		RequestTimeout: defaultRequestTimeout,
-		LogLevel:       defaultLogLevel,
+		Addr:            defaultAddr,
+		DataDir:         defaultDataDir,
+		DB:              DBConfig{Driver: DriverSQLite},
+		TokenTTL:        defaultTokenTTL,
+		ScanInterval:    defaultScanInterval,
+		CredentialCache: defaultCredCache,
+		RateLimit:       RateLimit{RPS: defaultRPS, Burst: defaultBurst(defaultRPS)},
+		DueSoon:         workflow.Limit{WorkingDays: 1},
+		RequestTimeout:  defaultRequestTimeout,
+		LogLevel:        defaultLogLevel,
 	}
 }
 
@@ -579,6 +589,7 @@ type fileConfig struct {
 	JWTSecret     string `yaml:"jwt_secret"`
 	TokenTTL      string `yaml:"token_ttl"`
 	ScanInterval  string `yaml:"scan_interval"`
+	CredCache     string `yaml:"credential_cache"`
 	RateLimit     *struct {
 		RPS   float64 `yaml:"rps"`
 		Burst int     `yaml:"burst"`
@@ -667,6 +678,9 @@ func (c *Config) applyFile(f fileConfig) error {
 			return err
 		}
 	}
+	if err := setDurationOrZero(&c.CredentialCache, "credential_cache", f.CredCache); err != nil {
+		return err
+	}
 	if err := setLimit(&c.DemoLimit, "demo_limit", f.DemoLimit); err != nil {
 		return err
 	}
@@ -722,6 +736,11 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 			if err := setDuration(d.dst, d.name, v); err != nil {
 				return err
 			}
+		}
+	}
+	if v, ok := get("QINQING_CREDENTIAL_CACHE"); ok {
+		if err := setDurationOrZero(&c.CredentialCache, "QINQING_CREDENTIAL_CACHE", v); err != nil {
+			return err
 		}
 	}
 	if v, ok := get("QINQING_DEMO_LIMIT"); ok {
@@ -813,6 +832,20 @@ func setDuration(dst *time.Duration, name, v string) error {
 	return nil
 }
 
+// setDurationOrZero parses a duration that may be 0 into dst unless v is
+// empty.
+func setDurationOrZero(dst *time.Duration, name, v string) error {
+	if strings.TrimSpace(v) == "0" {
+		*dst = 0
+		return nil
+	}
+	if d, err := time.ParseDuration(strings.TrimSpace(v)); err == nil && d == 0 {
+		*dst = 0
+		return nil
+	}
+	return setDuration(dst, name, v)
+}
+
 // setLimit parses a deadline limit into dst unless v is empty.
 func setLimit(dst *workflow.Limit, name, v string) error {
 	if strings.TrimSpace(v) == "" {
@@ -861,6 +894,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("rate_limit.burst: must be ≥ 0, got %d", c.RateLimit.Burst)
 	case c.DueSoon.IsZero():
 		return errors.New("due_soon is required")
+	case c.CredentialCache > maxCredCache:
+		return fmt.Errorf("credential_cache (QINQING_CREDENTIAL_CACHE): at most %s, got %s", maxCredCache, c.CredentialCache)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

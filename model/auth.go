@@ -231,6 +231,7 @@ func (s *Store) RotateRefresh(ctx context.Context, token string, p SessionPolicy
 
 // revokeSessions ends the open sessions the condition selects.
 func (s *Store) revokeSessions(ctx context.Context, reason string, cond string, args ...any) error {
+	defer s.tokens.clear()
 	return formatError(s.db.WithContext(ctx).Model(&AuthSession{}).Where(cond, args...).Where("revoked_at IS NULL").
 		Updates(map[string]any{"revoked_at": s.Now(), "revoke_reason": reason}).Error)
 }
@@ -277,6 +278,7 @@ func (s *Store) invalidate(tx *gorm.DB, accountID uint64, reason string, extra m
 // LogoutAll ends every session of the account and invalidates its
 // outstanding access tokens.
 func (s *Store) LogoutAll(ctx context.Context, accountID uint64) error {
+	defer s.tokens.clear()
 	return s.inTx(ctx, func(tx *gorm.DB) error { return s.invalidate(tx, accountID, RevokeLogoutAll, nil) })
 }
 
@@ -289,6 +291,7 @@ func (s *Store) SetPassword(ctx context.Context, h PasswordHasher, accountID uin
 	if err != nil {
 		return err
 	}
+	defer s.tokens.clear()
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&Account{}).Where("id = ? AND password_hash = ?", accountID, oldHash).Update("password_hash", hash)
 		if res.Error != nil {
@@ -306,6 +309,7 @@ func (s *Store) SetPassword(ctx context.Context, h PasswordHasher, accountID uin
 // working too: they act as the account). It returns the account as stored.
 func (s *Store) SetAccountDisabled(ctx context.Context, sc Scope, id uint64, disabled bool) (*Account, error) {
 	var a Account
+	defer s.tokens.clear()
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
 			Where("id = ? AND region_code IN ?", id, nonEmpty(sc.Regions)).Take(&a).Error; err != nil {
@@ -341,7 +345,17 @@ type accountSession struct {
 // query with its session. It returns ErrCredentialInvalid when the session
 // is not the account's, is revoked or is past its absolute end, and
 // ErrNotFound when the account does not exist.
+//
+// A recent answer (credential_cache) is given from memory; this store drops
+// it when it revokes a session or invalidates an account's tokens.
 func (s *Store) FindAccountForToken(ctx context.Context, accountID, sessionID uint64) (*Account, error) {
+	key := tokenKey{accountID, sessionID}
+	now := s.clock()
+	if lt, ok := s.tokens.get(key, now); ok && s.Now().Before(lt.expiresAt) {
+		a := lt.account
+		return &a, nil
+	}
+	gen := s.tokens.generation()
 	var row accountSession
 	res := s.db.WithContext(ctx).Table("accounts").
 		Select("accounts.*, auth_sessions.account_id AS sess_account_id, auth_sessions.expires_at AS sess_expires_at, "+
@@ -358,6 +372,7 @@ func (s *Store) FindAccountForToken(ctx context.Context, accountID, sessionID ui
 		row.SessExpiresAt == nil || !s.Now().Before(*row.SessExpiresAt) {
 		return nil, ErrCredentialInvalid
 	}
+	s.tokens.put(key, liveToken{account: row.Account, expiresAt: *row.SessExpiresAt}, now, gen)
 	return &row.Account, nil
 }
 

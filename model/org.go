@@ -30,12 +30,20 @@ func (s *Store) FindEnterprise(ctx context.Context, sc Scope, id uint64) (*Enter
 	return &e, nil
 }
 
-// GetEnterprise returns the enterprise regardless of scope (for internal checks).
+// GetEnterprise returns the enterprise regardless of scope (for internal
+// checks). Enterprises are never changed once registered, so a recent read
+// (credential_cache) is answered from memory.
 func (s *Store) GetEnterprise(ctx context.Context, id uint64) (*Enterprise, error) {
+	now := s.clock()
+	if e, ok := s.enterprises.get(id, now); ok {
+		return &e, nil
+	}
+	gen := s.enterprises.generation()
 	var e Enterprise
 	if err := s.db.WithContext(ctx).Take(&e, id).Error; err != nil {
 		return nil, formatError(err)
 	}
+	s.enterprises.put(id, e, now, gen)
 	return &e, nil
 }
 

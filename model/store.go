@@ -19,6 +19,9 @@ type Store struct {
 	cal   *workflow.Calendar
 	cfg   configs.Config
 	ref   *Reference
+
+	tokens      *recentCache[tokenKey, liveToken] // FindAccountForToken
+	enterprises *recentCache[uint64, Enterprise]  // GetEnterprise
 }
 
 // NewStore returns a store over db. clock is the time source (time.Now in
@@ -27,7 +30,9 @@ func NewStore(db *gorm.DB, ref *Reference, cal *workflow.Calendar, cfg configs.C
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Store{db: db, clock: clock, cal: cal, cfg: cfg, ref: ref}
+	return &Store{db: db, clock: clock, cal: cal, cfg: cfg, ref: ref,
+		tokens:      newRecentCache[tokenKey, liveToken](cfg.CredentialCache),
+		enterprises: newRecentCache[uint64, Enterprise](cfg.CredentialCache)}
 }
 
 // DB returns the underlying handle (for health checks and tests).
