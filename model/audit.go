@@ -47,6 +47,20 @@ func eventHash(e *Event, prev string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// chainHint is what the writer of an event knows of its case's chain.
+type chainHint uint8
+
+const (
+	// chainLookUp: nothing known; chainEvents finds out.
+	chainLookUp chainHint = iota
+	// chainKnown: PrevHash is already set, read in the transaction that
+	// holds the case's row (a new case: "").
+	chainKnown
+	// chainExisting: the case has events (a transition); its newest hash
+	// is read with a locking read.
+	chainExisting
+)
+
 type caseKey struct {
 	kind string
 	id   uint64
@@ -61,7 +75,7 @@ type caseKey struct {
 // can add an event to them before this one commits. SQLite runs one writer
 // at a time, so there nothing more is needed. On MySQL the transaction's
 // snapshot may predate an event committed just before the caller got the
-// row (the scanner's, which bumps no version), so:
+// row (a lead scanner's, which bumps no version), so:
 //
 //   - One case (every transition, every new case): a plain read first tells
 //     whether the case has events. One without any was created in this
@@ -77,20 +91,33 @@ type caseKey struct {
 //     plain read follows the claiming UPDATE), so it sees every committed
 //     event of them. Callers writing events for several cases must likewise
 //     claim the rows before their first plain read.
+//
+// A writer may know more (ev.chain): the case was created in this
+// transaction, or its head was read in the statement that read the case
+// (chainKnown: nothing is read here), or the case has events (chainExisting:
+// the plain read is skipped).
 func chainEvents(tx *gorm.DB, evs []*Event) error {
 	last := map[caseKey]string{}
 	byKind := map[string][]uint64{}
+	existing := map[caseKey]bool{}
 	for _, ev := range evs {
 		k := caseKey{ev.CaseKind, ev.CaseID}
 		if _, seen := last[k]; !seen {
 			last[k] = ""
+			switch ev.chain {
+			case chainKnown:
+				last[k] = ev.PrevHash
+				continue
+			case chainExisting:
+				existing[k] = true
+			}
 			byKind[ev.CaseKind] = append(byKind[ev.CaseKind], ev.CaseID)
 		}
 	}
 	lock := clause.Locking{Strength: clause.LockingStrengthUpdate}
 	for kind, ids := range byKind {
 		if len(ids) == 1 {
-			if IsMySQL(tx) {
+			if IsMySQL(tx) && !existing[caseKey{kind, ids[0]}] {
 				var any []uint64
 				if err := tx.Model(&Event{}).Where("case_kind = ? AND case_id = ?", kind, ids[0]).Limit(1).
 					Pluck("id", &any).Error; err != nil {

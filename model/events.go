@@ -17,9 +17,14 @@ import (
 // commitChange writes one transition of a case held in table: the
 // conditional update on the version the change was computed from (another
 // writer in between gives ErrVersionConflict) and the event, by actor.
+// When table is the case's row itself (a *Request read in tx), gorm also
+// sets the updated columns on it, so it need not be read again.
 func (s *Store) commitChange(tx *gorm.DB, table any, id uint64, version int, upd map[string]any, ev *Event,
 	actor Actor, now time.Time) error {
 	ev.ActorID, ev.ActorRole = actor.AccountID, string(actor.Role)
+	if ev.chain == chainLookUp {
+		ev.chain = chainExisting // a transition: the case has its first event
+	}
 	upd["version"] = version + 1
 	upd["updated_at"] = now
 	res := tx.Model(table).Where("id = ? AND version = ?", id, version).Updates(upd)

@@ -86,15 +86,11 @@ func (s *Store) requestDue(category string, st workflow.Status, start time.Time)
 func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempotency,
 	render func(*Request) (int, []byte, error)) (*Request, *StoredResponse, error) {
 	var created *Request
-	var stored *StoredResponse
+	// A retry with a key already used is found by the unique index on the
+	// key when its row is inserted: the transaction rolls back and the
+	// first answer is read below. Reading it first would cost every filing
+	// a round trip to spare the rare retry some work.
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		if idem != nil {
-			prev, err := findIdem(tx, in.FiledBy, idem)
-			if err != nil || prev != nil {
-				stored = prev
-				return err
-			}
-		}
 		now := s.Now()
 		r := &Request{
 			Title: in.Title, Content: in.Content, Category: in.Category,
@@ -112,7 +108,7 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 		}
 		ev := &Event{CaseKind: string(workflow.KindRequest), CaseID: r.ID, Action: string(workflow.EventCreated),
 			ToStatus: r.Status, ActorID: in.FiledBy, ActorRole: string(in.FilerRole), At: now,
-			Payload: "{}", RegionCode: r.RegionCode}
+			Payload: "{}", RegionCode: r.RegionCode, chain: chainKnown} // the first of its case
 		if err := s.insertEvents(tx, ev); err != nil {
 			return err
 		}
@@ -131,7 +127,8 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 		return nil
 	})
 	if errors.Is(err, ErrConflict) && idem != nil {
-		// Another request with the same key won the race: answer as it did.
+		// The key was used before (a retry, or a concurrent request that
+		// won the race): answer as the first did.
 		prev, err2 := findIdem(s.db.WithContext(ctx), in.FiledBy, idem)
 		if err2 != nil {
 			return nil, nil, formatError(err2)
@@ -143,7 +140,7 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 	if err != nil {
 		return nil, nil, err
 	}
-	return created, stored, nil
+	return created, nil, nil
 }
 
 func findIdem(tx *gorm.DB, account uint64, idem *Idempotency) (*StoredResponse, error) {
@@ -307,10 +304,18 @@ func (s *Store) TransitionRequest(ctx context.Context, sc Scope, actor Actor, id
 	expected *int, check func(*Request, workflow.Outcome) error) (*Request, error) {
 	var out Request
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		var r Request
-		if err := requestScope(tx, sc).Where("id = ?", id).Take(&r).Error; err != nil {
-			return err
+		var row requestWithHead
+		res := requestScope(tx.Table("requests"), sc).
+			Select("requests.*, (SELECT e.hash FROM events e WHERE e.case_kind = ? AND e.case_id = requests.id "+
+				"ORDER BY e.id DESC LIMIT 1) AS chain_head", string(workflow.KindRequest)).
+			Where("requests.id = ?", id).Limit(1).Scan(&row)
+		if res.Error != nil {
+			return res.Error
 		}
+		if res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		r := row.Request
 		if expected != nil && *expected != r.Version {
 			return ErrVersionConflict
 		}
@@ -325,15 +330,26 @@ func (s *Store) TransitionRequest(ctx context.Context, sc Scope, actor Actor, id
 		}
 		now := s.Now()
 		upd, ev := s.requestChange(&r, o, cmd, now)
-		if err := s.commitChange(tx, &Request{}, r.ID, r.Version, upd, ev, actor, now); err != nil {
-			return err
+		// Every writer of a request's events bumps its version (the
+		// scanner too), so the head read with the row is still the newest
+		// if the conditional update below succeeds.
+		ev.PrevHash, ev.chain = "", chainKnown
+		if row.ChainHead != nil {
+			ev.PrevHash = *row.ChainHead
 		}
-		return tx.Take(&out, r.ID).Error
+		out = r
+		return s.commitChange(tx, &out, r.ID, r.Version, upd, ev, actor, now)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// requestWithHead is a request read with the hash of its newest event.
+type requestWithHead struct {
+	Request   `gorm:"embedded"`
+	ChainHead *string
 }
 
 // requestChange turns an outcome into column updates and the event to write.

@@ -108,7 +108,8 @@ func (s *Store) scanRequestsOverdue(ctx context.Context, now time.Time) (ScanRes
 			s.db.Model(&Request{}).Where("status IN ? AND overdue = ? AND due_at < ?", requestScanStatuses, false, now),
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Request{}).Where("id IN ? AND status IN ? AND overdue = ? AND due_at < ?", ids, requestScanStatuses, false, now).
-					Updates(map[string]any{"overdue": true, "late_steps": gorm.Expr("late_steps + 1"), "scan_token": token})
+					Updates(map[string]any{"overdue": true, "late_steps": gorm.Expr("late_steps + 1"), "scan_token": token,
+						"version": gorm.Expr("version + 1")})
 			},
 			func(tx *gorm.DB, rows []Request) error {
 				evs := make([]*Event, 0, 2*len(rows))
@@ -149,7 +150,7 @@ func (s *Store) scanRequestsDueSoon(ctx context.Context, now time.Time) (ScanRes
 		n, err := claimBatch(s, ctx, &res, s.db.Model(&Request{}).Where(cond, args...),
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Request{}).Where("id IN ?", ids).Where(cond, args...).
-					Updates(map[string]any{"due_soon": true, "scan_token": token})
+					Updates(map[string]any{"due_soon": true, "scan_token": token, "version": gorm.Expr("version + 1")})
 			},
 			func(tx *gorm.DB, rows []Request) error {
 				evs := make([]*Event, 0, len(rows))

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -115,6 +116,10 @@ func TestScanMarksOverdueOnceAndEscalates(t *testing.T) {
 			if err != nil || res.Overdue != 0 {
 				t.Fatalf("scan before the deadline: %+v %v", res, err)
 			}
+			var pre Request
+			if err := s.db.Take(&pre, ids[1]).Error; err != nil {
+				t.Fatal(err)
+			}
 			clock.Advance(3 * time.Second)
 			res, err = s.Scan(context.Background())
 			if err != nil {
@@ -140,6 +145,16 @@ func TestScanMarksOverdueOnceAndEscalates(t *testing.T) {
 			if !r.Overdue || !r.Supervised || r.LateSteps != 1 {
 				t.Errorf("assigned request after the scan: overdue %v supervised %v late %d", r.Overdue, r.Supervised, r.LateSteps)
 			}
+			// The scan changed the request: its version moved on, so a
+			// transition computed from the version read before it is
+			// refused, and the chain of events still verifies.
+			before := pre.Version
+			unitScope := Scope{Role: workflow.RoleDepartment, DepartmentCode: "scjg", Regions: []string{"330203"}}
+			unit0 := Actor{AccountID: 91, Role: workflow.RoleDepartment, RegionCode: "330203", DepartmentCode: "scjg"}
+			if _, err := s.TransitionRequest(context.Background(), unitScope, unit0, ids[1], workflow.Command{Action: workflow.Claim},
+				&before, nil); !errors.Is(err, ErrVersionConflict) {
+				t.Errorf("transition on the version before the scan: %v, want ErrVersionConflict", err)
+			}
 			r = Request{}
 			if err := s.db.Take(&r, ids[4]).Error; err != nil {
 				t.Fatal(err)
@@ -156,6 +171,9 @@ func TestScanMarksOverdueOnceAndEscalates(t *testing.T) {
 			clock.Advance(3 * time.Second)
 			if res, _ := s.Scan(context.Background()); res.Overdue != 1 || res.Supervised != 0 {
 				t.Errorf("after claim and another 3s: %+v, want the respond step overdue once and no second 督办", res)
+			}
+			if rep, err := s.VerifyAudit(context.Background()); err != nil || !rep.OK {
+				t.Errorf("audit after scans and transitions: %+v %v", rep, err)
 			}
 		})
 	}

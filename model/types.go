@@ -129,6 +129,10 @@ type Event struct {
 	// The tamper-evident chain, model/audit.go.
 	Hash     string `gorm:"size:64;not null;default:''"`
 	PrevHash string `gorm:"size:64;not null;default:''"`
+
+	// chain tells chainEvents what the writer already knows of the case's
+	// chain (not stored).
+	chain chainHint `gorm:"-"`
 }
 
 // IdempotencyKey remembers the first answer to a POST carrying an Idempotency-Key.
