@@ -308,12 +308,18 @@ func (s *Server) transitionRequest(c *gin.Context) error {
 	if _, ok := workflow.Request.Transition(cmd.Action); !ok || cmd.Action == workflow.ExpireEvaluation {
 		return workflow.Invalid("action", "未知的操作")
 	}
-	r, err := s.findRequest(c, b.Action)
+	// findCase's order (403 never, 404 out of sight, 403 region) on the row
+	// the transaction reads, rather than reading it once more before.
+	if err := s.mayEver(c, "request", b.Action); err != nil {
+		return err
+	}
+	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
 	p := principalOf(c)
-	updated, err := s.store.TransitionRequest(c.Request.Context(), p.scope, p.actor(), r.ID, cmd, b.ExpectedVersion,
+	updated, err := s.store.TransitionRequest(c.Request.Context(), p.scope, p.actor(), id, cmd, b.ExpectedVersion,
+		func(r *model.Request) error { return s.allow(c, "request", b.Action, r.RegionCode) },
 		func(r *model.Request, o workflow.Outcome) error { return s.checkRequestCommand(c, r, cmd) })
 	if err != nil {
 		return err

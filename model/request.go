@@ -296,12 +296,14 @@ func (s *Store) AvailableRequestActions(a Actor, r *Request) []workflow.Transiti
 var handlingSteps = []string{"accept", "claim", "respond"}
 
 // TransitionRequest applies cmd to request id for actor, in one transaction:
-// the state change, the version bump and the event. check runs after the
-// engine accepted the command, for checks that need reference data or policy.
+// the state change, the version bump and the event. allow runs on the
+// request as read, before the engine (the policy's verdict on its region);
+// check runs after the engine accepted the command, for checks that need
+// reference data or policy. Either may be nil.
 // A stale expected version, or another writer in between, gives
 // ErrVersionConflict.
 func (s *Store) TransitionRequest(ctx context.Context, sc Scope, actor Actor, id uint64, cmd workflow.Command,
-	expected *int, check func(*Request, workflow.Outcome) error) (*Request, error) {
+	expected *int, allow func(*Request) error, check func(*Request, workflow.Outcome) error) (*Request, error) {
 	var out Request
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		var row requestWithHead
@@ -316,6 +318,11 @@ func (s *Store) TransitionRequest(ctx context.Context, sc Scope, actor Actor, id
 			return gorm.ErrRecordNotFound
 		}
 		r := row.Request
+		if allow != nil {
+			if err := allow(&r); err != nil {
+				return err
+			}
+		}
 		if expected != nil && *expected != r.Version {
 			return ErrVersionConflict
 		}

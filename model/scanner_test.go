@@ -2,8 +2,8 @@ package model
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -87,7 +87,7 @@ func fileN(t *testing.T, s *Store, n, assigned int) []uint64 {
 		if i < assigned {
 			cmd := workflow.Command{Action: workflow.Assign, Present: []string{"department_code", "region_code"},
 				DepartmentCode: "scjg", RegionCode: "330203"}
-			if _, err := s.TransitionRequest(ctx, acficScope, acficCity, r.ID, cmd, nil, nil); err != nil {
+			if _, err := s.TransitionRequest(ctx, acficScope, acficCity, r.ID, cmd, nil, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -152,7 +152,7 @@ func TestScanMarksOverdueOnceAndEscalates(t *testing.T) {
 			unitScope := Scope{Role: workflow.RoleDepartment, DepartmentCode: "scjg", Regions: []string{"330203"}}
 			unit0 := Actor{AccountID: 91, Role: workflow.RoleDepartment, RegionCode: "330203", DepartmentCode: "scjg"}
 			if _, err := s.TransitionRequest(context.Background(), unitScope, unit0, ids[1], workflow.Command{Action: workflow.Claim},
-				&before, nil); !errors.Is(err, ErrVersionConflict) {
+				&before, nil, nil); !errors.Is(err, ErrVersionConflict) {
 				t.Errorf("transition on the version before the scan: %v, want ErrVersionConflict", err)
 			}
 			r = Request{}
@@ -165,7 +165,7 @@ func TestScanMarksOverdueOnceAndEscalates(t *testing.T) {
 			// A new step starts a new deadline: claim clears overdue and can go overdue again.
 			unit := Actor{AccountID: 91, Role: workflow.RoleDepartment, RegionCode: "330203", DepartmentCode: "scjg"}
 			if _, err := s.TransitionRequest(context.Background(), Scope{Role: workflow.RoleDepartment, DepartmentCode: "scjg",
-				Regions: []string{"330203"}}, unit, ids[0], workflow.Command{Action: workflow.Claim}, nil, nil); err != nil {
+				Regions: []string{"330203"}}, unit, ids[0], workflow.Command{Action: workflow.Claim}, nil, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(3 * time.Second)
@@ -259,13 +259,13 @@ func TestScanDueSoonAndExpiry(t *testing.T) {
 			// Respond to one, then let its evaluation window pass.
 			ctx := context.Background()
 			assign := workflow.Command{Action: workflow.Assign, Present: []string{"department_code", "region_code"}, DepartmentCode: "scjg", RegionCode: "330203"}
-			if _, err := s.TransitionRequest(ctx, acficScope, acficCity, ids[0], assign, nil, nil); err != nil {
+			if _, err := s.TransitionRequest(ctx, acficScope, acficCity, ids[0], assign, nil, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 			unit := Actor{AccountID: 91, Role: workflow.RoleDepartment, RegionCode: "330203", DepartmentCode: "scjg"}
 			us := Scope{Role: workflow.RoleDepartment, DepartmentCode: "scjg", Regions: []string{"330203"}}
 			for _, cmd := range []workflow.Command{{Action: workflow.Claim}, {Action: workflow.Respond, Present: []string{"response"}, Response: "已办"}} {
-				if _, err := s.TransitionRequest(ctx, us, unit, ids[0], cmd, nil, nil); err != nil {
+				if _, err := s.TransitionRequest(ctx, us, unit, ids[0], cmd, nil, nil, nil); err != nil {
 					t.Fatal(err)
 				}
 			}
