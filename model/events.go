@@ -27,6 +27,13 @@ func (s *Store) commitChange(tx *gorm.DB, table any, id uint64, version int, upd
 	}
 	upd["version"] = version + 1
 	upd["updated_at"] = now
+	if _, ok := table.(*Request); ok && ev.chain == chainKnown {
+		// The request keeps its newest hash (chain_head) for the next
+		// transition.
+		ev.Hash = eventHash(ev, ev.PrevHash)
+		head := ev.Hash
+		upd["chain_head"] = &head
+	}
 	res := tx.Model(table).Where("id = ? AND version = ?", id, version).Updates(upd)
 	if res.Error != nil {
 		return res.Error

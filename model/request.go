@@ -112,6 +112,8 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 		if err := s.insertEvents(tx, ev); err != nil {
 			return err
 		}
+		// The first event's hash needs the id the insert gave: the row's
+		// chain_head stays NULL and the first transition reads it.
 		created = r
 		if idem != nil {
 			status, body, err := render(r)
@@ -308,8 +310,9 @@ func (s *Store) TransitionRequest(ctx context.Context, sc Scope, actor Actor, id
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		var row requestWithHead
 		res := requestScope(tx.Table("requests"), sc).
-			Select("requests.*, (SELECT e.hash FROM events e WHERE e.case_kind = ? AND e.case_id = requests.id "+
-				"ORDER BY e.id DESC LIMIT 1) AS chain_head", string(workflow.KindRequest)).
+			Select("requests.*, CASE WHEN requests.chain_head IS NULL THEN (SELECT e.hash FROM events e "+
+				"WHERE e.case_kind = ? AND e.case_id = requests.id ORDER BY e.id DESC LIMIT 1) "+
+				"ELSE requests.chain_head END AS head_now", string(workflow.KindRequest)).
 			Where("requests.id = ?", id).Limit(1).Scan(&row)
 		if res.Error != nil {
 			return res.Error
@@ -341,8 +344,8 @@ func (s *Store) TransitionRequest(ctx context.Context, sc Scope, actor Actor, id
 		// scanner too), so the head read with the row is still the newest
 		// if the conditional update below succeeds.
 		ev.PrevHash, ev.chain = "", chainKnown
-		if row.ChainHead != nil {
-			ev.PrevHash = *row.ChainHead
+		if row.HeadNow != nil {
+			ev.PrevHash = *row.HeadNow
 		}
 		out = r
 		return s.commitChange(tx, &out, r.ID, r.Version, upd, ev, actor, now)
@@ -355,8 +358,8 @@ func (s *Store) TransitionRequest(ctx context.Context, sc Scope, actor Actor, id
 
 // requestWithHead is a request read with the hash of its newest event.
 type requestWithHead struct {
-	Request   `gorm:"embedded"`
-	ChainHead *string
+	Request `gorm:"embedded"`
+	HeadNow *string
 }
 
 // requestChange turns an outcome into column updates and the event to write.

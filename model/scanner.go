@@ -109,7 +109,7 @@ func (s *Store) scanRequestsOverdue(ctx context.Context, now time.Time) (ScanRes
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Request{}).Where("id IN ? AND status IN ? AND overdue = ? AND due_at < ?", ids, requestScanStatuses, false, now).
 					Updates(map[string]any{"overdue": true, "late_steps": gorm.Expr("late_steps + 1"), "scan_token": token,
-						"version": gorm.Expr("version + 1")})
+						"version": gorm.Expr("version + 1"), "chain_head": nil})
 			},
 			func(tx *gorm.DB, rows []Request) error {
 				evs := make([]*Event, 0, 2*len(rows))
@@ -150,7 +150,7 @@ func (s *Store) scanRequestsDueSoon(ctx context.Context, now time.Time) (ScanRes
 		n, err := claimBatch(s, ctx, &res, s.db.Model(&Request{}).Where(cond, args...),
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Request{}).Where("id IN ?", ids).Where(cond, args...).
-					Updates(map[string]any{"due_soon": true, "scan_token": token, "version": gorm.Expr("version + 1")})
+					Updates(map[string]any{"due_soon": true, "scan_token": token, "version": gorm.Expr("version + 1"), "chain_head": nil})
 			},
 			func(tx *gorm.DB, rows []Request) error {
 				evs := make([]*Event, 0, len(rows))
@@ -180,7 +180,7 @@ func (s *Store) scanRequestsExpired(ctx context.Context, now time.Time) (ScanRes
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Request{}).Where("id IN ? AND status = ? AND due_at < ?", ids, responded, now).
 					Updates(map[string]any{"status": string(workflow.Closed), "closed_at": now, "due_at": nil, "overdue": false,
-						"version": gorm.Expr("version + 1"), "updated_at": now, "scan_token": token})
+						"version": gorm.Expr("version + 1"), "updated_at": now, "scan_token": token, "chain_head": nil})
 			},
 			func(tx *gorm.DB, rows []Request) error {
 				evs := make([]*Event, 0, len(rows))

@@ -528,6 +528,10 @@ func (c *seedCtx) requests(ctx context.Context) error {
 			created := c.start.Add(time.Duration(float64(span) * (float64(i) + c.rng.Float64()) / float64(n))).Truncate(time.Millisecond)
 			m := c.simulateRequest(base+uint64(i)+1, created)
 			seedChain(m.evs)
+			if len(m.evs) > 0 {
+				h := m.evs[len(m.evs)-1].Hash
+				m.r.ChainHead = &h
+			}
 			reqs = append(reqs, m.r)
 			evs = append(evs, m.evs...)
 			switch workflow.Status(m.r.Status) {

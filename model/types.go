@@ -102,6 +102,9 @@ type Request struct {
 	Version              int        `gorm:"not null"`
 	CreatedAt            time.Time  `gorm:"not null"`
 	UpdatedAt            time.Time  `gorm:"not null"`
+	// ChainHead is the Hash of the request's newest event when its last
+	// writer recorded it; NULL: read it from events (model/audit.go).
+	ChainHead *string `gorm:"size:64"`
 }
 
 // Event is one entry of a case's timeline, written in the same transaction
