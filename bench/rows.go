@@ -133,7 +133,7 @@ const rawEventSQL = "INSERT INTO events (case_kind, case_id, action, from_status
 // ---- C: create a request ------------------------------------------------------
 
 func (e *env) rowC(ctx context.Context) (rowResult, error) {
-	res := rowResult{name: "C", what: "create request (HTTP) vs raw tx{INSERT request; INSERT event}", ratioLabel: "of raw",
+	res := rowResult{name: "C", what: "create request (HTTP, Idempotency-Key) vs raw tx{INSERT request; INSERT event; INSERT idempotency key}", ratioLabel: "of raw",
 		target: fmt.Sprintf("≥ %.2f", e.target(0.60, 0.40))}
 	c := e.o.conc
 	toks := make([]string, c)
@@ -153,7 +153,15 @@ func (e *env) rowC(ctx context.Context) (rowResult, error) {
 	reqSQL := "INSERT INTO requests (title, content, category, enterprise_id, region_code, filed_by, filer_role, status, due_at, due_working, " +
 		"step_started_at, round_started_at, overdue, due_soon, supervised, reopen_count, return_count, late_steps, pending_extension_days, " +
 		"response, evaluation_comment, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	idemSQL := "INSERT INTO idempotency_keys (account_id, idem_key, body_hash, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)"
 	runID := randHex(4)
+	// an answer of the size the service stores: one filing's
+	st, probe, err := e.cl.do("POST", e.base+"/api/v1/requests", toks[0],
+		[]byte(fmt.Sprintf(`{"title":"benchC probe %s","content":"探测","category":"policy"}`, runID)), "Idempotency-Key", "probe-"+runID)
+	if err != nil || st != 201 {
+		return res, fmt.Errorf("probe filing: %d %s %v", st, probe, err)
+	}
+	fakeAnswer := strings.Repeat("x", len(probe))
 	var created atomic.Int64
 	content := "企业反映：园区道路施工影响货车通行，请协调交通部门调整施工时段。"
 	var pairN atomic.Int64
@@ -196,6 +204,12 @@ func (e *env) rowC(ctx context.Context) (rowResult, error) {
 				args = append(args, randHex(32))
 			}
 			if _, err := tx.Exec(evSQL, args...); err != nil {
+				_ = tx.Rollback()
+				return opError, err
+			}
+			// The service stores the answer under the key, as every
+			// filing with an Idempotency-Key must: the same insert here.
+			if _, err := tx.Exec(idemSQL, 1, randHex(32), randHex(32), 201, fakeAnswer, now); err != nil {
 				_ = tx.Rollback()
 				return opError, err
 			}
