@@ -149,6 +149,14 @@ type Page struct {
 	After uint64 // 0 = from the start
 }
 
+// size is the number of rows the page holds (20 unless set).
+func (p Page) size() int {
+	if p.Size <= 0 {
+		return 20
+	}
+	return p.Size
+}
+
 // pageQuery runs q ordered by id descending, one row beyond the page to
 // know whether another page follows; it returns the cursor id for the next
 // page (0 when none).
@@ -156,10 +164,7 @@ func pageQuery[T any](q *gorm.DB, p Page, out *[]T, id func(i int) uint64) (uint
 	if p.After > 0 {
 		q = q.Where("id < ?", p.After)
 	}
-	size := p.Size
-	if size <= 0 {
-		size = 20
-	}
+	size := p.size()
 	if err := q.Order("id DESC").Limit(size + 1).Find(out).Error; err != nil {
 		return 0, formatError(err)
 	}

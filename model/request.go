@@ -199,7 +199,19 @@ type RequestFilter struct {
 }
 
 // ListRequests lists the requests the scope may see that match f, newest first.
+// When the filter and scope pin the rows to a few (region_code, status) pairs
+// it reads one index range per pair in one statement (list_pairs.go);
+// otherwise it runs the plain keyset query. Both return the same page.
 func (s *Store) ListRequests(ctx context.Context, sc Scope, f RequestFilter) ([]Request, uint64, error) {
+	now := s.Now()
+	if pairs, ok := s.listPairs(sc, f); ok {
+		return s.listRequestsByPairs(ctx, pairs, f, now)
+	}
+	return s.listRequestsPlain(ctx, sc, f, now)
+}
+
+// listRequestsPlain is ListRequests as one keyset query over every match.
+func (s *Store) listRequestsPlain(ctx context.Context, sc Scope, f RequestFilter, now time.Time) ([]Request, uint64, error) {
 	q := requestScope(s.db.WithContext(ctx).Model(&Request{}), sc)
 	if f.Status != nil {
 		q = q.Where("status IN ?", nonEmpty(f.Status))
@@ -207,27 +219,44 @@ func (s *Store) ListRequests(ctx context.Context, sc Scope, f RequestFilter) ([]
 	if f.RegionCodes != nil {
 		q = q.Where("region_code IN ?", nonEmpty(f.RegionCodes))
 	}
-	if f.DepartmentCode != "" {
-		q = q.Where("department_code = ?", f.DepartmentCode)
-	}
-	if f.Supervised != nil {
-		q = q.Where("supervised = ?", *f.Supervised)
-	}
-	if f.Overdue != nil {
-		open := statusStrings(workflow.Request.OpenStatuses())
-		if *f.Overdue {
-			q = q.Where("status IN ? AND due_at < ?", open, s.Now())
-		} else {
-			q = q.Where("NOT (status IN ? AND due_at < ?)", open, s.Now())
-		}
-	}
-	if f.Q != "" {
-		like := "%" + escapeLike(f.Q) + "%"
-		q = q.Where("title LIKE ? ESCAPE '!'", like)
+	for _, c := range requestFilterConds(f, now) {
+		q = q.Where(c.sql, c.args...)
 	}
 	var out []Request
 	next, err := pageQuery(q, f.Page, &out, func(i int) uint64 { return out[i].ID })
 	return out, next, err
+}
+
+// sqlCond is one condition of a WHERE clause with its arguments (gorm's
+// placeholders: a slice argument of "IN ?" becomes a list).
+type sqlCond struct {
+	sql  string
+	args []any
+}
+
+// requestFilterConds are the conditions of f other than status and region,
+// which both list paths apply as they are.
+func requestFilterConds(f RequestFilter, now time.Time) []sqlCond {
+	var cs []sqlCond
+	if f.DepartmentCode != "" {
+		cs = append(cs, sqlCond{"department_code = ?", []any{f.DepartmentCode}})
+	}
+	if f.Supervised != nil {
+		cs = append(cs, sqlCond{"supervised = ?", []any{*f.Supervised}})
+	}
+	if f.Overdue != nil {
+		open := statusStrings(workflow.Request.OpenStatuses())
+		if *f.Overdue {
+			cs = append(cs, sqlCond{"status IN ? AND due_at < ?", []any{open, now}})
+		} else {
+			cs = append(cs, sqlCond{"NOT (status IN ? AND due_at < ?)", []any{open, now}})
+		}
+	}
+	if f.Q != "" {
+		like := "%" + escapeLike(f.Q) + "%"
+		cs = append(cs, sqlCond{"title LIKE ? ESCAPE '!'", []any{like}})
+	}
+	return cs
 }
 
 func escapeLike(s string) string {
