@@ -109,7 +109,7 @@ func (s *Store) scanRequestsOverdue(ctx context.Context, now time.Time) (ScanRes
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Request{}).Where("id IN ? AND status IN ? AND overdue = ? AND due_at < ?", ids, requestScanStatuses, false, now).
 					Updates(map[string]any{"overdue": true, "late_steps": gorm.Expr("late_steps + 1"), "scan_token": token,
-						"version": gorm.Expr("version + 1"), "chain_head": nil})
+						"version": gorm.Expr("version + 1")})
 			},
 			func(tx *gorm.DB, rows []Request) error {
 				evs := make([]*Event, 0, 2*len(rows))
@@ -132,8 +132,8 @@ func (s *Store) scanRequestsOverdue(ctx context.Context, now time.Time) (ScanRes
 					}
 					res.Supervised += len(escalate)
 				}
-				res.Statements += 1 + len(s.cfg.Webhooks)
-				return s.insertEvents(tx, evs...)
+				res.Statements += 2 + len(s.cfg.Webhooks)
+				return s.insertRequestScanEvents(tx, rows, evs)
 			})
 		if err != nil || n < scanBatch {
 			return res, err
@@ -150,7 +150,7 @@ func (s *Store) scanRequestsDueSoon(ctx context.Context, now time.Time) (ScanRes
 		n, err := claimBatch(s, ctx, &res, s.db.Model(&Request{}).Where(cond, args...),
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Request{}).Where("id IN ?", ids).Where(cond, args...).
-					Updates(map[string]any{"due_soon": true, "scan_token": token, "version": gorm.Expr("version + 1"), "chain_head": nil})
+					Updates(map[string]any{"due_soon": true, "scan_token": token, "version": gorm.Expr("version + 1")})
 			},
 			func(tx *gorm.DB, rows []Request) error {
 				evs := make([]*Event, 0, len(rows))
@@ -160,8 +160,8 @@ func (s *Store) scanRequestsDueSoon(ctx context.Context, now time.Time) (ScanRes
 						st.Step, r.DueAt, now, map[string]any{"step": st.Step, "due_at": r.DueAt.In(beijing).Format(time.RFC3339)}))
 				}
 				res.DueSoon += len(rows)
-				res.Statements += 1 + len(s.cfg.Webhooks)
-				return s.insertEvents(tx, evs...)
+				res.Statements += 2 + len(s.cfg.Webhooks)
+				return s.insertRequestScanEvents(tx, rows, evs)
 			})
 		if err != nil || n < scanBatch {
 			return res, err
@@ -180,7 +180,7 @@ func (s *Store) scanRequestsExpired(ctx context.Context, now time.Time) (ScanRes
 			func(tx *gorm.DB, ids []uint64, token string) *gorm.DB {
 				return tx.Model(&Request{}).Where("id IN ? AND status = ? AND due_at < ?", ids, responded, now).
 					Updates(map[string]any{"status": string(workflow.Closed), "closed_at": now, "due_at": nil, "overdue": false,
-						"version": gorm.Expr("version + 1"), "updated_at": now, "scan_token": token, "chain_head": nil})
+						"version": gorm.Expr("version + 1"), "updated_at": now, "scan_token": token})
 			},
 			func(tx *gorm.DB, rows []Request) error {
 				evs := make([]*Event, 0, len(rows))
@@ -189,13 +189,38 @@ func (s *Store) scanRequestsExpired(ctx context.Context, now time.Time) (ScanRes
 						responded, r.Status, "evaluate", nil, now, map[string]any{}))
 				}
 				res.Expired += len(rows)
-				res.Statements += 1 + len(s.cfg.Webhooks)
-				return s.insertEvents(tx, evs...)
+				res.Statements += 2 + len(s.cfg.Webhooks)
+				return s.insertRequestScanEvents(tx, rows, evs)
 			})
 		if err != nil || n < scanBatch {
 			return res, err
 		}
 	}
+}
+
+// insertRequestScanEvents writes the events of a scanner batch of
+// requests. Each row read back after the claim carries its chain head when
+// its last transition recorded one (chain_head; the claim holds the row,
+// so it is current), which spares reading it from events; rows without one
+// are looked up. The rows' chain_head is then cleared, in one statement:
+// the next transition reads the head from events once.
+func (s *Store) insertRequestScanEvents(tx *gorm.DB, rows []Request, evs []*Event) error {
+	heads := make(map[uint64]*string, len(rows))
+	ids := make([]uint64, len(rows))
+	for i := range rows {
+		heads[rows[i].ID] = rows[i].ChainHead
+		ids[i] = rows[i].ID
+	}
+	for _, ev := range evs {
+		if h := heads[ev.CaseID]; h != nil {
+			ev.PrevHash, ev.chain = *h, chainKnown
+			heads[ev.CaseID] = nil // the first event of the case only
+		}
+	}
+	if err := s.insertEvents(tx, evs...); err != nil {
+		return err
+	}
+	return tx.Model(&Request{}).Where("id IN ?", ids).Update("chain_head", nil).Error
 }
 
 // systemEvent builds an event written by the system actor (id 0).

@@ -112,6 +112,10 @@ func TestScanMarksOverdueOnceAndEscalates(t *testing.T) {
 		t.Run(driver, func(t *testing.T) {
 			s, clock := newTestStore(t, db, "2s", nil)
 			ids := fileN(t, s, 5, 2)
+			var fresh Request
+			if err := s.db.Take(&fresh, ids[0]).Error; err != nil {
+				t.Fatal(err)
+			}
 			res, err := s.Scan(context.Background())
 			if err != nil || res.Overdue != 0 {
 				t.Fatalf("scan before the deadline: %+v %v", res, err)
@@ -149,6 +153,9 @@ func TestScanMarksOverdueOnceAndEscalates(t *testing.T) {
 			// transition computed from the version read before it is
 			// refused, and the chain of events still verifies.
 			before := pre.Version
+			if fresh.ChainHead == nil || r.ChainHead != nil {
+				t.Errorf("chain_head before the scans %v (want the assign's hash), after %v (want cleared)", fresh.ChainHead, r.ChainHead)
+			}
 			unitScope := Scope{Role: workflow.RoleDepartment, DepartmentCode: "scjg", Regions: []string{"330203"}}
 			unit0 := Actor{AccountID: 91, Role: workflow.RoleDepartment, RegionCode: "330203", DepartmentCode: "scjg"}
 			if _, err := s.TransitionRequest(context.Background(), unitScope, unit0, ids[1], workflow.Command{Action: workflow.Claim},
