@@ -133,6 +133,18 @@ func TestQueriesUseIndexes(t *testing.T) {
 			queries = append(queries, query{fmt.Sprintf("TrackerStats %d regions", len(regions)), q, false, false})
 		}
 	}
+	// An index run: the scopes of every unit in one pass, grouped by region.
+	var unitScopes [][]string
+	for _, u := range cs.EvaluatedUnits() {
+		unitScopes = append(unitScopes, u.Scope)
+	}
+	q3, _ := ParsePeriod("2026-Q3", s.cal.Location())
+	if _, err := cs.TrackerStatsForScopes(ctx, unitScopes, q3.From, q3.To); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range cap.take() {
+		queries = append(queries, query{name: fmt.Sprintf("TrackerStatsForScopes %d units", len(unitScopes)), sql: q})
+	}
 	for sn, sc := range scopes {
 		if _, _, err := cs.ListDeadlines(ctx, sc, DeadlineFilter{State: "overdue"}); err != nil {
 			t.Fatal(err)

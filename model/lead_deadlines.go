@@ -121,35 +121,80 @@ func (s *Store) boardLeads(ctx context.Context, sc Scope, f DeadlineFilter, now 
 // queries: T10 线索按期登记率 (register or dismiss on time), T11 线索按期处置率
 // (decisions on time against the decide limit), T12 整改完成率 (rectification
 // tasks due in the range and by as_of, completed by their due date; tasks
-// still open past their due date count against).
-func (s *Store) leadStats(ctx context.Context, db *gorm.DB, regions []string, from, to, asOf time.Time) ([]Rate, error) {
-	var reg, dec, done eventCount
-	evq := func(c *eventCount, where string, args ...any) error {
-		q := db.Model(&Event{}).
-			Select("COUNT(*) AS n, COALESCE(SUM(CASE WHEN on_time THEN 1 ELSE 0 END), 0) AS on_time, COALESCE(SUM(working_seconds), 0) AS sum").
-			Where("case_kind = ? AND region_code IN ?", string(workflow.KindLead), regions).Where(where, args...)
-		return formatError(q.Scan(c).Error)
+// still open past their due date count against). It runs three statements
+// over all the regions, grouped as g says (a statsSource), and each scope
+// sums the rows of its regions.
+func (s *Store) leadStats(ctx context.Context, db *gorm.DB, regions []string, g regionGroup, from, to, asOf time.Time) (func(scope []string) []Rate, error) {
+	type counts struct {
+		reg, dec, done eventCount
+		open           int64
 	}
-	if err := evq(&reg, "action IN ? AND at >= ? AND at < ?",
-		[]string{string(workflow.LeadRegister), string(workflow.LeadDismiss)}, from, to); err != nil {
-		return nil, err
+	by := map[string]*counts{}
+	at := func(region string) *counts {
+		if by[region] == nil {
+			by[region] = &counts{}
+		}
+		return by[region]
 	}
-	if err := evq(&dec, "action = ? AND at >= ? AND at < ?", string(workflow.LeadDecide), from, to); err != nil {
-		return nil, err
+	const onTime = "COUNT(*) AS n, COALESCE(SUM(CASE WHEN on_time THEN 1 ELSE 0 END), 0) AS on_time"
+	var steps []struct {
+		RegionCode, Action string
+		N, OnTime          int64
 	}
-	if err := evq(&done, "action = ? AND step_due_at >= ? AND step_due_at < ? AND step_due_at <= ?",
-		string(workflow.CompleteRectification), from, to, asOf); err != nil {
-		return nil, err
-	}
-	var open int64
-	err := db.Model(&Lead{}).Where("region_code IN ? AND status = ? AND rectify_due_at >= ? AND rectify_due_at < ? AND rectify_due_at <= ?",
-		regions, string(workflow.LeadRectifying), from, to, asOf).Count(&open).Error
-	if err != nil {
+	q := db.Model(&Event{}).Select(g.sel("action", onTime)).
+		Where("case_kind = ? AND action IN ? AND at >= ? AND at < ? AND region_code IN ?", string(workflow.KindLead),
+			[]string{string(workflow.LeadRegister), string(workflow.LeadDismiss), string(workflow.LeadDecide)}, from, to, regions)
+	if err := g.group(q, "action").Scan(&steps).Error; err != nil {
 		return nil, formatError(err)
 	}
-	return []Rate{
-		rate("T10", float64(reg.OnTime), float64(reg.N), 100),
-		rate("T11", float64(dec.OnTime), float64(dec.N), 100),
-		rate("T12", float64(done.OnTime), float64(done.N+open), 100),
+	for _, r := range steps {
+		n := eventCount{N: r.N, OnTime: r.OnTime}
+		if workflow.Action(r.Action) == workflow.LeadDecide {
+			at(r.RegionCode).dec.add(n)
+		} else {
+			at(r.RegionCode).reg.add(n)
+		}
+	}
+	var done []struct {
+		RegionCode string
+		N, OnTime  int64
+	}
+	q = db.Model(&Event{}).Select(g.sel("", onTime)).
+		Where("case_kind = ? AND action = ? AND step_due_at >= ? AND step_due_at < ? AND step_due_at <= ? AND region_code IN ?",
+			string(workflow.KindLead), string(workflow.CompleteRectification), from, to, asOf, regions)
+	if err := g.group(q, "").Scan(&done).Error; err != nil {
+		return nil, formatError(err)
+	}
+	for _, r := range done {
+		at(r.RegionCode).done.add(eventCount{N: r.N, OnTime: r.OnTime})
+	}
+	var open []struct {
+		RegionCode string
+		N          int64
+	}
+	q = db.Model(&Lead{}).Select(g.sel("", "COUNT(*) AS n")).
+		Where("region_code IN ? AND status = ? AND rectify_due_at >= ? AND rectify_due_at < ? AND rectify_due_at <= ?",
+			regions, string(workflow.LeadRectifying), from, to, asOf)
+	if err := g.group(q, "").Scan(&open).Error; err != nil {
+		return nil, formatError(err)
+	}
+	for _, r := range open {
+		at(r.RegionCode).open += r.N
+	}
+	return func(scope []string) []Rate {
+		var c counts
+		for _, k := range g.keys(scope) {
+			if x := by[k]; x != nil {
+				c.reg.add(x.reg)
+				c.dec.add(x.dec)
+				c.done.add(x.done)
+				c.open += x.open
+			}
+		}
+		return []Rate{
+			rate("T10", float64(c.reg.OnTime), float64(c.reg.N), 100),
+			rate("T11", float64(c.dec.OnTime), float64(c.dec.N), 100),
+			rate("T12", float64(c.done.OnTime), float64(c.done.N+c.open), 100),
+		}
 	}, nil
 }

@@ -71,7 +71,8 @@ type eventCount struct {
 
 // TrackerStats computes the tracker indicators (INDEX.md §3) for the regions
 // over [from, to) with aggregate queries on the database, never by loading
-// cases: one statement over requests and one per group of events.
+// cases: two statements over requests, one over the events of requests,
+// and those of the other kinds of case (statsSources).
 func (s *Store) TrackerStats(ctx context.Context, regions []string, from, to time.Time) (TrackerStats, error) {
 	out, err := s.TrackerStatsForScopes(ctx, [][]string{nonEmpty(regions)}, from, to)
 	if err != nil {
@@ -82,12 +83,11 @@ func (s *Store) TrackerStats(ctx context.Context, regions []string, from, to tim
 
 // TrackerStatsForScopes computes the tracker indicators of several region
 // sets (scopes, which may overlap) at once, as TrackerStats would for each:
-// every request indicator is a ratio of counts, and counts add up over
-// regions, so each statement runs once over all the regions, grouped by
-// region, and each scope sums the rows of its regions. An index run (28
-// units) thus scans the requests and events of the period once, not once per
-// unit. The indicators of the other kinds of case (statsSources) are
-// computed per scope.
+// every indicator is a ratio of counts, and counts add up over regions, so
+// each statement runs once over all the regions, grouped by region, and each
+// scope sums the rows of its regions. An index run (28 units) thus scans the
+// requests, leads and events of the period once, not once per unit. A
+// single scope needs no grouping by region: the database sums.
 func (s *Store) TrackerStatsForScopes(ctx context.Context, scopes [][]string, from, to time.Time) ([]TrackerStats, error) {
 	db := s.db.WithContext(ctx)
 	asOf := s.Now()
@@ -101,30 +101,86 @@ func (s *Store) TrackerStatsForScopes(ctx context.Context, scopes [][]string, fr
 			}
 		}
 	}
-	counts, err := requestCountsByRegion(db, nonEmpty(all), from, to)
+	g := regionGroup(len(scopes) > 1)
+	counts, err := requestCountsByRegion(db, nonEmpty(all), g, from, to)
 	if err != nil {
 		return nil, err
+	}
+	var extras []func(scope []string) []Rate
+	for _, src := range s.statsSources() {
+		f, err := src(ctx, db, nonEmpty(all), g, from, to, asOf)
+		if err != nil {
+			return nil, err
+		}
+		extras = append(extras, f)
 	}
 	out := make([]TrackerStats, len(scopes))
 	for i, sc := range scopes {
 		var c requestCounts
-		inScope := map[string]bool{}
-		for _, r := range sc {
-			if !inScope[r] {
-				inScope[r] = true
-				c.add(counts[r])
-			}
+		for _, k := range g.keys(sc) {
+			c.add(counts[k])
 		}
 		out[i] = TrackerStats{Regions: sc, From: from, To: to, AsOf: asOf, Rates: c.rates()}
-		for _, extra := range s.statsSources() {
-			rates, err := extra(ctx, db, nonEmpty(sc), from, to, asOf)
-			if err != nil {
-				return nil, err
-			}
-			out[i].Rates = append(out[i].Rates, rates...)
+		for _, f := range extras {
+			out[i].Rates = append(out[i].Rates, f(sc)...)
 		}
 	}
 	return out, nil
+}
+
+// regionGroup is how the stats statements group their rows: by region_code
+// (true) when several scopes take their figures from one pass, each summing
+// the rows of its regions; not at all (false) for a single scope, whose one
+// row the database sums. A row not grouped by region has region key "".
+type regionGroup bool
+
+// cols is the grouping list: region_code, when grouping by region, then cols.
+func (g regionGroup) cols(cols string) string {
+	if !g {
+		return cols
+	}
+	if cols == "" {
+		return "region_code"
+	}
+	return "region_code, " + cols
+}
+
+// sel is the select list: the grouping columns, then the aggregates.
+func (g regionGroup) sel(cols, aggregates string) string {
+	if c := g.cols(cols); c != "" {
+		return c + ", " + aggregates
+	}
+	return aggregates
+}
+
+// group adds the GROUP BY of cols (and of the region) to q, if any.
+func (g regionGroup) group(q *gorm.DB, cols string) *gorm.DB {
+	if c := g.cols(cols); c != "" {
+		return q.Group(c)
+	}
+	return q
+}
+
+// keys are the region keys whose rows make up scope, each once.
+func (g regionGroup) keys(scope []string) []string {
+	if !g {
+		return []string{""}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range scope {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (c *eventCount) add(o eventCount) {
+	c.N += o.N
+	c.OnTime += o.OnTime
+	c.Sum += o.Sum
 }
 
 // requestCounts are the counts behind the request indicators T01–T09, of
@@ -148,14 +204,13 @@ func (c *requestCounts) add(o *requestCounts) {
 	c.ClosedReopened += o.ClosedReopened
 	c.Cohort += o.Cohort
 	c.CohortClosed += o.CohortClosed
-	for _, p := range []struct{ dst, src *eventCount }{
-		{&c.Triage, &o.Triage}, {&c.Respond, &o.Respond}, {&c.Evaluated, &o.Evaluated}, {&c.Satisfied, &o.Satisfied},
-		{&c.Returned, &o.Returned}, {&c.Assigned, &o.Assigned}, {&c.Expired, &o.Expired},
-	} {
-		p.dst.N += p.src.N
-		p.dst.OnTime += p.src.OnTime
-		p.dst.Sum += p.src.Sum
-	}
+	c.Triage.add(o.Triage)
+	c.Respond.add(o.Respond)
+	c.Evaluated.add(o.Evaluated)
+	c.Satisfied.add(o.Satisfied)
+	c.Returned.add(o.Returned)
+	c.Assigned.add(o.Assigned)
+	c.Expired.add(o.Expired)
 }
 
 // rates turns the counts into T01–T09.
@@ -173,9 +228,16 @@ func (c requestCounts) rates() []Rate {
 	}
 }
 
-// requestCountsByRegion runs the request statements over regions, grouped
-// by region.
-func requestCountsByRegion(db *gorm.DB, regions []string, from, to time.Time) (map[string]*requestCounts, error) {
+// statsActions are the request events the indicators count.
+var statsActions = []string{string(workflow.Assign), string(workflow.Reject), string(workflow.Respond),
+	string(workflow.Evaluate), string(workflow.Return), string(workflow.ExpireEvaluation)}
+
+// requestCountsByRegion runs the three request statements over regions,
+// grouped as g says: the closed requests, the 办结率 cohort, and the events
+// of the period grouped by action, from_status and to_status (one range
+// scan of the covering index idx_events_stats per action), which are then
+// counted into the event groups here.
+func requestCountsByRegion(db *gorm.DB, regions []string, g regionGroup, from, to time.Time) (map[string]*requestCounts, error) {
 	out := map[string]*requestCounts{}
 	at := func(region string) *requestCounts {
 		if out[region] == nil {
@@ -187,14 +249,13 @@ func requestCountsByRegion(db *gorm.DB, regions []string, from, to time.Time) (m
 		RegionCode                      string
 		N, OnTime, Supervised, Reopened int64
 	}
-	err := db.Model(&Request{}).
-		Select("region_code, COUNT(*) AS n, "+
+	q := db.Model(&Request{}).
+		Select(g.sel("", "COUNT(*) AS n, "+
 			"COALESCE(SUM(CASE WHEN late_steps = 0 THEN 1 ELSE 0 END), 0) AS on_time, "+
 			"COALESCE(SUM(CASE WHEN supervised THEN 1 ELSE 0 END), 0) AS supervised, "+
-			"COALESCE(SUM(CASE WHEN reopen_count >= 1 THEN 1 ELSE 0 END), 0) AS reopened").
-		Where("region_code IN ? AND status = ? AND closed_at >= ? AND closed_at < ?", regions, string(workflow.Closed), from, to).
-		Group("region_code").Scan(&closed).Error
-	if err != nil {
+			"COALESCE(SUM(CASE WHEN reopen_count >= 1 THEN 1 ELSE 0 END), 0) AS reopened")).
+		Where("region_code IN ? AND status = ? AND closed_at >= ? AND closed_at < ?", regions, string(workflow.Closed), from, to)
+	if err := g.group(q, "").Scan(&closed).Error; err != nil {
 		return nil, formatError(err)
 	}
 	for _, r := range closed {
@@ -205,60 +266,58 @@ func requestCountsByRegion(db *gorm.DB, regions []string, from, to time.Time) (m
 		RegionCode string
 		N, Closed  int64
 	}
-	err = db.Model(&Request{}).
-		Select("region_code, COUNT(*) AS n, COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS closed", string(workflow.Closed)).
+	q = db.Model(&Request{}).
+		Select(g.sel("", "COUNT(*) AS n, COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS closed"), string(workflow.Closed)).
 		Where("region_code IN ? AND first_assigned_at >= ? AND first_assigned_at < ? AND status NOT IN ?", regions, from, to,
-			[]string{string(workflow.Withdrawn), string(workflow.Rejected)}).
-		Group("region_code").Scan(&cohort).Error
-	if err != nil {
+			[]string{string(workflow.Withdrawn), string(workflow.Rejected)})
+	if err := g.group(q, "").Scan(&cohort).Error; err != nil {
 		return nil, formatError(err)
 	}
 	for _, r := range cohort {
 		c := at(r.RegionCode)
 		c.Cohort, c.CohortClosed = r.N, r.Closed
 	}
-	ev := func(field func(*requestCounts) *eventCount, where string, args ...any) error {
-		var rows []struct {
-			RegionCode string
-			N, OnTime  int64
-			Sum        float64
-		}
-		q := db.Model(&Event{}).
-			Select("region_code, COUNT(*) AS n, COALESCE(SUM(CASE WHEN on_time THEN 1 ELSE 0 END), 0) AS on_time, COALESCE(SUM(working_seconds), 0) AS sum").
-			Where("case_kind = ? AND region_code IN ? AND at >= ? AND at < ?", string(workflow.KindRequest), regions, from, to).Where(where, args...).
-			Group("region_code")
-		if err := q.Scan(&rows).Error; err != nil {
-			return formatError(err)
-		}
-		for _, r := range rows {
-			*field(at(r.RegionCode)) = eventCount{N: r.N, OnTime: r.OnTime, Sum: r.Sum}
-		}
-		return nil
+	var events []struct {
+		RegionCode, Action, FromStatus, ToStatus string
+		N, OnTime                                int64
+		Sum                                      float64
 	}
-	for _, q := range []struct {
-		field func(*requestCounts) *eventCount
-		where string
-		args  []any
-	}{
-		{func(c *requestCounts) *eventCount { return &c.Triage }, "action IN ? AND from_status = ?",
-			[]any{[]string{string(workflow.Assign), string(workflow.Reject)}, string(workflow.Submitted)}},
-		{func(c *requestCounts) *eventCount { return &c.Respond }, "action = ?", []any{string(workflow.Respond)}},
-		{func(c *requestCounts) *eventCount { return &c.Evaluated }, "action = ?", []any{string(workflow.Evaluate)}},
-		{func(c *requestCounts) *eventCount { return &c.Satisfied }, "action = ? AND to_status = ?",
-			[]any{string(workflow.Evaluate), string(workflow.Closed)}},
-		{func(c *requestCounts) *eventCount { return &c.Returned }, "action = ?", []any{string(workflow.Return)}},
-		{func(c *requestCounts) *eventCount { return &c.Assigned }, "action = ?", []any{string(workflow.Assign)}},
-		{func(c *requestCounts) *eventCount { return &c.Expired }, "action = ?", []any{string(workflow.ExpireEvaluation)}},
-	} {
-		if err := ev(q.field, q.where, q.args...); err != nil {
-			return nil, err
+	q = db.Model(&Event{}).
+		Select(g.sel("action, from_status, to_status",
+			"COUNT(*) AS n, COALESCE(SUM(CASE WHEN on_time THEN 1 ELSE 0 END), 0) AS on_time, COALESCE(SUM(working_seconds), 0) AS sum")).
+		Where("case_kind = ? AND action IN ? AND at >= ? AND at < ? AND region_code IN ?", string(workflow.KindRequest), statsActions, from, to, regions)
+	if err := g.group(q, "action, from_status, to_status").Scan(&events).Error; err != nil {
+		return nil, formatError(err)
+	}
+	for _, r := range events {
+		c, n := at(r.RegionCode), eventCount{N: r.N, OnTime: r.OnTime, Sum: r.Sum}
+		switch workflow.Action(r.Action) {
+		case workflow.Assign:
+			c.Assigned.add(n)
+		case workflow.Respond:
+			c.Respond.add(n)
+		case workflow.Evaluate:
+			c.Evaluated.add(n)
+			if r.ToStatus == string(workflow.Closed) {
+				c.Satisfied.add(n)
+			}
+		case workflow.Return:
+			c.Returned.add(n)
+		case workflow.ExpireEvaluation:
+			c.Expired.add(n)
+		}
+		if a := workflow.Action(r.Action); (a == workflow.Assign || a == workflow.Reject) && r.FromStatus == string(workflow.Submitted) {
+			c.Triage.add(n)
 		}
 	}
 	return out, nil
 }
 
-// statsSource adds the indicators of another kind of case.
-type statsSource func(ctx context.Context, db *gorm.DB, regions []string, from, to, asOf time.Time) ([]Rate, error)
+// statsSource computes the indicators of another kind of case: it runs its
+// statements once over all the regions, grouped as g says, and returns the
+// rates of a scope (a subset of the regions, or all of them when g does not
+// group by region).
+type statsSource func(ctx context.Context, db *gorm.DB, regions []string, g regionGroup, from, to, asOf time.Time) (func(scope []string) []Rate, error)
 
 func (s *Store) statsSources() []statsSource { return []statsSource{s.leadStats} }
 
