@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -79,7 +80,11 @@ func claimBatch[T any](s *Store, ctx context.Context, res *ScanResult, candidate
 	write func(tx *gorm.DB, rows []T) error) (int, error) {
 	var ids []uint64
 	res.Statements++
-	if err := candidates.WithContext(ctx).Order("id").Limit(scanBatch).Pluck("id", &ids).Error; err != nil {
+	// No ORDER BY: the candidates are a range of an index whose entries
+	// leave it when claimed (idx_requests_scan); ordering by id made the
+	// database walk the primary key instead. The claim locks by primary
+	// key, in id order, whatever the order of the list.
+	if err := candidates.WithContext(ctx).Limit(scanBatch).Pluck("id", &ids).Error; err != nil {
 		return 0, formatError(err)
 	}
 	if len(ids) == 0 {
@@ -125,15 +130,11 @@ func (s *Store) scanRequestsOverdue(ctx context.Context, now time.Time) (ScanRes
 					}
 				}
 				res.Overdue += len(rows)
-				if len(escalate) > 0 {
-					res.Statements++
-					if err := tx.Model(&Request{}).Where("id IN ?", escalate).Update("supervised", true).Error; err != nil {
-						return err
-					}
-					res.Supervised += len(escalate)
-				}
+				res.Supervised += len(escalate)
 				res.Statements += 2 + len(s.cfg.Webhooks)
-				return s.insertRequestScanEvents(tx, rows, evs)
+				// every overdue request ends up under 督办: those escalated
+				// now, and those that already were
+				return s.insertRequestScanEvents(tx, rows, evs, map[string]any{"supervised": true})
 			})
 		if err != nil || n < scanBatch {
 			return res, err
@@ -161,7 +162,7 @@ func (s *Store) scanRequestsDueSoon(ctx context.Context, now time.Time) (ScanRes
 				}
 				res.DueSoon += len(rows)
 				res.Statements += 2 + len(s.cfg.Webhooks)
-				return s.insertRequestScanEvents(tx, rows, evs)
+				return s.insertRequestScanEvents(tx, rows, evs, nil)
 			})
 		if err != nil || n < scanBatch {
 			return res, err
@@ -190,7 +191,7 @@ func (s *Store) scanRequestsExpired(ctx context.Context, now time.Time) (ScanRes
 				}
 				res.Expired += len(rows)
 				res.Statements += 2 + len(s.cfg.Webhooks)
-				return s.insertRequestScanEvents(tx, rows, evs)
+				return s.insertRequestScanEvents(tx, rows, evs, nil)
 			})
 		if err != nil || n < scanBatch {
 			return res, err
@@ -199,17 +200,15 @@ func (s *Store) scanRequestsExpired(ctx context.Context, now time.Time) (ScanRes
 }
 
 // insertRequestScanEvents writes the events of a scanner batch of
-// requests. Each row read back after the claim carries its chain head when
-// its last transition recorded one (chain_head; the claim holds the row,
-// so it is current), which spares reading it from events; rows without one
-// are looked up. The rows' chain_head is then cleared, in one statement:
-// the next transition reads the head from events once.
-func (s *Store) insertRequestScanEvents(tx *gorm.DB, rows []Request, evs []*Event) error {
+// requests, then the rows' new chain heads (and the columns in set) in one
+// UPDATE per batch. Each row read back after the claim carries its chain
+// head when its last writer recorded one (chain_head; the claim holds the
+// row, so it is current), which spares reading it from events; rows without
+// one are looked up.
+func (s *Store) insertRequestScanEvents(tx *gorm.DB, rows []Request, evs []*Event, set map[string]any) error {
 	heads := make(map[uint64]*string, len(rows))
-	ids := make([]uint64, len(rows))
 	for i := range rows {
 		heads[rows[i].ID] = rows[i].ChainHead
-		ids[i] = rows[i].ID
 	}
 	for _, ev := range evs {
 		if h := heads[ev.CaseID]; h != nil {
@@ -220,7 +219,41 @@ func (s *Store) insertRequestScanEvents(tx *gorm.DB, rows []Request, evs []*Even
 	if err := s.insertEvents(tx, evs...); err != nil {
 		return err
 	}
-	return tx.Model(&Request{}).Where("id IN ?", ids).Update("chain_head", nil).Error
+	newest := make(map[uint64]string, len(rows))
+	for _, ev := range evs {
+		newest[ev.CaseID] = ev.Hash
+	}
+	// SQLite binds parameters in time quadratic in their number (batch.go).
+	chunk := insertBatch(tx, 3)
+	if IsMySQL(tx) {
+		chunk = len(rows)
+	}
+	for lo := 0; lo < len(rows); lo += chunk {
+		part := rows[lo:min(lo+chunk, len(rows))]
+		var when strings.Builder
+		args := make([]any, 0, 2*len(part))
+		ids := make([]uint64, 0, len(part))
+		for _, r := range part {
+			h, ok := newest[r.ID]
+			if !ok {
+				continue
+			}
+			when.WriteString(" WHEN ? THEN ?")
+			args = append(args, r.ID, h)
+			ids = append(ids, r.ID)
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		upd := map[string]any{"chain_head": gorm.Expr("CASE id"+when.String()+" END", args...)}
+		for k, v := range set {
+			upd[k] = v
+		}
+		if err := tx.Model(&Request{}).Where("id IN ?", ids).Updates(upd).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // systemEvent builds an event written by the system actor (id 0).

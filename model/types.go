@@ -70,19 +70,19 @@ type Request struct {
 	FiledBy    uint64  `gorm:"not null"`
 	FilerRole  string  `gorm:"size:16;not null"`
 	StationID  *uint64 `gorm:"index:idx_requests_station,priority:1"`
-	Status     string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:2;index:idx_requests_status_due,priority:1;index:idx_requests_status_closed,priority:1;index:idx_requests_assigned_region,priority:3"`
+	Status     string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:2;index:idx_requests_status_due,priority:1;index:idx_requests_status_closed,priority:1;index:idx_requests_assigned_region,priority:3;index:idx_requests_scan,priority:1"`
 	// The handling unit once assigned.
 	DepartmentCode *string `gorm:"size:16;index:idx_requests_unit,priority:1"`
 	UnitRegionCode *string `gorm:"size:16;index:idx_requests_unit,priority:2"`
 	// The deadline of the current step.
-	DueAt         *time.Time `gorm:"index:idx_requests_status_due,priority:2"`
+	DueAt         *time.Time `gorm:"index:idx_requests_status_due,priority:2;index:idx_requests_scan,priority:3"`
 	DueWorking    bool       `gorm:"not null"`
 	StepStartedAt time.Time  `gorm:"not null"`
 	// FirstAssignedAt is when 工商联 first assigned the request (办结率 cohort).
 	FirstAssignedAt *time.Time `gorm:"index:idx_requests_assigned_region,priority:1"`
 	// RoundStartedAt is when the current handling round began (assign, or a reopening evaluation).
 	RoundStartedAt time.Time `gorm:"not null"`
-	Overdue        bool      `gorm:"not null"`
+	Overdue        bool      `gorm:"not null;index:idx_requests_scan,priority:2"`
 	// DueSoon is set once the current step's due_soon reminder was written.
 	DueSoon bool `gorm:"not null;default:false"`
 	// ScanToken marks the rows one scanner pass claimed, so that each pass
@@ -198,7 +198,7 @@ type Lead struct {
 	SubjectAccountID      *uint64 `gorm:"index:idx_leads_subject,priority:1"`
 	// RuleCode is the interaction-list item (configs/interaction_rules.yaml) cited.
 	RuleCode *string `gorm:"size:16"`
-	Status   string  `gorm:"size:16;not null;index:idx_leads_region_status,priority:2;index:idx_leads_status_due,priority:1"`
+	Status   string  `gorm:"size:16;not null;index:idx_leads_region_status,priority:2;index:idx_leads_status_due,priority:1;index:idx_leads_scan,priority:1"`
 	// The decision (评估决策). Investigation notes are the investigate events.
 	Disposal   *string `gorm:"size:32"`
 	Assessment string  `gorm:"type:text;not null"`
@@ -216,10 +216,10 @@ type Lead struct {
 	VerifyResult   string     `gorm:"type:text;not null"`
 	VerifiedAt     *time.Time ``
 	// The deadline of the current step.
-	DueAt         *time.Time `gorm:"index:idx_leads_status_due,priority:2"`
+	DueAt         *time.Time `gorm:"index:idx_leads_status_due,priority:2;index:idx_leads_scan,priority:3"`
 	DueWorking    bool       `gorm:"not null"`
 	StepStartedAt time.Time  `gorm:"not null"`
-	Overdue       bool       `gorm:"not null"`
+	Overdue       bool       `gorm:"not null;index:idx_leads_scan,priority:2"`
 	// DueSoon and ScanToken serve the deadline scanner as on requests.
 	DueSoon   bool       `gorm:"not null;default:false"`
 	ScanToken *string    `gorm:"size:32;index"`
