@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"gorm.io/gorm"
@@ -58,6 +59,7 @@ type options struct {
 	cpuprofile  string
 	scanItems   int
 	keep        bool
+	reuse       string
 }
 
 func main() {
@@ -75,6 +77,7 @@ func main() {
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "directory: write a CPU profile of each row's first service run")
 	flag.IntVar(&o.scanItems, "scan-items", 100000, "open overdue items for the S row")
 	flag.BoolVar(&o.keep, "keep", false, "keep the scratch database")
+	flag.StringVar(&o.reuse, "reuse", "", "MySQL: measure a database kept by -keep (named) instead of seeding a new one; it is never dropped")
 	flag.Parse()
 	if o.smoke {
 		o.requests, o.pairs, o.duration, o.enterprises = 2000, 1, time.Second, 100
@@ -160,6 +163,12 @@ func benchMain(ctx context.Context, o options) (int, error) {
 	if err != nil {
 		return 1, err
 	}
+	if o.reuse != "" {
+		if err := e.adopt(ctx, hash); err != nil {
+			return 1, err
+		}
+		return e.runRows(ctx)
+	}
 	e.seed, err = e.store.Seed(ctx, model.SeedOptions{Requests: o.requests, Leads: o.leads, Enterprises: o.enterprises,
 		PasswordHash: hash, Seed: 42, Progress: func(stage string, done, total int) {
 			if done == total || time.Since(last) > 5*time.Second {
@@ -181,7 +190,34 @@ func benchMain(ctx context.Context, o options) (int, error) {
 		}
 	}
 	fmt.Printf("VmHWM after seeding: %s\n", vmHWM())
+	return e.runRows(ctx)
+}
 
+// adopt takes over a database seeded by an earlier run (-reuse): the seed's
+// tag from its usernames, and this run's password for its accounts.
+func (e *env) adopt(ctx context.Context, hash string) error {
+	var names []string
+	if err := e.db.WithContext(ctx).Model(&model.Account{}).Where("username LIKE ?", "%-ent-1").Limit(1).
+		Pluck("username", &names).Error; err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("-reuse %s: no seeded accounts found", e.o.reuse)
+	}
+	e.seed.Tag = strings.TrimSuffix(names[0], "-ent-1")
+	if err := e.db.WithContext(ctx).Model(&model.Account{}).Where("username LIKE ?", e.seed.Tag+"-%").
+		Update("password_hash", hash).Error; err != nil {
+		return err
+	}
+	var n int64
+	e.db.WithContext(ctx).Model(&model.Request{}).Count(&n)
+	fmt.Printf("reusing %s: seed tag %s, %d requests\n", e.o.reuse, e.seed.Tag, n)
+	return nil
+}
+
+// runRows runs the chosen rows, prints the table and returns the exit code.
+func (e *env) runRows(ctx context.Context) (int, error) {
+	o := e.o
 	var results []rowResult
 	want := map[string]bool{}
 	for _, r := range strings.Split(o.rows, ",") {
@@ -248,6 +284,9 @@ func scratchDB(o options) (string, func(), error) {
 			}
 		}, nil
 	case "mysql":
+		if o.reuse != "" {
+			return reuseDSN(o)
+		}
 		base := o.dsn
 		if base == "" {
 			base = os.Getenv("QINQING_TEST_MYSQL_DSN")
@@ -287,6 +326,30 @@ func scratchDB(o options) (string, func(), error) {
 		}, nil
 	}
 	return "", nil, fmt.Errorf("unknown -db %q (sqlite or mysql)", o.driver)
+}
+
+// reuseDSN names the kept database o.reuse on the server of o.dsn.
+func reuseDSN(o options) (string, func(), error) {
+	base := o.dsn
+	if base == "" {
+		base = os.Getenv("QINQING_TEST_MYSQL_DSN")
+	}
+	if base == "" {
+		base = "root@tcp(127.0.0.1:3306)/test"
+	}
+	c, err := mysql.ParseDSN(base)
+	if err != nil {
+		return "", nil, err
+	}
+	c.DBName = o.reuse
+	c.ParseTime = true
+	c.Loc = time.UTC
+	if c.Params == nil {
+		c.Params = map[string]string{}
+	}
+	c.Params["time_zone"] = "'+00:00'"
+	c.Collation = "utf8mb4_unicode_ci"
+	return c.FormatDSN(), func() {}, nil
 }
 
 // start builds the service as main.go's build() does (no scanner: the S
