@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -579,7 +580,11 @@ func vmHWM() string {
 }
 
 // resetHWM resets the peak RSS counter (Linux: clear_refs 5).
+// resetHWM starts the peak-RSS count afresh: it first returns to the
+// system what the seeding left behind (the harness's memory, not the
+// service's), then resets VmHWM to the resident size.
 func resetHWM() bool {
+	debug.FreeOSMemory()
 	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 }
 
