@@ -978,7 +978,7 @@ func (e *env) rowS(ctx context.Context) (rowResult, error) {
 // ---- H: the middleware chain ---------------------------------------------------------
 
 func (e *env) rowH(ctx context.Context) (rowResult, error) {
-	res := rowResult{name: "H", what: "GET /api/v1/me through the chain (auth + account read, rate limit on, metrics) vs bare gin route",
+	res := rowResult{name: "H", what: "GET /api/v1/me through the chain (auth with credential_cache 1s, rate limit on, metrics) vs bare gin route",
 		ratioLabel: "of bare", target: "≥ 0.50"}
 	tok, err := e.login(e.user("acfic", e.root()))
 	if err != nil {
