@@ -91,6 +91,9 @@ func runSeed(ctx context.Context, args []string, config string, lookup func(stri
 	if err != nil {
 		return err
 	}
+	if err := store.Analyze(ctx); err != nil {
+		return err
+	}
 	rows := res.Enterprises + res.Stations + res.Accounts + res.Requests + res.RequestEvents + res.Leads + res.LeadEvents
 	fmt.Fprintf(stdout, "done in %s (%.0f rows/s)\n", res.Elapsed.Round(time.Millisecond), float64(rows)/res.Elapsed.Seconds())
 	fmt.Fprintf(stdout, "  enterprises %d, stations %d, accounts %d (usernames %s-<kind>-<key>, password as given)\n",

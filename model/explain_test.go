@@ -232,3 +232,58 @@ func TestQueriesUseIndexes(t *testing.T) {
 		t.Fatalf("only %d per-pair branches checked: ListRequests no longer reads by pairs", branches)
 	}
 }
+
+// TestSQLiteStatsPlansAfterAnalyze: on SQLite, once Analyze has run (the
+// scanner does at start and hourly), the /stats statements read their
+// covering indexes: the 办结率 cohort by first_assigned_at, the event counts
+// by (action, at, …). Without statistics SQLite chose (region_code, status)
+// and (case_kind, case_id), which on 1 M requests took seconds.
+func TestSQLiteStatsPlansAfterAnalyze(t *testing.T) {
+	dbs := testDBs(t)
+	db := dbs["sqlite"]
+	s, _ := newTestStore(t, db, "", nil)
+	ctx := context.Background()
+	if _, err := s.Seed(ctx, SeedOptions{Requests: 6000, Leads: 300, Enterprises: 200, PasswordHash: "x", Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Analyze(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cap := &sqlCapture{}
+	cs := NewStore(db.Session(&gorm.Session{Logger: cap}), s.ref, s.cal, s.cfg, s.clock)
+	all := make([]string, 0, len(s.ref.RegionList))
+	for _, r := range s.ref.RegionList {
+		all = append(all, r.Code)
+	}
+	per, _ := ParsePeriod("2026-Q3", s.cal.Location())
+	if _, err := cs.TrackerStats(ctx, all, per.From, per.To); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"first_assigned_at >=": "idx_requests_assigned_region", "FROM `events`": "idx_events_stats"}
+	seen := map[string]bool{}
+	for _, q := range cap.take() {
+		for marker, index := range want {
+			if !strings.Contains(q, marker) || !strings.Contains(q, "case_kind = \"request\"") && marker == "FROM `events`" {
+				continue
+			}
+			seen[marker] = true
+			var plan []struct {
+				ID, Parent, Notused int
+				Detail              string
+			}
+			if err := db.Raw("EXPLAIN QUERY PLAN " + q).Scan(&plan).Error; err != nil {
+				t.Fatal(err)
+			}
+			var details []string
+			for _, p := range plan {
+				details = append(details, p.Detail)
+			}
+			if !strings.Contains(strings.Join(details, "; "), index) {
+				t.Errorf("plan %q, want %s:\n  %s", strings.Join(details, "; "), index, q)
+			}
+		}
+	}
+	if len(seen) != len(want) {
+		t.Fatalf("statements seen %v, want %d kinds", seen, len(want))
+	}
+}

@@ -291,6 +291,9 @@ func (s *Store) CountDeadlines(ctx context.Context) (DeadlineCounts, error) {
 	return out, nil
 }
 
+// analyzeEvery is how often RunScanner refreshes the planner's statistics.
+const analyzeEvery = time.Hour
+
 // RunScanner scans every interval until ctx ends. A failed pass is logged
 // and retried at the next tick; report (may be nil) receives each pass.
 func (s *Store) RunScanner(ctx context.Context, interval time.Duration, log *slog.Logger, report func(ScanResult, DeadlineCounts)) {
@@ -299,7 +302,15 @@ func (s *Store) RunScanner(ctx context.Context, interval time.Duration, log *slo
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var analyzed time.Time
 	for {
+		if time.Since(analyzed) >= analyzeEvery {
+			// the planner's statistics follow the data's growth (SQLite)
+			if err := s.Analyze(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("refreshing the query planner's statistics failed", "err", err)
+			}
+			analyzed = time.Now()
+		}
 		res, err := s.Scan(ctx)
 		if err != nil && ctx.Err() == nil {
 			log.Error("deadline scan failed; retrying at the next tick", "err", err)
