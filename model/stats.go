@@ -266,7 +266,11 @@ func requestCountsByRegion(db *gorm.DB, regions []string, g regionGroup, from, t
 		RegionCode string
 		N, Closed  int64
 	}
-	q = db.Model(&Request{}).
+	// Grouped by region, SQLite (even with statistics) preferred the
+	// (region_code, status) index for its order and looked every row up:
+	// 650 ms of a 1 s index run on 300,000 requests. The cohort is a range
+	// of first_assigned_at; MariaDB picks that index itself.
+	q = db.Table(indexedBy(db, "requests", "idx_requests_assigned_region")).
 		Select(g.sel("", "COUNT(*) AS n, COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS closed"), string(workflow.Closed)).
 		Where("region_code IN ? AND first_assigned_at >= ? AND first_assigned_at < ? AND status NOT IN ?", regions, from, to,
 			[]string{string(workflow.Withdrawn), string(workflow.Rejected)})
@@ -350,4 +354,14 @@ func TrackerIndicators() []TrackerIndicator {
 		{"T11", "线索按期处置率", "%", true},
 		{"T12", "整改完成率", "%", true},
 	}
+}
+
+// indexedBy names table for a FROM clause that must read index on SQLite
+// (INDEXED BY: the statement fails rather than reading another way); MySQL
+// and MariaDB get the table alone.
+func indexedBy(db *gorm.DB, table, index string) string {
+	if IsMySQL(db) {
+		return table
+	}
+	return table + " INDEXED BY " + index
 }
