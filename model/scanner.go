@@ -118,19 +118,19 @@ func (s *Store) scanRequestsOverdue(ctx context.Context, now time.Time) (ScanRes
 			},
 			func(tx *gorm.DB, rows []Request) error {
 				evs := make([]*Event, 0, 2*len(rows))
-				var escalate []uint64
+				escalated := 0
 				for _, r := range rows {
 					st, _ := workflow.Request.State(workflow.Status(r.Status))
 					evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.EventOverdue, r.Status, r.Status,
 						st.Step, r.DueAt, now, map[string]any{"step": st.Step, "due_at": r.DueAt.In(beijing).Format(time.RFC3339)}))
 					if !r.Supervised {
-						escalate = append(escalate, r.ID)
+						escalated++
 						evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.Supervise, r.Status, r.Status,
 							"", nil, now, map[string]any{"note": "逾期未办，系统自动督办", "automatic": true}))
 					}
 				}
 				res.Overdue += len(rows)
-				res.Supervised += len(escalate)
+				res.Supervised += escalated
 				res.Statements += 2 + len(s.cfg.Webhooks)
 				// every overdue request ends up under 督办: those escalated
 				// now, and those that already were
