@@ -36,7 +36,6 @@ import (
 	"qinqing/configs"
 	"qinqing/model"
 	"qinqing/policy"
-	"qinqing/workflow"
 )
 
 func main() {
@@ -106,19 +105,15 @@ type app struct {
 // build wires the service from its configuration: reference data, calendar,
 // database (migrated, reference data loaded, admin ensured), policy, API.
 func build(ctx context.Context, cfg configs.Config, log *slog.Logger, lookup func(string) (string, bool), stdout io.Writer) (*app, error) {
-	ref, err := configs.LoadReference()
+	raw, err := configs.LoadReference()
 	if err != nil {
 		return nil, err
 	}
-	loc, err := time.LoadLocation("Asia/Shanghai")
+	ref, err := model.NewReference(raw)
 	if err != nil {
 		return nil, err
 	}
-	cal, err := workflow.NewCalendar(loc, ref.Calendar)
-	if err != nil {
-		return nil, err
-	}
-	for _, y := range cal.UnpublishedYears(time.Now()) {
+	for _, y := range ref.Calendar.UnpublishedYears(time.Now()) {
 		log.Warn("工作日历缺少该年度的国务院节假日安排，仅按周末计算，请在 configs/calendar.yaml 中补充", "year", y)
 	}
 	if !cfg.DemoLimit.IsZero() {
@@ -128,34 +123,23 @@ func build(ctx context.Context, cfg configs.Config, log *slog.Logger, lookup fun
 	if err != nil {
 		return nil, err
 	}
-	db, err := model.Open(cfg.DB.Driver, cfg.DB.DSN, model.Options{MaxOpenConns: cfg.DB.MaxOpenConns})
+	authz, err := policy.New(ref.Parents)
 	if err != nil {
 		return nil, err
 	}
-	sqlDB, _ := db.DB()
-	closeDB := func() { _ = sqlDB.Close() }
-	if err := model.Migrate(db); err != nil {
-		closeDB()
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	authz, err := policy.New(parents(ref))
+	store, err := model.OpenStore(ctx, cfg, ref, time.Now)
 	if err != nil {
-		closeDB()
 		return nil, err
 	}
-	store := model.NewStore(db, model.NewReference(ref), cal, cfg, time.Now)
-	if err := store.LoadReference(ctx); err != nil {
-		closeDB()
-		return nil, err
-	}
+	closeDB := func() { _ = store.Close() }
 	hasher := model.DefaultHasher()
-	if err := ensureAdmin(ctx, store, hasher, ref, lookup, stdout, log); err != nil {
+	if err := ensureAdmin(ctx, store, hasher, raw, lookup, stdout, log); err != nil {
 		closeDB()
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := api.NewServer(api.Deps{Store: store, Authz: authz, Config: cfg, Hasher: hasher, JWTSecret: secret,
+	srv, err := api.New(api.Deps{Store: store, Ref: ref, Authz: authz, Config: cfg, Hasher: hasher, JWTSecret: secret,
 		Logger: log, Registry: reg, Clock: time.Now})
 	if err != nil {
 		closeDB()
@@ -177,14 +161,6 @@ func build(ctx context.Context, cfg configs.Config, log *slog.Logger, lookup fun
 		scans.WithLabelValues("expired").Add(float64(r.Expired))
 	}
 	return &app{cfg: cfg, log: log, store: store, server: srv, close: closeDB, report: report}, nil
-}
-
-func parents(ref configs.Reference) map[string]string {
-	m := make(map[string]string, len(ref.Regions))
-	for _, r := range ref.Regions {
-		m[r.Code] = r.ParentCode
-	}
-	return m
 }
 
 // jwtSecret returns the signing key: the configured one; on MySQL there is no

@@ -20,13 +20,13 @@ func runAudit(ctx context.Context, cfg configs.Config, args []string, stdout io.
 	if len(args) != 1 || args[0] != "verify" {
 		return fmt.Errorf("usage: qinqing [-config FILE] audit verify")
 	}
-	db, err := model.Open(cfg.DB.Driver, cfg.DB.DSN, model.Options{MaxOpenConns: 2})
+	db, err := model.Open(cfg.DB.Driver, cfg.DB.DSN, model.ConnOptions{MaxOpenConns: 2})
 	if err != nil {
 		return err
 	}
-	sqlDB, _ := db.DB()
-	defer sqlDB.Close()
-	store := model.NewStore(db, nil, nil, cfg, time.Now)
+	// Verifying reads events only: no reference data, no migration.
+	store := model.NewStore(db, nil, model.StoreOptions(cfg), time.Now)
+	defer store.Close()
 	rep, err := store.VerifyAudit(ctx)
 	if err != nil {
 		return fmt.Errorf("audit verify: %w", err)

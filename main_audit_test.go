@@ -51,7 +51,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := model.Open(cfg.DB.Driver, cfg.DB.DSN, model.Options{})
+	db, err := model.Open(cfg.DB.Driver, cfg.DB.DSN, model.ConnOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

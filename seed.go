@@ -11,7 +11,6 @@ import (
 
 	"qinqing/configs"
 	"qinqing/model"
-	"qinqing/workflow"
 )
 
 // runSeed is `qinqing seed`: it fills the configured database (the same
@@ -48,31 +47,19 @@ func runSeed(ctx context.Context, args []string, config string, lookup func(stri
 	if err != nil {
 		return err
 	}
-	ref, err := configs.LoadReference()
+	raw, err := configs.LoadReference()
 	if err != nil {
 		return err
 	}
-	loc, err := time.LoadLocation("Asia/Shanghai")
+	ref, err := model.NewReference(raw)
 	if err != nil {
 		return err
 	}
-	cal, err := workflow.NewCalendar(loc, ref.Calendar)
+	store, err := model.OpenStore(ctx, cfg, ref, time.Now)
 	if err != nil {
 		return err
 	}
-	db, err := model.Open(cfg.DB.Driver, cfg.DB.DSN, model.Options{MaxOpenConns: cfg.DB.MaxOpenConns})
-	if err != nil {
-		return err
-	}
-	sqlDB, _ := db.DB()
-	defer sqlDB.Close()
-	if err := model.Migrate(db); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	store := model.NewStore(db, model.NewReference(ref), cal, cfg, time.Now)
-	if err := store.LoadReference(ctx); err != nil {
-		return err
-	}
+	defer store.Close()
 	hash, err := model.DefaultHasher().Hash(*password)
 	if err != nil {
 		return err
@@ -106,7 +93,7 @@ func runSeed(ctx context.Context, args []string, config string, lookup func(stri
 	} else {
 		fmt.Fprintf(stdout, "  leads %d, events %d\n", res.Leads, res.LeadEvents)
 	}
-	fmt.Fprintf(stdout, "  sign in as e.g. %s or %s\n", model.SeedUsername(res.Tag, "acfic", ref.Regions[0].Code),
+	fmt.Fprintf(stdout, "  sign in as e.g. %s or %s\n", model.SeedUsername(res.Tag, "acfic", ref.RegionList[0].Code),
 		model.SeedUsername(res.Tag, "ent", "1"))
 	return nil
 }

@@ -71,8 +71,6 @@ func (s *Server) scopeFor(a *model.Account) model.Scope {
 	}
 }
 
-var errUnauthenticated = problem(http.StatusUnauthorized, "unauthenticated", "未登录或登录已失效")
-
 // Session bounds (LIBRARIES §6.1; 等保 session end and idle logout): a
 // sign-in lasts at most sessionAbsolute whatever the refreshes, and ends
 // when no refresh comes within sessionIdle. Access tokens live at most 15
@@ -157,11 +155,11 @@ func (s *Server) refuse(c *gin.Context, errParam, detail string) {
 		ch += ", " + errParam
 	}
 	c.Header("WWW-Authenticate", ch+`, ApiKey realm="qinqing"`)
-	p := errUnauthenticated
+	err := errUnauthenticated
 	if detail != "" {
-		p = problem(http.StatusUnauthorized, "unauthenticated", detail)
+		err = refuse(errUnauthenticated, detail)
 	}
-	s.writeProblem(c, p)
+	s.writeProblem(c, err)
 }
 
 // accessClaims are the claims of an access token: the registered ones, the
@@ -263,7 +261,7 @@ func (s *Server) login(c *gin.Context) error {
 	if wait := s.throttle.wait(acctKey, addrKey); wait > 0 {
 		return throttled(wait)
 	}
-	bad := problem(http.StatusUnauthorized, "unauthenticated", "用户名或密码错误")
+	bad := errBadCredentials
 	a, err := s.store.FindAccountByUsername(c.Request.Context(), b.Username)
 	if errors.Is(err, model.ErrNotFound) {
 		s.hasher.Verify(s.dummyHash, b.Password) // same work as a wrong password
@@ -313,6 +311,7 @@ type logoutBody struct {
 // of the refresh token sent if it is the caller's, or with all=true every
 // session and token of the account. The body is optional.
 func (s *Server) logout(c *gin.Context) error {
+	p := principalOf(c)
 	var b logoutBody
 	body, err := readJSON(c)
 	if err != nil {
@@ -326,10 +325,9 @@ func (s *Server) logout(c *gin.Context) error {
 			return err
 		}
 	}
-	p := principalOf(c)
 	ctx := c.Request.Context()
 	if p.apiKeyID != 0 {
-		return problem(http.StatusBadRequest, "validation_failed", "API 密钥没有会话可退出，请由管理员吊销密钥")
+		return refuse(errValidation, "API 密钥没有会话可退出，请由管理员吊销密钥")
 	}
 	switch {
 	case b.All:
@@ -348,6 +346,7 @@ func (s *Server) logout(c *gin.Context) error {
 }
 
 func (s *Server) me(c *gin.Context) error {
-	c.JSON(http.StatusOK, s.accountView(principalOf(c).account))
+	p := principalOf(c)
+	c.JSON(http.StatusOK, s.accountView(p.account))
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"qinqing/model"
+	"qinqing/policy"
 	"qinqing/workflow"
 )
 
@@ -25,7 +26,7 @@ type passwordBody struct {
 func (s *Server) changePassword(c *gin.Context) error {
 	p := principalOf(c)
 	if p.apiKeyID != 0 {
-		return problem(http.StatusForbidden, "forbidden", "API 密钥不能修改密码")
+		return refuse(policy.ErrForbidden, "API 密钥不能修改密码")
 	}
 	var b passwordBody
 	if err := s.decode(c, &b); err != nil {
@@ -60,10 +61,11 @@ type userPatchBody struct {
 // updateUser disables or enables an account (admin, in its region). A
 // disabled account's tokens and API keys stop working at their next request.
 func (s *Server) updateUser(c *gin.Context) error {
-	if err := s.mayEver(c, "user", "update"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "user", "update"); err != nil {
 		return err
 	}
-	id, err := pathID(c)
+	id, err := parsePathID(c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -71,13 +73,12 @@ func (s *Server) updateUser(c *gin.Context) error {
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
-	p := principalOf(c)
 	ctx := c.Request.Context()
 	a, err := s.store.FindAccountInScope(ctx, p.scope, id)
 	if err != nil {
 		return err
 	}
-	if err := s.allow(c, "user", "update", a.RegionCode); err != nil {
+	if err := s.allow(p, "user", "update", a.RegionCode); err != nil {
 		return err
 	}
 	if a.ID == p.account.ID && *b.Disabled {
@@ -131,14 +132,14 @@ func (s *Server) apiKeyView(k *model.APIKey) apiKeyView {
 // createAPIKey creates a key for a service account (admin, account in its
 // region; not for an admin account). The key is in this answer only.
 func (s *Server) createAPIKey(c *gin.Context) error {
-	if err := s.mayEver(c, "api_key", "create"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "api_key", "create"); err != nil {
 		return err
 	}
 	var b apiKeyBody
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
-	p := principalOf(c)
 	ctx := c.Request.Context()
 	id, ok := parseID(b.AccountID)
 	if !ok {
@@ -151,7 +152,7 @@ func (s *Server) createAPIKey(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.allow(c, "api_key", "create", a.RegionCode); err != nil {
+	if err := s.allow(p, "api_key", "create", a.RegionCode); err != nil {
 		return err
 	}
 	switch {
@@ -181,7 +182,8 @@ func (s *Server) createAPIKey(c *gin.Context) error {
 }
 
 func (s *Server) listAPIKeys(c *gin.Context) error {
-	if err := s.mayEver(c, "api_key", "list"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "api_key", "list"); err != nil {
 		return err
 	}
 	q := s.query(c)
@@ -189,7 +191,7 @@ func (s *Server) listAPIKeys(c *gin.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	ks, next, err := s.store.ListAPIKeys(c.Request.Context(), principalOf(c).scope, page)
+	ks, next, err := s.store.ListAPIKeys(c.Request.Context(), p.scope, page)
 	if err != nil {
 		return err
 	}
@@ -204,18 +206,19 @@ func (s *Server) listAPIKeys(c *gin.Context) error {
 // revokeAPIKey revokes a key (admin, key of an account in its region):
 // requests with it answer 401 from then on.
 func (s *Server) revokeAPIKey(c *gin.Context) error {
-	if err := s.mayEver(c, "api_key", "revoke"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "api_key", "revoke"); err != nil {
 		return err
 	}
-	id, err := pathID(c)
+	id, err := parsePathID(c.Param("id"))
 	if err != nil {
 		return err
 	}
-	k, err := s.store.RevokeAPIKey(c.Request.Context(), principalOf(c).scope, id)
+	k, err := s.store.RevokeAPIKey(c.Request.Context(), p.scope, id)
 	if err != nil {
 		return err
 	}
-	s.log.Info("API key revoked", "request_id", c.GetString(ctxRequestID), "by", principalOf(c).account.ID, "prefix", k.Prefix)
+	s.log.Info("API key revoked", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "prefix", k.Prefix)
 	c.Status(http.StatusNoContent)
 	return nil
 }
@@ -249,10 +252,11 @@ func AuditView(r model.AuditReport) any {
 // verifyAudit walks every timeline's hash chain. The chain is city-wide
 // (policy resource region ""): inspectors and admins of the root region only.
 func (s *Server) verifyAudit(c *gin.Context) error {
-	if err := s.mayEver(c, "audit", "verify"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "audit", "verify"); err != nil {
 		return err
 	}
-	if err := s.allow(c, "audit", "verify", ""); err != nil {
+	if err := s.allow(p, "audit", "verify", ""); err != nil {
 		return err
 	}
 	if err := s.query(c).err(); err != nil {

@@ -38,9 +38,9 @@ func (s *Server) deadlineView(it model.DeadlineItem) deadlineView {
 		m, prefix = workflow.Lead, "XS"
 	}
 	st, _ := m.State(workflow.Status(it.Status))
-	rem := s.store.Calendar().Remaining(s.store.Now(), it.DueAt, it.DueWorking)
+	rem := s.cal.Remaining(s.now(), it.DueAt, it.DueWorking)
 	v := deadlineView{Kind: string(it.Kind), ID: idString(it.ID),
-		RefNo:  model.RefNo(prefix, it.ID, it.CreatedAt, s.store.Calendar().Location()),
+		RefNo:  model.RefNo(prefix, it.ID, it.CreatedAt, s.cal.Location()),
 		Status: it.Status, StatusLabel: st.Label, Step: st.Step, RegionCode: it.RegionCode,
 		DepartmentCode: it.DepartmentCode, UnitRegionCode: it.UnitRegionCode, DueAt: s.ts(it.DueAt),
 		Remaining: formatRemaining(rem), RemainingSeconds: int64(rem / time.Second), Overdue: it.Overdue, Supervised: it.Supervised}
@@ -80,7 +80,8 @@ func parseDeadlineCursor(s string) (*model.DeadlineCursor, bool) {
 // listDeadlines is the deadline board: open steps of requests and leads the
 // caller may see, most urgent first. Lead items carry no confidential field.
 func (s *Server) listDeadlines(c *gin.Context) error {
-	if err := s.mayEver(c, "deadline", "list"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "deadline", "list"); err != nil {
 		return err
 	}
 	q := s.query(c, "state", "kind", "region_code", "department_code")
@@ -99,7 +100,7 @@ func (s *Server) listDeadlines(c *gin.Context) error {
 		q.errs.Add("kind", "必须是 request 或 lead")
 	}
 	if f.DepartmentCode != "" {
-		if _, ok := s.store.Reference().Departments[f.DepartmentCode]; !ok {
+		if _, ok := s.ref.Departments[f.DepartmentCode]; !ok {
 			q.errs.Add("department_code", "未知的部门代码")
 		}
 	}
@@ -123,10 +124,10 @@ func (s *Server) listDeadlines(c *gin.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	if err := s.allow(c, "deadline", "list", principalOf(c).account.RegionCode); err != nil {
+	if err := s.allow(p, "deadline", "list", p.account.RegionCode); err != nil {
 		return err
 	}
-	items, next, err := s.store.ListDeadlines(c.Request.Context(), principalOf(c).scope, f)
+	items, next, err := s.store.ListDeadlines(c.Request.Context(), p.scope, f)
 	if err != nil {
 		return err
 	}

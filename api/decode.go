@@ -88,7 +88,7 @@ func readJSON(c *gin.Context) ([]byte, error) {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		mt, _, _ := strings.Cut(ct, ";")
 		if mt = strings.TrimSpace(strings.ToLower(mt)); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-			return nil, problem(http.StatusUnsupportedMediaType, "unsupported_media_type", "请求体须为 application/json")
+			return nil, errUnsupportedMedia
 		}
 	}
 	return io.ReadAll(c.Request.Body)

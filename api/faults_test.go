@@ -36,7 +36,7 @@ func TestSQLiteBusyIs503(t *testing.T) {
 		t.Fatalf("database file: %q %v", path, err)
 	}
 	// Another writer (a second handle on the same file) holds the write lock.
-	other, err := model.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(0)", model.Options{MaxOpenConns: 1})
+	other, err := model.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(0)", model.ConnOptions{MaxOpenConns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,6 @@ import (
 	"qinqing/configs"
 	"qinqing/model"
 	"qinqing/policy"
-	"qinqing/workflow"
 )
 
 // The harness runs every API test through the real router over HTTP, with
@@ -115,39 +114,25 @@ func newTestServer(t testing.TB, driver string, tweak func(*configs.Config)) *te
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	ref, err := configs.LoadReference()
+	raw, err := configs.LoadReference()
 	if err != nil {
 		t.Fatal(err)
 	}
-	loc, err := time.LoadLocation("Asia/Shanghai")
+	ref, err := model.NewReference(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal, err := workflow.NewCalendar(loc, ref.Calendar)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := model.Open(cfg.DB.Driver, dsn, model.Options{MaxOpenConns: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, _ := db.DB()
-	t.Cleanup(func() { _ = sqlDB.Close() })
-	if err := model.Migrate(db); err != nil {
-		t.Fatal(err)
-	}
+	cfg.DB.MaxOpenConns = 8
 	// A fixed start (Wednesday 10:00 Beijing time) keeps working-day
 	// arithmetic the same whatever day the tests run.
 	clock := &fakeClock{now: harnessEpoch}
-	store := model.NewStore(db, model.NewReference(ref), cal, cfg, clock.Now)
-	if err := store.LoadReference(context.Background()); err != nil {
+	store, err := model.OpenStore(context.Background(), cfg, ref, clock.Now)
+	if err != nil {
 		t.Fatal(err)
 	}
-	parents := map[string]string{}
-	for _, r := range ref.Regions {
-		parents[r.Code] = r.ParentCode
-	}
-	authz, err := policy.New(parents)
+	t.Cleanup(func() { _ = store.Close() })
+	db := store.DB()
+	authz, err := policy.New(ref.Parents)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +140,7 @@ func newTestServer(t testing.TB, driver string, tweak func(*configs.Config)) *te
 	if _, err := store.EnsureAdmin(context.Background(), hasher, testPassword, "330200"); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := api.NewServer(api.Deps{Store: store, Authz: authz, Config: cfg, Hasher: hasher,
+	srv, err := api.New(api.Deps{Store: store, Ref: ref, Authz: authz, Config: cfg, Hasher: hasher,
 		JWTSecret: []byte(strings.Repeat("k", 32)), Registry: prometheus.NewRegistry(), Clock: clock.Now,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -163,7 +148,7 @@ func newTestServer(t testing.TB, driver string, tweak func(*configs.Config)) *te
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &testServer{t: t, driver: driver, url: hs.URL, srv: srv, store: store, db: db, clock: clock, ref: ref,
+	return &testServer{t: t, driver: driver, url: hs.URL, srv: srv, store: store, db: db, clock: clock, ref: raw,
 		tokens: map[string]cachedToken{}, ids: map[string]string{}}
 }
 

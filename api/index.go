@@ -3,7 +3,6 @@ package api
 import (
 	"cmp"
 	"context"
-	"errors"
 	"math"
 	"net/http"
 	"slices"
@@ -265,7 +264,8 @@ type createRunBody struct {
 // createRun computes the index for a period with the tree in force and
 // keeps it as a draft (工商联 at the city).
 func (s *Server) createRun(c *gin.Context) error {
-	if err := s.mayEver(c, "index_run", "create"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "index_run", "create"); err != nil {
 		return err
 	}
 	var b createRunBody
@@ -275,10 +275,10 @@ func (s *Server) createRun(c *gin.Context) error {
 	if msg := s.periodProblem(b.Period); msg != "" {
 		return workflow.Invalid("period", msg)
 	}
-	if err := s.allow(c, "index_run", "create", ""); err != nil {
+	if err := s.allow(p, "index_run", "create", ""); err != nil {
 		return err
 	}
-	per, err := model.ParsePeriod(b.Period, s.store.Calendar().Location())
+	per, err := model.ParsePeriod(b.Period, s.cal.Location())
 	if err != nil {
 		return workflow.Invalid("period", err.Error())
 	}
@@ -288,7 +288,7 @@ func (s *Server) createRun(c *gin.Context) error {
 	// found with GET /index/runs).
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), runTimeout)
 	defer cancel()
-	run, err := s.store.CreateRun(ctx, per, principalOf(c).account.ID)
+	run, err := s.store.CreateRun(ctx, per, p.account.ID)
 	if err != nil {
 		return err
 	}
@@ -307,13 +307,13 @@ func (s *Server) createRun(c *gin.Context) error {
 
 // findRun loads the run of the path's id for act (工商联 at the city).
 func (s *Server) findRun(c *gin.Context, act string) (*model.IndexRun, error) {
-	if err := s.mayEver(c, "index_run", act); err != nil {
+	if err := s.mayEver(principalOf(c), "index_run", act); err != nil {
 		return nil, err
 	}
-	if err := s.allow(c, "index_run", act, ""); err != nil {
+	if err := s.allow(principalOf(c), "index_run", act, ""); err != nil {
 		return nil, err
 	}
-	id, err := pathID(c)
+	id, err := parsePathID(c.Param("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -363,23 +363,19 @@ func (s *Server) getRunRegion(c *gin.Context) error {
 
 // publishRun publishes a draft; a published run never changes.
 func (s *Server) publishRun(c *gin.Context) error {
-	if err := s.mayEver(c, "index_run", "publish"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "index_run", "publish"); err != nil {
 		return err
 	}
-	if err := s.allow(c, "index_run", "publish", ""); err != nil {
+	if err := s.allow(p, "index_run", "publish", ""); err != nil {
 		return err
 	}
-	id, err := pathID(c)
+	id, err := parsePathID(c.Param("id"))
 	if err != nil {
 		return err
 	}
-	run, err := s.store.PublishRun(c.Request.Context(), id, principalOf(c).account.ID)
-	switch {
-	case errors.Is(err, model.ErrRunPublished):
-		return problem(http.StatusConflict, "invalid_transition", "该测算已发布；已发布的指数不可更改，如需更正请重新测算并发布新版本")
-	case errors.Is(err, model.ErrNewerPublished):
-		return problem(http.StatusConflict, "conflict", "该期间已发布更新的版本，不能再发布较早的版本")
-	case err != nil:
+	run, err := s.store.PublishRun(c.Request.Context(), id, p.account.ID)
+	if err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, s.runView(run))
@@ -390,13 +386,14 @@ type runListView = listView[runView]
 
 // listRuns lists the runs of a period (or all), newest first.
 func (s *Server) listRuns(c *gin.Context) error {
-	if err := s.mayEver(c, "index_run", "read"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "index_run", "read"); err != nil {
 		return err
 	}
 	q := s.query(c, "period", "status")
 	period, status := q.str("period", 8), q.str("status", 16)
 	if period != "" {
-		if _, err := model.ParsePeriod(period, s.store.Calendar().Location()); err != nil {
+		if _, err := model.ParsePeriod(period, s.cal.Location()); err != nil {
 			q.errs.Add("period", "期间格式应为 2026、2026-Q3 或 2026-11")
 		}
 	}
@@ -407,7 +404,7 @@ func (s *Server) listRuns(c *gin.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	if err := s.allow(c, "index_run", "read", ""); err != nil {
+	if err := s.allow(p, "index_run", "read", ""); err != nil {
 		return err
 	}
 	runs, next, err := s.store.ListRuns(c.Request.Context(), period, status, page)
@@ -432,7 +429,7 @@ func (s *Server) publishedRun(c *gin.Context) (*loadedRun, error) {
 		return nil, err
 	}
 	period := c.Param("period")
-	if _, err := model.ParsePeriod(period, s.store.Calendar().Location()); err != nil {
+	if _, err := model.ParsePeriod(period, s.cal.Location()); err != nil {
 		return nil, model.ErrNotFound
 	}
 	run, err := s.store.LatestPublished(c.Request.Context(), period)
@@ -615,7 +612,7 @@ func (s *Server) regionReport(lr *loadedRun, code string) (regionReportView, err
 	if !ok {
 		return regionReportView{}, model.ErrNotFound
 	}
-	ref := s.store.Reference()
+	ref := s.ref
 	unitName := map[string]string{}
 	for _, x := range lr.report.Units {
 		unitName[x.Code] = x.Name

@@ -31,10 +31,11 @@ import (
 // getIndicators answers the indicator tree in force, in the shape PUT
 // /indicators takes, so that it can be downloaded, edited and uploaded.
 func (s *Server) getIndicators(c *gin.Context) error {
-	if err := s.mayEver(c, "indicator", "read"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "indicator", "read"); err != nil {
 		return err
 	}
-	if err := s.allow(c, "indicator", "read", ""); err != nil {
+	if err := s.allow(p, "indicator", "read", ""); err != nil {
 		return err
 	}
 	if err := s.query(c).err(); err != nil {
@@ -58,18 +59,19 @@ var yamlTypeNames = regexp.MustCompile(` in type [A-Za-z0-9_.\[\]*]+`)
 // configs/indicators.yaml) the one in force for runs created afterwards.
 // Runs already created keep the tree they were computed with.
 func (s *Server) replaceIndicators(c *gin.Context) error {
-	if err := s.mayEver(c, "indicator", "replace"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "indicator", "replace"); err != nil {
 		return err
 	}
 	// The tree is city-wide: only 工商联 at the root of the region tree.
-	if err := s.allow(c, "indicator", "replace", ""); err != nil {
+	if err := s.allow(p, "indicator", "replace", ""); err != nil {
 		return err
 	}
 	mt := mediaType(c)
 	switch mt {
 	case "", "application/json", "application/yaml", "application/x-yaml", "text/yaml":
 	default:
-		return problem(http.StatusUnsupportedMediaType, "unsupported_media_type", "指标体系须为 application/json 或 application/yaml")
+		return refuse(errUnsupportedMedia, "指标体系须为 application/json 或 application/yaml")
 	}
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
@@ -83,7 +85,7 @@ func (s *Server) replaceIndicators(c *gin.Context) error {
 	}
 	tree, err := configs.ParseIndicators(body)
 	if err == nil {
-		err = tree.CheckOwners(s.store.Reference().DeptList)
+		err = tree.CheckOwners(s.ref.DeptList)
 	}
 	if err != nil {
 		var ie *configs.IndicatorError
@@ -107,11 +109,9 @@ func (s *Server) replaceIndicators(c *gin.Context) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if _, err := s.store.ReplaceTree(c.Request.Context(), tree, principalOf(c).account.ID); err != nil {
+	if _, err := s.store.ReplaceTree(c.Request.Context(), tree, p.account.ID); err != nil {
 		if errors.Is(err, model.ErrConflict) {
-			p := problem(http.StatusConflict, "conflict", "该版本号已被使用，新的指标体系须使用新的版本号")
-			p.Errors = []workflow.FieldError{{Field: "version", Message: "已被使用"}}
-			return p
+			return refuse(err, "该版本号已被使用，新的指标体系须使用新的版本号", workflow.FieldError{Field: "version", Message: "已被使用"})
 		}
 		return err
 	}
@@ -180,10 +180,10 @@ func (in *valueInput) bad(n int, field, msg string) {
 // JSON array or a CSV file. Every row is checked; a submission with any bad
 // row is refused whole, listing each bad row, and nothing is stored.
 func (s *Server) submitValues(c *gin.Context) error {
-	if err := s.mayEver(c, "indicator_value", "submit"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "indicator_value", "submit"); err != nil {
 		return err
 	}
-	p := principalOf(c)
 	if p.account.DepartmentCode == nil {
 		return policy.ErrForbidden
 	}
@@ -192,13 +192,13 @@ func (s *Server) submitValues(c *gin.Context) error {
 	switch mt := mediaType(c); mt {
 	case "text/csv":
 		if cs := charset(c); cs != "" && cs != "utf-8" && cs != "utf8" {
-			return problem(http.StatusUnsupportedMediaType, "unsupported_media_type", "CSV 须为 UTF-8 编码（charset="+cs+" 不受支持）")
+			return refuse(errUnsupportedMedia, "CSV 须为 UTF-8 编码（charset="+cs+" 不受支持）")
 		}
 		err = readValuesCSV(c.Request.Body, in)
 	case "", "application/json":
 		err = readValuesJSON(c.Request.Body, in)
 	default:
-		return problem(http.StatusUnsupportedMediaType, "unsupported_media_type", "指标值须为 application/json（数组）或 text/csv")
+		return refuse(errUnsupportedMedia, "指标值须为 application/json（数组）或 text/csv")
 	}
 	if err != nil {
 		return err
@@ -214,10 +214,8 @@ func (s *Server) submitValues(c *gin.Context) error {
 			row, _, _ := strings.Cut(e.Field, ".")
 			bad[row] = true
 		}
-		pr := problem(http.StatusBadRequest, "validation_failed",
-			fmt.Sprintf("共 %d 行有误，整批数据均未保存；请改正后重新提交（行号从 1 起，不含表头）", len(bad)))
-		pr.Errors = in.errs.Errors
-		return pr
+		return refuse(errValidation, fmt.Sprintf("共 %d 行有误，整批数据均未保存；请改正后重新提交（行号从 1 起，不含表头）", len(bad)),
+			in.errs.Errors...)
 	}
 	stored, err := s.store.SubmitValues(c.Request.Context(), rows, p.account.ID, *p.account.DepartmentCode)
 	if err != nil {
@@ -447,7 +445,7 @@ var decimalPattern = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)
 // caller's department and region, recording each problem in in.errs, and
 // returns the rows to store.
 func (s *Server) checkValues(p *principal, tree configs.IndicatorTree, in *valueInput) []model.NewValue {
-	ref := s.store.Reference()
+	ref := s.ref
 	dept := *p.account.DepartmentCode
 	deptName := ref.Departments[dept].Name
 	first := map[[3]string]int{}
@@ -521,7 +519,7 @@ func (s *Server) checkValues(p *principal, tree configs.IndicatorTree, in *value
 // periodProblem checks a period name: well formed (2026, 2026-Q3, 2026-11)
 // and already begun. It returns "" when the period is fine.
 func (s *Server) periodProblem(name string) string {
-	per, err := model.ParsePeriod(name, s.store.Calendar().Location())
+	per, err := model.ParsePeriod(name, s.cal.Location())
 	if err != nil {
 		return "期间格式应为 2026、2026-Q3 或 2026-11"
 	}
@@ -573,10 +571,10 @@ type surveyView struct {
 // force, scored 1–5. One response per enterprise and period: answering
 // again replaces the earlier answers (201 the first time, 200 after).
 func (s *Server) answerSurvey(c *gin.Context) error {
-	if err := s.mayEver(c, "survey", "respond"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "survey", "respond"); err != nil {
 		return err
 	}
-	p := principalOf(c)
 	if p.account.EnterpriseID == nil {
 		return policy.ErrForbidden
 	}
@@ -619,7 +617,7 @@ func (s *Server) answerSurvey(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.allow(c, "survey", "respond", ent.RegionCode); err != nil {
+	if err := s.allow(p, "survey", "respond", ent.RegionCode); err != nil {
 		return err
 	}
 	resp, created, err := s.store.AnswerSurvey(ctx, ent.ID, p.account.ID, ent.RegionCode, period, answers)

@@ -1,9 +1,8 @@
 package api
 
 import (
+	"context"
 	"time"
-
-	"github.com/gin-gonic/gin"
 
 	"qinqing/model"
 	"qinqing/policy"
@@ -153,13 +152,12 @@ func optText(s string) *string {
 
 // leadView builds l as the caller may see it, up to level. The detail's
 // investigation notes and account names need the database: see leadDetail.
-func (s *Server) leadView(c *gin.Context, l *model.Lead, level leadLevel) leadView {
-	p := principalOf(c)
+func (s *Server) leadView(p *principal, l *model.Lead, level leadLevel) leadView {
 	may := func(kind string) bool {
 		return s.authz.Allowed(p.subject(), "read", policy.Resource{Kind: kind, Region: l.RegionCode})
 	}
-	now := s.store.Now()
-	loc := s.store.Calendar().Location()
+	now := s.now()
+	loc := s.cal.Location()
 	st, _ := workflow.Lead.State(workflow.Status(l.Status))
 	v := leadView{ID: idString(l.ID), RefNo: model.RefNo("XS", l.ID, l.CreatedAt, loc), Status: l.Status, StatusLabel: st.Label,
 		Version: l.Version, CreatedAt: s.ts(l.CreatedAt), UpdatedAt: s.ts(l.UpdatedAt), ClosedAt: s.optTS(l.ClosedAt)}
@@ -176,7 +174,7 @@ func (s *Server) leadView(c *gin.Context, l *model.Lead, level leadLevel) leadVi
 		if st.Open && l.DueAt != nil {
 			step := st.Step
 			d.Step, d.DueAt = &step, s.optTS(l.DueAt)
-			rem := s.store.Calendar().Remaining(now, *l.DueAt, l.DueWorking)
+			rem := s.cal.Remaining(now, *l.DueAt, l.DueWorking)
 			secs, text := int64(rem/time.Second), formatRemaining(rem)
 			d.RemainingSeconds, d.Remaining = &secs, &text
 		}
@@ -222,7 +220,7 @@ func (s *Server) leadView(c *gin.Context, l *model.Lead, level leadLevel) leadVi
 				Days: l.RectifyDays, DueAt: s.optTS(l.RectifyDueAt), RuleCode: l.RuleCode,
 				Report: optText(l.RectifyReport), ReportedAt: s.optTS(l.RectifiedAt)}
 			if l.RuleCode != nil {
-				for _, rule := range s.store.Reference().Raw.InteractionRules {
+				for _, rule := range s.ref.Raw.InteractionRules {
 					if rule.Code == *l.RuleCode {
 						title := rule.Title
 						r.RuleTitle = &title
@@ -241,9 +239,8 @@ func (s *Server) leadView(c *gin.Context, l *model.Lead, level leadLevel) leadVi
 
 // leadDetail is leadView at leadFull with what needs the database: the
 // investigation notes and the reporter's account name.
-func (s *Server) leadDetail(c *gin.Context, l *model.Lead) (leadView, error) {
-	v := s.leadView(c, l, leadFull)
-	ctx := c.Request.Context()
+func (s *Server) leadDetail(ctx context.Context, p *principal, l *model.Lead) (leadView, error) {
+	v := s.leadView(p, l, leadFull)
 	if v.leadInvestigationView != nil {
 		notes, err := s.store.LeadNotes(ctx, l.ID)
 		if err != nil {

@@ -1,10 +1,10 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,16 +37,16 @@ type createLeadBody struct {
 // Idempotency-Key: the remembered answer would tie the reporting account to
 // the lead, which an anonymous report must never do.
 func (s *Server) createLead(c *gin.Context) error {
-	if err := s.mayEver(c, "lead", "create"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "lead", "create"); err != nil {
 		return err
 	}
 	var b createLeadBody
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
-	p := principalOf(c)
 	ctx := c.Request.Context()
-	ref := s.store.Reference()
+	ref := s.ref
 	var v workflow.ValidationError
 	if strings.TrimSpace(b.Content) == "" {
 		v.Add("content", "不能为空")
@@ -54,7 +54,7 @@ func (s *Server) createLead(c *gin.Context) error {
 	if _, ok := ref.Regions[b.RegionCode]; !ok {
 		v.Add("region_code", "未知的行政区划代码")
 	}
-	occurred, msg := parseOccurredAt(b.OccurredAt, s.store.Now())
+	occurred, msg := parseOccurredAt(b.OccurredAt, s.now())
 	if msg != "" {
 		v.Add("occurred_at", msg)
 	}
@@ -100,14 +100,14 @@ func (s *Server) createLead(c *gin.Context) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if err := s.allow(c, "lead", "create", b.RegionCode); err != nil {
+	if err := s.allow(p, "lead", "create", b.RegionCode); err != nil {
 		return err
 	}
 	l, receipt, err := s.store.CreateLead(ctx, in)
 	if err != nil {
 		return err
 	}
-	out := leadCreatedView{leadView: s.leadView(c, l, leadHeader)}
+	out := leadCreatedView{leadView: s.leadView(p, l, leadHeader)}
 	if receipt != "" {
 		out.Receipt = &receipt
 	} else {
@@ -145,7 +145,7 @@ func parseOccurredAt(raw *string, now time.Time) (*time.Time, string) {
 }
 
 func (s *Server) knownRule(code string) bool {
-	for _, r := range s.store.Reference().Raw.InteractionRules {
+	for _, r := range s.ref.Raw.InteractionRules {
 		if r.Code == code {
 			return true
 		}
@@ -163,31 +163,32 @@ type lookupLeadBody struct {
 // nothing but the status, and a record would only add a time at which the
 // reporter was active.
 func (s *Server) lookupLead(c *gin.Context) error {
+	p := principalOf(c)
 	// The reporting roles are the ones that may create leads.
-	if err := s.mayEver(c, "lead", "create"); err != nil {
+	if err := s.mayEver(p, "lead", "create"); err != nil {
 		return err
 	}
 	var b lookupLeadBody
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
-	l, err := s.store.FindLeadByReceipt(c.Request.Context(), principalOf(c).scope, b.Receipt)
+	l, err := s.store.FindLeadByReceipt(c.Request.Context(), p.scope, b.Receipt)
 	if err != nil {
 		return err
 	}
 	// A receipt used outside the region where it could have been filed finds nothing.
-	if err := s.allow(c, "lead", "read", l.RegionCode); err != nil {
+	if err := s.allow(p, "lead", "read", l.RegionCode); err != nil {
 		return model.ErrNotFound
 	}
-	c.JSON(http.StatusOK, s.leadView(c, l, leadHeader))
+	c.JSON(http.StatusOK, s.leadView(p, l, leadHeader))
 	return nil
 }
 
 func (s *Server) listLeads(c *gin.Context) error {
-	if err := s.mayEver(c, "lead", "list"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "lead", "list"); err != nil {
 		return err
 	}
-	p := principalOf(c)
 	q := s.query(c, "status", "region_code", "overdue", "disposal")
 	// A filter on a field the caller may not see would reveal that field.
 	for _, f := range []struct{ param, kind string }{
@@ -223,126 +224,39 @@ func (s *Server) listLeads(c *gin.Context) error {
 	}
 	out := make([]leadView, len(ls))
 	for i := range ls {
-		out[i] = s.leadView(c, &ls[i], leadSummary)
+		out[i] = s.leadView(p, &ls[i], leadSummary)
 	}
 	c.JSON(http.StatusOK, newList(out, next))
 	return nil
 }
 
-func policyForbidden(detail string) error {
-	return problem(http.StatusForbidden, "forbidden", detail)
-}
-
-// findLead finds the lead of the path for act (see findCase); the subject
-// of a lead never sees it.
-func (s *Server) findLead(c *gin.Context, act string) (*model.Lead, error) {
-	return findCase(s, c, "lead", act, s.store.FindLead, func(l *model.Lead) string { return l.RegionCode })
+// findLead finds the lead with path id rawID for act (see findCase); the
+// subject of a lead never sees it.
+func (s *Server) findLead(ctx context.Context, p *principal, rawID, act string) (*model.Lead, error) {
+	return findCase(s, ctx, p, "lead", rawID, act, s.store.FindLead, func(l *model.Lead) string { return l.RegionCode })
 }
 
 // getLead answers the lead as the caller may see it, after recording the read.
 func (s *Server) getLead(c *gin.Context) error {
-	l, err := s.findLead(c, "read")
+	p := principalOf(c)
+	l, err := s.findLead(c.Request.Context(), p, c.Param("id"), "read")
 	if err != nil {
 		return err
 	}
-	p := principalOf(c)
 	if err := s.store.RecordLeadRead(c.Request.Context(), p.actor(), l.ID, model.ReadDetail); err != nil {
 		return err
 	}
-	v, err := s.leadDetail(c, l)
+	v, err := s.leadDetail(c.Request.Context(), p, l)
 	if err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, v)
 	return nil
-}
-
-func (s *Server) leadTransitions(c *gin.Context) error {
-	l, err := s.findLead(c, "read")
-	if err != nil {
-		return err
-	}
-	p := principalOf(c)
-	items := []transitionItem{}
-	for _, t := range s.store.AvailableLeadActions(p.actor(), l) {
-		if s.authz.Allowed(p.subject(), string(t.Action), policyResource("lead", l.RegionCode)) {
-			fields := workflow.Lead.Fields(t.Action)
-			if fields == nil {
-				fields = []string{}
-			}
-			items = append(items, transitionItem{Action: string(t.Action), Label: t.Label, Fields: fields})
-		}
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
-	return nil
-}
-
-func (s *Server) transitionLead(c *gin.Context) error {
-	b, cmd, err := s.decodeTransition(c)
-	if err != nil {
-		return err
-	}
-	if _, ok := workflow.Lead.Transition(cmd.Action); !ok {
-		return workflow.Invalid("action", "未知的操作")
-	}
-	l, err := s.findLead(c, b.Action)
-	if err != nil {
-		return err
-	}
-	p := principalOf(c)
-	updated, err := s.store.TransitionLead(c.Request.Context(), p.scope, p.actor(), l.ID, cmd, b.ExpectedVersion,
-		func(l *model.Lead, o workflow.Outcome) error { return s.checkLeadCommand(c, l, cmd) })
-	if err != nil {
-		return err
-	}
-	v, err := s.leadDetail(c, updated)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, v)
-	return nil
-}
-
-// checkLeadCommand validates what needs reference data or configuration:
-// a rectification goes to a known unit inside the inspector's region whose
-// region has jurisdiction over the lead's, for at most the configured number
-// of working days; a new rectification period is given only with a rejection.
-func (s *Server) checkLeadCommand(c *gin.Context, l *model.Lead, cmd workflow.Command) error {
-	var v workflow.ValidationError
-	maxDays := s.store.LeadLimits().RectifyMaxDays
-	checkDays := func() {
-		if cmd.Days > maxDays {
-			v.Add("days", "整改期限不能超过 "+strconv.Itoa(maxDays)+" 个工作日")
-		}
-	}
-	switch cmd.Action {
-	case workflow.LeadDecide:
-		if d, _ := workflow.DisposalByCode(cmd.Disposal); d.Closes {
-			return nil
-		}
-		ref := s.store.Reference()
-		if _, ok := ref.Departments[cmd.DepartmentCode]; !ok {
-			v.Add("department_code", "未知的部门代码")
-		}
-		if _, ok := ref.Regions[cmd.UnitRegionCode]; !ok {
-			v.Add("unit_region_code", "未知的行政区划代码")
-		} else if !s.authz.Within(cmd.UnitRegionCode, principalOf(c).account.RegionCode) {
-			v.Add("unit_region_code", "只能交由本辖区内的单位整改")
-		} else if !s.authz.Within(l.RegionCode, cmd.UnitRegionCode) {
-			v.Add("unit_region_code", "整改单位对线索发生地没有管辖权")
-		}
-		checkDays()
-	case workflow.LeadVerify:
-		if cmd.Accepted != nil && *cmd.Accepted && cmd.Days != 0 {
-			v.Add("days", "整改通过时不接受此字段；仅在整改未通过时可重新设定整改期限")
-		}
-		checkDays()
-	}
-	return v.Err()
 }
 
 func (s *Server) leadEvents(c *gin.Context) error {
-	l, err := s.findLead(c, "events")
+	p := principalOf(c)
+	l, err := s.findLead(c.Request.Context(), p, c.Param("id"), "events")
 	if err != nil {
 		return err
 	}
@@ -351,7 +265,6 @@ func (s *Server) leadEvents(c *gin.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	p := principalOf(c)
 	if err := s.store.RecordLeadRead(c.Request.Context(), p.actor(), l.ID, model.ReadEvents); err != nil {
 		return err
 	}
@@ -379,7 +292,8 @@ type leadReadView struct {
 
 // leadReads lists who was shown the lead, newest first (inspectors).
 func (s *Server) leadReads(c *gin.Context) error {
-	l, err := s.findLead(c, "reads")
+	p := principalOf(c)
+	l, err := s.findLead(c.Request.Context(), p, c.Param("id"), "reads")
 	if err != nil {
 		return err
 	}
@@ -412,7 +326,7 @@ var interactionListLabels = map[string]string{"positive": "正面清单", "negat
 
 // listInteractionRules serves the 亲清政商交往 lists a lead may cite.
 func (s *Server) listInteractionRules(c *gin.Context) error {
-	rules := s.store.Reference().Raw.InteractionRules
+	rules := s.ref.Raw.InteractionRules
 	out := make([]interactionRuleView, len(rules))
 	for i, r := range rules {
 		out[i] = interactionRuleView{Code: r.Code, List: r.List, ListLabel: interactionListLabels[r.List], Title: r.Title}

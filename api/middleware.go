@@ -71,9 +71,9 @@ func securityHeaders(c *gin.Context) {
 // *http.MaxBytesError, which the problem table answers with 413.
 func bodyLimit(c *gin.Context) {
 	if c.Request.ContentLength > maxBody {
-		c.Header("Content-Type", "application/problem+json")
-		p := problem(http.StatusRequestEntityTooLarge, "payload_too_large", "请求体超过 1 MiB 上限")
+		p := toProblem(errTooLarge)
 		p.Instance = c.Request.URL.Path
+		c.Header("Content-Type", "application/problem+json")
 		c.AbortWithStatusJSON(p.Status, p)
 		return
 	}
@@ -185,9 +185,7 @@ func (s *Server) rateLimit(c *gin.Context) {
 		key = "account:" + strconv.FormatUint(p.account.ID, 10)
 	}
 	if ok, wait := s.limiter.allow(key); !ok {
-		pr := problem(http.StatusTooManyRequests, "rate_limited", "请求过于频繁，请稍后再试")
-		pr.RetryAfter = int(math.Ceil(wait.Seconds()))
-		s.writeProblem(c, pr)
+		s.writeProblem(c, retryAfter(errRateLimited, int(math.Ceil(wait.Seconds()))))
 		return
 	}
 	c.Next()

@@ -3,10 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -16,112 +13,13 @@ import (
 	"qinqing/workflow"
 )
 
-// allow checks that the caller's role may take act on kind in region
-// (policy.ErrForbidden → 403).
-func (s *Server) allow(c *gin.Context, kind, act, region string) error {
-	return s.authz.Authorize(principalOf(c).subject(), act, policy.Resource{Kind: kind, Region: region})
-}
-
-// mayEver answers 403 when the caller's role never takes act on kind,
-// before anything about the object is looked up (so 403 leaks nothing).
-func (s *Server) mayEver(c *gin.Context, kind, act string) error {
-	if !s.authz.Can(principalOf(c).account.Role, kind, act) {
-		return policy.ErrForbidden
-	}
-	return nil
-}
-
-// query reads the query string, refusing parameters the route does not know.
-type query struct {
-	values url.Values
-	errs   workflow.ValidationError
-}
-
-func (s *Server) query(c *gin.Context, known ...string) *query {
-	q := &query{values: c.Request.URL.Query()}
-	known = append(known, "page_size", "cursor")
-	for k := range q.values {
-		if !slices.Contains(known, k) {
-			q.errs.Add(k, "不支持的查询参数")
-		}
-	}
-	return q
-}
-
-func (q *query) str(name string, max int) string {
-	v := q.values.Get(name)
-	if len([]rune(v)) > max {
-		q.errs.Add(name, "长度不能超过"+strconv.Itoa(max)+"个字符")
-		return ""
-	}
-	return v
-}
-
-func (q *query) boolean(name string) *bool {
-	v := q.values.Get(name)
-	if v == "" {
-		return nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		q.errs.Add(name, "必须是 true 或 false")
-		return nil
-	}
-	return &b
-}
-
-func (q *query) page() model.Page {
-	p := model.Page{Size: 20}
-	if v := q.values.Get("page_size"); v != "" {
-		n, err := strconv.Atoi(v)
-		switch {
-		case err != nil || n < 1:
-			q.errs.Add("page_size", "必须是 1 到 100 之间的整数")
-		case n > 100:
-			p.Size = 100 // capped, DESIGN §7
-		default:
-			p.Size = n
-		}
-	}
-	after, ok := parseCursor(q.values.Get("cursor"))
-	if !ok {
-		q.errs.Add("cursor", "游标无效")
-	}
-	p.After = after
-	return p
-}
-
-// regionFilter turns region_code into the region and everything below it;
-// nil when absent.
-func (s *Server) regionFilter(q *query) []string {
-	code := q.values.Get("region_code")
-	if code == "" {
-		return nil
-	}
-	if _, ok := s.store.Reference().Regions[code]; !ok {
-		q.errs.Add("region_code", "未知的行政区划代码")
-		return nil
-	}
-	return s.authz.Descendants(code)
-}
-
-func (q *query) err() error { return q.errs.Err() }
-
-func pathID(c *gin.Context) (uint64, error) {
-	id, ok := parseID(c.Param("id"))
-	if !ok {
-		return 0, model.ErrNotFound
-	}
-	return id, nil
-}
-
 func (s *Server) listRegions(c *gin.Context) error {
-	c.JSON(http.StatusOK, gin.H{"items": s.store.Reference().RegionList})
+	c.JSON(http.StatusOK, gin.H{"items": s.ref.RegionList})
 	return nil
 }
 
 func (s *Server) listDepartments(c *gin.Context) error {
-	c.JSON(http.StatusOK, gin.H{"items": s.store.Reference().DeptList})
+	c.JSON(http.StatusOK, gin.H{"items": s.ref.DeptList})
 	return nil
 }
 
@@ -134,7 +32,7 @@ type categoryView struct {
 
 func (s *Server) listCategories(c *gin.Context) error {
 	var out []categoryView
-	for _, cat := range s.store.Reference().CatList {
+	for _, cat := range s.ref.CatList {
 		l := s.cfg.Limits(cat)
 		out = append(out, categoryView{Code: cat.Code, Name: cat.Name, Complexity: cat.Complexity, Limits: map[string]string{
 			"accept": l.Accept.String(), "claim": l.Claim.String(), "respond": l.Respond.String(), "evaluate": l.Evaluate.String(),
@@ -153,7 +51,8 @@ type stationBody struct {
 }
 
 func (s *Server) createStation(c *gin.Context) error {
-	if err := s.mayEver(c, "station", "create"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "station", "create"); err != nil {
 		return err
 	}
 	var b stationBody
@@ -163,7 +62,7 @@ func (s *Server) createStation(c *gin.Context) error {
 	if err := s.knownRegion("region_code", b.RegionCode); err != nil {
 		return err
 	}
-	if err := s.allow(c, "station", "create", b.RegionCode); err != nil {
+	if err := s.allow(p, "station", "create", b.RegionCode); err != nil {
 		return err
 	}
 	st := &model.Station{Name: b.Name, RegionCode: b.RegionCode, Address: b.Address}
@@ -176,7 +75,8 @@ func (s *Server) createStation(c *gin.Context) error {
 }
 
 func (s *Server) listStations(c *gin.Context) error {
-	if err := s.mayEver(c, "station", "list"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "station", "list"); err != nil {
 		return err
 	}
 	q := s.query(c, "region_code")
@@ -184,7 +84,7 @@ func (s *Server) listStations(c *gin.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	sts, next, err := s.store.ListStations(c.Request.Context(), principalOf(c).scope, regions, page)
+	sts, next, err := s.store.ListStations(c.Request.Context(), p.scope, regions, page)
 	if err != nil {
 		return err
 	}
@@ -197,14 +97,14 @@ func (s *Server) listStations(c *gin.Context) error {
 }
 
 func (s *Server) knownRegion(field, code string) error {
-	if _, ok := s.store.Reference().Regions[code]; !ok {
+	if _, ok := s.ref.Regions[code]; !ok {
 		return workflow.Invalid(field, "未知的行政区划代码")
 	}
 	return nil
 }
 
 func (s *Server) knownDepartment(field, code string) error {
-	if _, ok := s.store.Reference().Departments[code]; !ok {
+	if _, ok := s.ref.Departments[code]; !ok {
 		return workflow.Invalid(field, "未知的部门代码")
 	}
 	return nil
@@ -223,7 +123,8 @@ type enterpriseBody struct {
 var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 -]{5,30}$`)
 
 func (s *Server) createEnterprise(c *gin.Context) error {
-	if err := s.mayEver(c, "enterprise", "create"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "enterprise", "create"); err != nil {
 		return err
 	}
 	var b enterpriseBody
@@ -234,7 +135,7 @@ func (s *Server) createEnterprise(c *gin.Context) error {
 	if msg := model.USCCProblem(b.USCC); msg != "" {
 		v.Add("uscc", msg)
 	}
-	if _, ok := s.store.Reference().Regions[b.RegionCode]; !ok {
+	if _, ok := s.ref.Regions[b.RegionCode]; !ok {
 		v.Add("region_code", "未知的行政区划代码")
 	}
 	if !phonePattern.MatchString(b.ContactPhone) {
@@ -243,16 +144,14 @@ func (s *Server) createEnterprise(c *gin.Context) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if err := s.allow(c, "enterprise", "create", b.RegionCode); err != nil {
+	if err := s.allow(p, "enterprise", "create", b.RegionCode); err != nil {
 		return err
 	}
 	e := &model.Enterprise{USCC: b.USCC, Name: strings.TrimSpace(b.Name), RegionCode: b.RegionCode,
 		ContactName: b.ContactName, ContactPhone: b.ContactPhone}
 	if err := s.store.CreateEnterprise(c.Request.Context(), e); err != nil {
 		if errors.Is(err, model.ErrConflict) {
-			p := problem(http.StatusConflict, "conflict", "该统一社会信用代码已登记")
-			p.Errors = []workflow.FieldError{{Field: "uscc", Message: "已登记"}}
-			return p
+			return refuse(err, "该统一社会信用代码已登记", workflow.FieldError{Field: "uscc", Message: "已登记"})
 		}
 		return err
 	}
@@ -262,7 +161,8 @@ func (s *Server) createEnterprise(c *gin.Context) error {
 }
 
 func (s *Server) listEnterprises(c *gin.Context) error {
-	if err := s.mayEver(c, "enterprise", "list"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "enterprise", "list"); err != nil {
 		return err
 	}
 	q := s.query(c, "region_code", "uscc")
@@ -270,7 +170,7 @@ func (s *Server) listEnterprises(c *gin.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	es, next, err := s.store.ListEnterprises(c.Request.Context(), principalOf(c).scope, f)
+	es, next, err := s.store.ListEnterprises(c.Request.Context(), p.scope, f)
 	if err != nil {
 		return err
 	}
@@ -283,14 +183,15 @@ func (s *Server) listEnterprises(c *gin.Context) error {
 }
 
 func (s *Server) getEnterprise(c *gin.Context) error {
-	if err := s.mayEver(c, "enterprise", "read"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "enterprise", "read"); err != nil {
 		return err
 	}
-	id, err := pathID(c)
+	id, err := parsePathID(c.Param("id"))
 	if err != nil {
 		return err
 	}
-	e, err := s.store.FindEnterprise(c.Request.Context(), principalOf(c).scope, id)
+	e, err := s.store.FindEnterprise(c.Request.Context(), p.scope, id)
 	if err != nil {
 		return err
 	}
@@ -314,7 +215,8 @@ type userBody struct {
 var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)
 
 func (s *Server) createUser(c *gin.Context) error {
-	if err := s.mayEver(c, "user", "create"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "user", "create"); err != nil {
 		return err
 	}
 	var b userBody
@@ -325,14 +227,12 @@ func (s *Server) createUser(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.allow(c, "user", "create", b.RegionCode); err != nil {
+	if err := s.allow(p, "user", "create", b.RegionCode); err != nil {
 		return err
 	}
 	a, err := s.store.CreateAccount(c.Request.Context(), s.hasher, in)
 	if errors.Is(err, model.ErrConflict) {
-		p := problem(http.StatusConflict, "conflict", "用户名已被占用")
-		p.Errors = []workflow.FieldError{{Field: "username", Message: "已被占用"}}
-		return p
+		return refuse(err, "用户名已被占用", workflow.FieldError{Field: "username", Message: "已被占用"})
 	}
 	if err != nil {
 		return err
@@ -355,7 +255,7 @@ func (s *Server) checkUser(c *gin.Context, b userBody) (model.NewAccount, error)
 	if !usernamePattern.MatchString(b.Username) {
 		v.Add("username", "用户名只能包含字母、数字、下划线、点和连字符")
 	}
-	if _, ok := s.store.Reference().Regions[b.RegionCode]; !ok {
+	if _, ok := s.ref.Regions[b.RegionCode]; !ok {
 		v.Add("region_code", "未知的行政区划代码")
 	}
 	role := workflow.Role(b.Role)
@@ -409,7 +309,8 @@ func (s *Server) checkUser(c *gin.Context, b userBody) (model.NewAccount, error)
 }
 
 func (s *Server) listUsers(c *gin.Context) error {
-	if err := s.mayEver(c, "user", "list"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "user", "list"); err != nil {
 		return err
 	}
 	q := s.query(c, "role", "region_code")
@@ -420,7 +321,7 @@ func (s *Server) listUsers(c *gin.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	as, next, err := s.store.ListAccounts(c.Request.Context(), principalOf(c).scope, f)
+	as, next, err := s.store.ListAccounts(c.Request.Context(), p.scope, f)
 	if err != nil {
 		return err
 	}

@@ -26,14 +26,24 @@ type Problem struct {
 	RetryAfter int `json:"-"`
 }
 
-func (p *Problem) Error() string { return p.Code + ": " + p.Detail }
+// The api's own refusals. Their status, code and default detail are in
+// errorTable like every other error's.
+var (
+	errUnauthenticated  = errors.New("api: not signed in")
+	errBadCredentials   = errors.New("api: wrong username or password")
+	errUnsupportedMedia = errors.New("api: unsupported media type")
+	errRateLimited      = errors.New("api: too many requests")
+	errLoginThrottled   = errors.New("api: too many failed sign-ins")
+	errNoRoute          = errors.New("api: no such route")
+	errNoMethod         = errors.New("api: method not allowed")
+	errTooLarge         = errors.New("api: body too large")
+	errNotReady         = errors.New("api: database not ready")
+	errValidation       = errors.New("api: validation failed")
+)
 
-// problem builds a problem of a known code with a detail for people.
-func problem(status int, code, detail string) *Problem {
-	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code, Detail: detail}
-}
-
-// Problem codes and their Chinese defaults: the only table that maps errors to HTTP.
+// errorTable maps errors to problems: the only place that does. Each row
+// gives the status, the stable code and the Chinese detail used unless the
+// error carries a more specific one (refuse).
 var errorTable = []struct {
 	err    error
 	status int
@@ -41,46 +51,102 @@ var errorTable = []struct {
 	detail string
 }{
 	{model.ErrNotFound, http.StatusNotFound, "not_found", "资源不存在或无权查看"},
+	{errNoRoute, http.StatusNotFound, "not_found", "接口不存在"},
+	{errNoMethod, http.StatusMethodNotAllowed, "method_not_allowed", "接口不支持此请求方法"},
+	{errUnauthenticated, http.StatusUnauthorized, "unauthenticated", "未登录或登录已失效"},
+	{errBadCredentials, http.StatusUnauthorized, "unauthenticated", "用户名或密码错误"},
 	{model.ErrCredentialInvalid, http.StatusUnauthorized, "unauthenticated", "凭据无效、已过期或已吊销，请重新登录"},
 	{policy.ErrForbidden, http.StatusForbidden, "forbidden", "当前角色无权执行此操作"},
+	{model.ErrForbidden, http.StatusForbidden, "forbidden", "当前角色无权执行此操作"},
 	{workflow.ErrRoleNotAllowed, http.StatusForbidden, "forbidden", "当前角色无权执行此操作"},
 	{workflow.ErrNotParty, http.StatusForbidden, "forbidden", "只有该事项的相关方才能执行此操作"},
 	{workflow.ErrRecused, http.StatusForbidden, "recused", "线索涉及本人，须回避"},
 	{workflow.ErrInvalidTransition, http.StatusConflict, "invalid_transition", "当前状态不允许此操作"},
+	{model.ErrRunPublished, http.StatusConflict, "invalid_transition", "该测算已发布；已发布的指数不可更改，如需更正请重新测算并发布新版本"},
+	{model.ErrNewerPublished, http.StatusConflict, "conflict", "该期间已发布更新的版本，不能再发布较早的版本"},
 	{workflow.ErrUnknownAction, http.StatusBadRequest, "validation_failed", "未知的操作"},
+	{errValidation, http.StatusBadRequest, "validation_failed", "请求参数有误"},
 	{model.ErrVersionConflict, http.StatusConflict, "conflict", "数据已被他人修改，请刷新后重试"},
 	{model.ErrConflict, http.StatusConflict, "conflict", "数据已存在"},
 	{model.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, "idempotency_key_reused", "同一幂等键已用于不同的请求内容"},
+	{errTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "请求体超过 1 MiB 上限"},
+	{errUnsupportedMedia, http.StatusUnsupportedMediaType, "unsupported_media_type", "请求体须为 application/json"},
+	{errRateLimited, http.StatusTooManyRequests, "rate_limited", "请求过于频繁，请稍后再试"},
+	{errLoginThrottled, http.StatusTooManyRequests, "rate_limited", "登录失败次数过多，请稍后再试"},
+	{errNotReady, http.StatusServiceUnavailable, "unavailable", "数据库不可用"},
 	{model.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "服务暂时不可用，请稍后重试"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout", "处理超时，请稍后重试"},
+}
+
+// refusal is an error of the table with what the table cannot know: a
+// more specific Chinese detail, the fields concerned, a Retry-After.
+type refusal struct {
+	err        error
+	detail     string
+	fields     []workflow.FieldError
+	retryAfter int
+}
+
+func (r *refusal) Error() string { return r.err.Error() + ": " + r.detail }
+func (r *refusal) Unwrap() error { return r.err }
+
+// refuse attaches a specific detail (and the fields concerned) to err, one
+// of the table's errors, which still decides the status and the code.
+func refuse(err error, detail string, fields ...workflow.FieldError) error {
+	return &refusal{err: err, detail: detail, fields: fields}
+}
+
+// retryAfter attaches a Retry-After of secs seconds (at least 1) to err.
+func retryAfter(err error, secs int) error {
+	r := &refusal{err: err}
+	var prev *refusal
+	if errors.As(err, &prev) {
+		r.err, r.detail, r.fields = prev.err, prev.detail, prev.fields
+	}
+	r.retryAfter = max(1, secs)
+	return r
 }
 
 // toProblem turns any error into the problem to send.
 func toProblem(err error) *Problem {
 	var p *Problem
-	if errors.As(err, &p) {
-		return p
+	switch ve, tooBig := (*workflow.ValidationError)(nil), (*http.MaxBytesError)(nil); {
+	case errors.As(err, &ve):
+		p = tableProblem(errValidation)
+		p.Errors = ve.Errors
+	case errors.As(err, &tooBig):
+		p = tableProblem(errTooLarge)
+	default:
+		p = tableProblem(err)
 	}
-	var ve *workflow.ValidationError
-	if errors.As(err, &ve) {
-		pr := problem(http.StatusBadRequest, "validation_failed", "请求参数有误")
-		pr.Errors = ve.Errors
-		return pr
-	}
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return problem(http.StatusRequestEntityTooLarge, "payload_too_large", "请求体超过 1 MiB 上限")
-	}
-	for _, e := range errorTable {
-		if errors.Is(err, e.err) {
-			pr := problem(e.status, e.code, e.detail)
-			if e.status == http.StatusServiceUnavailable {
-				pr.RetryAfter = 1
-			}
-			return pr
+	var r *refusal
+	if errors.As(err, &r) {
+		if r.detail != "" {
+			p.Detail = r.detail
+		}
+		if len(r.fields) > 0 {
+			p.Errors = r.fields
+		}
+		if r.retryAfter > 0 {
+			p.RetryAfter = r.retryAfter
 		}
 	}
-	return problem(http.StatusInternalServerError, "internal", "服务器内部错误")
+	return p
+}
+
+// tableProblem is the problem of err's row in errorTable (500 when none).
+func tableProblem(err error) *Problem {
+	for _, e := range errorTable {
+		if errors.Is(err, e.err) {
+			p := &Problem{Type: "about:blank", Title: http.StatusText(e.status), Status: e.status, Code: e.code, Detail: e.detail}
+			if e.status == http.StatusServiceUnavailable {
+				p.RetryAfter = 1
+			}
+			return p
+		}
+	}
+	return &Problem{Type: "about:blank", Title: http.StatusText(http.StatusInternalServerError),
+		Status: http.StatusInternalServerError, Code: "internal", Detail: "服务器内部错误"}
 }
 
 // writeProblem sends err as application/problem+json. 500s are logged with

@@ -8,9 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,7 +24,8 @@ type createRequestBody struct {
 }
 
 func (s *Server) createRequest(c *gin.Context) error {
-	if err := s.mayEver(c, "request", "create"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "request", "create"); err != nil {
 		return err
 	}
 	key := c.GetHeader("Idempotency-Key")
@@ -44,7 +43,6 @@ func (s *Server) createRequest(c *gin.Context) error {
 	if err := s.valid.check(&b); err != nil {
 		return err
 	}
-	p := principalOf(c)
 	ctx := c.Request.Context()
 	var v workflow.ValidationError
 	if strings.TrimSpace(b.Title) == "" {
@@ -53,7 +51,7 @@ func (s *Server) createRequest(c *gin.Context) error {
 	if strings.TrimSpace(b.Content) == "" {
 		v.Add("content", "不能为空")
 	}
-	if _, ok := s.store.Reference().Categories[b.Category]; !ok {
+	if _, ok := s.ref.Categories[b.Category]; !ok {
 		v.Add("category", "未知的诉求类别")
 	}
 	in := model.NewRequest{Title: b.Title, Content: b.Content, Category: b.Category,
@@ -89,7 +87,7 @@ func (s *Server) createRequest(c *gin.Context) error {
 		return err
 	}
 	in.EnterpriseID, in.RegionCode = ent.ID, ent.RegionCode
-	if err := s.allow(c, "request", "create", ent.RegionCode); err != nil {
+	if err := s.allow(p, "request", "create", ent.RegionCode); err != nil {
 		return err
 	}
 	var idem *model.Idempotency
@@ -134,7 +132,8 @@ func canonicalJSON(raw []byte) []byte {
 }
 
 func (s *Server) listRequests(c *gin.Context) error {
-	if err := s.mayEver(c, "request", "list"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "request", "list"); err != nil {
 		return err
 	}
 	q := s.query(c, "status", "region_code", "department_code", "overdue", "supervised", "q")
@@ -149,7 +148,7 @@ func (s *Server) listRequests(c *gin.Context) error {
 		}
 	}
 	if d := q.values.Get("department_code"); d != "" {
-		if _, ok := s.store.Reference().Departments[d]; !ok {
+		if _, ok := s.ref.Departments[d]; !ok {
 			q.errs.Add("department_code", "未知的部门代码")
 		}
 		f.DepartmentCode = d
@@ -157,7 +156,7 @@ func (s *Server) listRequests(c *gin.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	rs, next, err := s.store.ListRequests(c.Request.Context(), principalOf(c).scope, f)
+	rs, next, err := s.store.ListRequests(c.Request.Context(), p.scope, f)
 	if err != nil {
 		return err
 	}
@@ -169,35 +168,36 @@ func (s *Server) listRequests(c *gin.Context) error {
 	return nil
 }
 
-// findRequest finds the request of the path for act (see findCase).
-func (s *Server) findRequest(c *gin.Context, act string) (*model.Request, error) {
-	return findCase(s, c, "request", act, s.store.FindRequest, func(r *model.Request) string { return r.RegionCode })
+// findRequest finds the request with path id rawID for act (see findCase).
+func (s *Server) findRequest(ctx context.Context, p *principal, rawID, act string) (*model.Request, error) {
+	return findCase(s, ctx, p, "request", rawID, act, s.store.FindRequest, func(r *model.Request) string { return r.RegionCode })
 }
 
 // findCase applies the contract's order for one case of kind: 403 when the
 // role never takes act on that kind, 404 when the case is out of sight, 403
 // when its region is outside the caller's grant.
-func findCase[T any](s *Server, c *gin.Context, kind, act string,
+func findCase[T any](s *Server, ctx context.Context, p *principal, kind, rawID, act string,
 	find func(context.Context, model.Scope, uint64) (*T, error), region func(*T) string) (*T, error) {
-	if err := s.mayEver(c, kind, act); err != nil {
+	if err := s.mayEver(p, kind, act); err != nil {
 		return nil, err
 	}
-	id, err := pathID(c)
+	id, err := parsePathID(rawID)
 	if err != nil {
 		return nil, err
 	}
-	x, err := find(c.Request.Context(), principalOf(c).scope, id)
+	x, err := find(ctx, p.scope, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.allow(c, kind, act, region(x)); err != nil {
+	if err := s.allow(p, kind, act, region(x)); err != nil {
 		return nil, err
 	}
 	return x, nil
 }
 
 func (s *Server) getRequest(c *gin.Context) error {
-	r, err := s.findRequest(c, "read")
+	p := principalOf(c)
+	r, err := s.findRequest(c.Request.Context(), p, c.Param("id"), "read")
 	if err != nil {
 		return err
 	}
@@ -205,158 +205,9 @@ func (s *Server) getRequest(c *gin.Context) error {
 	return nil
 }
 
-type transitionItem struct {
-	Action string   `json:"action"`
-	Label  string   `json:"label"`
-	Fields []string `json:"fields"`
-}
-
-func (s *Server) requestTransitions(c *gin.Context) error {
-	r, err := s.findRequest(c, "read")
-	if err != nil {
-		return err
-	}
-	p := principalOf(c)
-	items := []transitionItem{}
-	for _, t := range s.store.AvailableRequestActions(p.actor(), r) {
-		if s.authz.Allowed(p.subject(), string(t.Action), policyResource("request", r.RegionCode)) {
-			fields := workflow.Request.Fields(t.Action)
-			if fields == nil {
-				fields = []string{} // an action without fields lists [], not null
-			}
-			items = append(items, transitionItem{Action: string(t.Action), Label: t.Label, Fields: fields})
-		}
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
-	return nil
-}
-
-// transitionBody holds every field any action takes; which ones an action
-// accepts is the workflow table's business.
-type transitionBody struct {
-	Action          string  `json:"action"`
-	ExpectedVersion *int    `json:"expected_version"`
-	Note            string  `json:"note"`
-	Reason          string  `json:"reason"`
-	Response        string  `json:"response"`
-	Comment         string  `json:"comment"`
-	Content         string  `json:"content"`
-	DepartmentCode  string  `json:"department_code"`
-	RegionCode      string  `json:"region_code"`
-	Days            int     `json:"days"`
-	Score           int     `json:"score"`
-	DueAt           *string `json:"due_at"`
-	Notes           string  `json:"notes"`
-	Assessment      string  `json:"assessment"`
-	Disposal        string  `json:"disposal"`
-	UnitRegionCode  string  `json:"unit_region_code"`
-	TransferTo      string  `json:"transfer_to"`
-	Grounds         string  `json:"grounds"`
-	Report          string  `json:"report"`
-	Result          string  `json:"result"`
-	Accepted        *bool   `json:"accepted"`
-}
-
-// decodeTransition reads a transition body strictly and records which
-// fields were sent.
-func (s *Server) decodeTransition(c *gin.Context) (transitionBody, workflow.Command, error) {
-	var b transitionBody
-	raw, err := readJSON(c)
-	if err != nil {
-		return b, workflow.Command{}, err
-	}
-	if err := decodeStrict(raw, &b); err != nil {
-		return b, workflow.Command{}, err
-	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &keys); err != nil {
-		return b, workflow.Command{}, workflow.Invalid("body", "请求体必须是 JSON 对象")
-	}
-	if b.Action == "" {
-		return b, workflow.Command{}, workflow.Invalid("action", "为必填字段")
-	}
-	present := make([]string, 0, len(keys))
-	for k, v := range keys {
-		if string(v) != "null" {
-			present = append(present, k)
-		}
-	}
-	slices.Sort(present)
-	var due *time.Time
-	if b.DueAt != nil {
-		t, err := time.Parse(time.RFC3339, *b.DueAt)
-		if err != nil {
-			return b, workflow.Command{}, workflow.Invalid("due_at", "须为 RFC 3339 时间，例如 2026-12-01T17:00:00+08:00")
-		}
-		due = &t
-	}
-	cmd := workflow.Command{
-		Action: workflow.Action(b.Action), Present: present,
-		Note: b.Note, Reason: b.Reason, Response: b.Response, Comment: b.Comment, Content: b.Content,
-		DepartmentCode: b.DepartmentCode, RegionCode: b.RegionCode, Days: b.Days, Score: b.Score, DueAt: due,
-		Notes: b.Notes, Assessment: b.Assessment, Disposal: b.Disposal, UnitRegionCode: b.UnitRegionCode,
-		TransferTo: b.TransferTo, Grounds: b.Grounds, Report: b.Report, Result: b.Result, Accepted: b.Accepted,
-	}
-	return b, cmd, nil
-}
-
-func (s *Server) transitionRequest(c *gin.Context) error {
-	b, cmd, err := s.decodeTransition(c)
-	if err != nil {
-		return err
-	}
-	if _, ok := workflow.Request.Transition(cmd.Action); !ok || cmd.Action == workflow.ExpireEvaluation {
-		return workflow.Invalid("action", "未知的操作")
-	}
-	// findCase's order (403 never, 404 out of sight, 403 region) on the row
-	// the transaction reads, rather than reading it once more before.
-	if err := s.mayEver(c, "request", b.Action); err != nil {
-		return err
-	}
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	p := principalOf(c)
-	updated, err := s.store.TransitionRequest(c.Request.Context(), p.scope, p.actor(), id, cmd, b.ExpectedVersion,
-		func(r *model.Request) error { return s.allow(c, "request", b.Action, r.RegionCode) },
-		func(r *model.Request, o workflow.Outcome) error { return s.checkRequestCommand(c, r, cmd) })
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, s.requestView(updated))
-	return nil
-}
-
-// checkRequestCommand validates what needs reference data or the policy:
-// assign sends the request to a known unit that the caller's grant covers
-// and whose region has jurisdiction over the enterprise; supervise may set
-// a new due date in the future.
-func (s *Server) checkRequestCommand(c *gin.Context, r *model.Request, cmd workflow.Command) error {
-	switch cmd.Action {
-	case workflow.Assign:
-		var v workflow.ValidationError
-		if _, ok := s.store.Reference().Departments[cmd.DepartmentCode]; !ok {
-			v.Add("department_code", "未知的部门代码")
-		}
-		if _, ok := s.store.Reference().Regions[cmd.RegionCode]; !ok {
-			v.Add("region_code", "未知的行政区划代码")
-		} else if !s.authz.Within(cmd.RegionCode, principalOf(c).account.RegionCode) {
-			v.Add("region_code", "只能交办给本辖区内的单位")
-		} else if !s.authz.Within(r.RegionCode, cmd.RegionCode) {
-			v.Add("region_code", "承办单位对该企业所在地没有管辖权")
-		}
-		return v.Err()
-	case workflow.Supervise:
-		if cmd.DueAt != nil && !cmd.DueAt.After(s.store.Now()) {
-			return workflow.Invalid("due_at", "新的办理期限必须晚于当前时间")
-		}
-	}
-	return nil
-}
-
 func (s *Server) requestEvents(c *gin.Context) error {
-	r, err := s.findRequest(c, "events")
+	p := principalOf(c)
+	r, err := s.findRequest(c.Request.Context(), p, c.Param("id"), "events")
 	if err != nil {
 		return err
 	}

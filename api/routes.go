@@ -26,10 +26,10 @@ func (s *Server) routes() error {
 	}
 	e.Use(s.requestID, s.recoverer, securityHeaders, s.observe, s.timeout, bodyLimit)
 	e.NoRoute(func(c *gin.Context) {
-		s.writeProblem(c, problem(http.StatusNotFound, "not_found", "接口不存在"))
+		s.writeProblem(c, errNoRoute)
 	})
 	e.NoMethod(func(c *gin.Context) {
-		s.writeProblem(c, problem(http.StatusMethodNotAllowed, "method_not_allowed", "接口不支持此请求方法"))
+		s.writeProblem(c, errNoMethod)
 	})
 
 	e.GET("/healthz", s.healthz)
@@ -112,9 +112,7 @@ func (s *Server) readyz(c *gin.Context) error {
 	defer cancel()
 	if err := model.Ping(ctx, s.store.DB()); err != nil {
 		s.log.Warn("database not ready", "err", err)
-		p := problem(http.StatusServiceUnavailable, "unavailable", "数据库不可用")
-		p.RetryAfter = 1
-		return p
+		return errNotReady
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 	return nil

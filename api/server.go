@@ -15,11 +15,15 @@ import (
 	"qinqing/configs"
 	"qinqing/model"
 	"qinqing/policy"
+	"qinqing/workflow"
 )
 
 // Deps are what the server needs; main builds them.
 type Deps struct {
-	Store     *model.Store
+	Store *model.Store
+	// Ref is the reference data (regions, departments, categories, limits,
+	// the working-day calendar), as the store was built with.
+	Ref       *model.Reference
 	Authz     *policy.Authorizer
 	Config    configs.Config
 	Hasher    model.PasswordHasher
@@ -27,13 +31,15 @@ type Deps struct {
 	Logger    *slog.Logger
 	// Registry receives the HTTP metrics and is served on /metrics.
 	Registry *prometheus.Registry
-	// Clock is the time source; time.Now when nil.
+	// Clock is the time source, the store's too; time.Now when nil.
 	Clock func() time.Time
 }
 
 // Server serves the API.
 type Server struct {
 	store    *model.Store
+	ref      *model.Reference
+	cal      *workflow.Calendar
 	authz    *policy.Authorizer
 	cfg      configs.Config
 	hasher   model.PasswordHasher
@@ -51,10 +57,10 @@ type Server struct {
 	dummyHash string
 }
 
-// NewServer builds the server and its routes.
-func NewServer(d Deps) (*Server, error) {
-	if d.Store == nil || d.Authz == nil || d.Hasher == nil || d.Registry == nil {
-		return nil, errors.New("api: store, authorizer, hasher and registry are required")
+// New builds the server and its routes.
+func New(d Deps) (*Server, error) {
+	if d.Store == nil || d.Ref == nil || d.Authz == nil || d.Hasher == nil || d.Registry == nil {
+		return nil, errors.New("api: store, reference data, calendar, authorizer, hasher and registry are required")
 	}
 	if len(d.JWTSecret) < 32 {
 		return nil, errors.New("api: the JWT secret must be at least 32 bytes")
@@ -78,7 +84,7 @@ func NewServer(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		store: d.Store, authz: d.Authz, cfg: d.Config, hasher: d.Hasher, secret: d.JWTSecret,
+		store: d.Store, ref: d.Ref, cal: d.Ref.Calendar, authz: d.Authz, cfg: d.Config, hasher: d.Hasher, secret: d.JWTSecret,
 		log: d.Logger, clock: d.Clock, registry: d.Registry, metrics: m,
 		limiter: newLimiter(d.Config.RateLimit, d.Clock), throttle: newLoginThrottle(d.Clock), valid: v, dummyHash: dummy,
 	}
@@ -87,6 +93,10 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	return s, nil
 }
+
+// now is the current time in UTC at the millisecond precision the
+// databases keep, from the clock the store shares.
+func (s *Server) now() time.Time { return s.clock().UTC().Truncate(time.Millisecond) }
 
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.engine }

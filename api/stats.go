@@ -32,19 +32,19 @@ type statsView struct {
 // it) over a period (period=2026-Q3) or a date range (from, to: inclusive
 // dates in Beijing time).
 func (s *Server) getStats(c *gin.Context) error {
-	if err := s.mayEver(c, "stats", "read"); err != nil {
+	p := principalOf(c)
+	if err := s.mayEver(p, "stats", "read"); err != nil {
 		return err
 	}
 	q := s.query(c, "region_code", "period", "from", "to")
-	p := principalOf(c)
 	region := q.values.Get("region_code")
 	if region == "" {
 		region = p.account.RegionCode
 	}
-	if _, ok := s.store.Reference().Regions[region]; !ok {
+	if _, ok := s.ref.Regions[region]; !ok {
 		q.errs.Add("region_code", "未知的行政区划代码")
 	}
-	loc := s.store.Calendar().Location()
+	loc := s.cal.Location()
 	var from, to time.Time
 	if name := q.values.Get("period"); name != "" {
 		if q.values.Get("from") != "" || q.values.Get("to") != "" {
@@ -73,7 +73,7 @@ func (s *Server) getStats(c *gin.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	if err := s.allow(c, "stats", "read", region); err != nil {
+	if err := s.allow(p, "stats", "read", region); err != nil {
 		return err
 	}
 	st, err := s.store.TrackerStats(c.Request.Context(), s.authz.Descendants(region), from, to)

@@ -2,7 +2,6 @@ package api
 
 import (
 	"math"
-	"net/http"
 	"sync"
 	"time"
 )
@@ -108,8 +107,6 @@ func (t *loginThrottle) clear(key string) {
 }
 
 // throttled is the answer while a key is blocked.
-func throttled(wait time.Duration) *Problem {
-	p := problem(http.StatusTooManyRequests, "rate_limited", "登录失败次数过多，请稍后再试")
-	p.RetryAfter = max(1, int(math.Ceil(wait.Seconds())))
-	return p
+func throttled(wait time.Duration) error {
+	return retryAfter(errLoginThrottled, int(math.Ceil(wait.Seconds())))
 }

@@ -29,7 +29,7 @@ func parseID(s string) (uint64, bool) {
 
 // Times go out as RFC 3339 in Beijing time.
 func (s *Server) ts(t time.Time) string {
-	return t.In(s.store.Calendar().Location()).Format(time.RFC3339)
+	return t.In(s.cal.Location()).Format(time.RFC3339)
 }
 
 func (s *Server) optTS(t *time.Time) *string {
@@ -167,10 +167,10 @@ type requestView struct {
 }
 
 func (s *Server) requestView(r *model.Request) requestView {
-	now := s.store.Now()
+	now := s.now()
 	st, _ := workflow.Request.State(workflow.Status(r.Status))
 	v := requestView{
-		ID: idString(r.ID), RefNo: model.RefNo("QH", r.ID, r.CreatedAt, s.store.Calendar().Location()),
+		ID: idString(r.ID), RefNo: model.RefNo("QH", r.ID, r.CreatedAt, s.cal.Location()),
 		Title: r.Title, Content: r.Content, Category: r.Category, EnterpriseID: idString(r.EnterpriseID),
 		RegionCode: r.RegionCode, StationID: optID(r.StationID), Status: r.Status, StatusLabel: st.Label,
 		DepartmentCode: r.DepartmentCode, UnitRegionCode: r.UnitRegionCode, Overdue: r.IsOverdue(now),
@@ -181,7 +181,7 @@ func (s *Server) requestView(r *model.Request) requestView {
 	if st.Open && r.DueAt != nil {
 		v.Step = &st.Step
 		v.DueAt = s.optTS(r.DueAt)
-		rem := s.store.Calendar().Remaining(now, *r.DueAt, r.DueWorking)
+		rem := s.cal.Remaining(now, *r.DueAt, r.DueWorking)
 		secs := int64(rem / time.Second)
 		text := formatRemaining(rem)
 		v.RemainingSeconds, v.Remaining = &secs, &text

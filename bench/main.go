@@ -44,7 +44,6 @@ import (
 	"qinqing/configs"
 	"qinqing/model"
 	"qinqing/policy"
-	"qinqing/workflow"
 )
 
 type options struct {
@@ -106,7 +105,7 @@ func main() {
 type env struct {
 	o        options
 	cfg      configs.Config
-	ref      configs.Reference
+	ref      *model.Reference
 	db       *gorm.DB
 	raw      *sql.DB // a second pool on the same database, same settings: the ceilings
 	store    *model.Store
@@ -367,19 +366,15 @@ func start(ctx context.Context, o options, dsn string) (*env, func(), error) {
 	}
 	cfg.DB.Driver, cfg.DB.DSN = o.driver, dsn
 	cfg.RateLimit = configs.RateLimit{RPS: 0}
-	ref, err := configs.LoadReference()
+	rawRef, err := configs.LoadReference()
 	if err != nil {
 		return nil, nil, err
 	}
-	loc, err := time.LoadLocation("Asia/Shanghai")
+	ref, err := model.NewReference(rawRef)
 	if err != nil {
 		return nil, nil, err
 	}
-	cal, err := workflow.NewCalendar(loc, ref.Calendar)
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := model.Open(cfg.DB.Driver, cfg.DB.DSN, model.Options{MaxOpenConns: cfg.DB.MaxOpenConns})
+	store, err := model.OpenStore(ctx, cfg, ref, time.Now)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -389,30 +384,16 @@ func start(ctx context.Context, o options, dsn string) (*env, func(), error) {
 			closers[i]()
 		}
 	}
-	sqlDB, _ := db.DB()
-	closers = append(closers, func() { _ = sqlDB.Close() })
-	if err := model.Migrate(db); err != nil {
-		closeAll()
-		return nil, nil, fmt.Errorf("migrate: %w", err)
-	}
-	rawG, err := model.Open(cfg.DB.Driver, cfg.DB.DSN, model.Options{MaxOpenConns: cfg.DB.MaxOpenConns})
+	closers = append(closers, func() { _ = store.Close() })
+	rawG, err := model.Open(cfg.DB.Driver, cfg.DB.DSN, model.ConnOptions{MaxOpenConns: cfg.DB.MaxOpenConns})
 	if err != nil {
 		closeAll()
 		return nil, nil, err
 	}
 	raw, _ := rawG.DB()
 	closers = append(closers, func() { _ = raw.Close() })
-	parents := map[string]string{}
-	for _, r := range ref.Regions {
-		parents[r.Code] = r.ParentCode
-	}
-	authz, err := policy.New(parents)
+	authz, err := policy.New(ref.Parents)
 	if err != nil {
-		closeAll()
-		return nil, nil, err
-	}
-	store := model.NewStore(db, model.NewReference(ref), cal, cfg, time.Now)
-	if err := store.LoadReference(ctx); err != nil {
 		closeAll()
 		return nil, nil, err
 	}
@@ -420,7 +401,7 @@ func start(ctx context.Context, o options, dsn string) (*env, func(), error) {
 	_, _ = rand.Read(pw[:])
 	password := "bench-" + hex.EncodeToString(pw[:])
 	hasher := model.DefaultHasher()
-	if _, err := store.EnsureAdmin(ctx, hasher, password, ref.Regions[0].Code); err != nil {
+	if _, err := store.EnsureAdmin(ctx, hasher, password, ref.RegionList[0].Code); err != nil {
 		closeAll()
 		return nil, nil, err
 	}
@@ -430,7 +411,7 @@ func start(ctx context.Context, o options, dsn string) (*env, func(), error) {
 	mk := func(c configs.Config) (http.Handler, error) {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-		srv, err := api.NewServer(api.Deps{Store: store, Authz: authz, Config: c, Hasher: hasher,
+		srv, err := api.New(api.Deps{Store: store, Ref: ref, Authz: authz, Config: c, Hasher: hasher,
 			JWTSecret: []byte(hex.EncodeToString(secret[:])), Logger: log, Registry: reg, Clock: time.Now})
 		if err != nil {
 			return nil, err
@@ -454,7 +435,7 @@ func start(ctx context.Context, o options, dsn string) (*env, func(), error) {
 	bare.GET("/api/v1/me", func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"id": "1", "username": "bench", "role": "acfic", "role_label": "工商联", "region_code": "330200"})
 	})
-	e := &env{o: o, cfg: cfg, ref: ref, db: db, raw: raw, store: store, authz: authz, cl: newClient(),
+	e := &env{o: o, cfg: cfg, ref: ref, db: store.DB(), raw: raw, store: store, authz: authz, cl: newClient(),
 		password: password, tokens: map[string]token{}}
 	for _, x := range []struct {
 		h    http.Handler
@@ -499,7 +480,7 @@ func (e *env) login(username string) (string, error) {
 
 func (e *env) user(kind, key string) string { return model.SeedUsername(e.seed.Tag, kind, key) }
 
-func (e *env) root() string { return e.ref.Regions[0].Code }
+func (e *env) root() string { return e.ref.RegionList[0].Code }
 
 // pairsOf runs a (service) and b (ceiling) interleaved n times.
 func pairsOf(n int, profile func(i int) func(), a, b func() run) (as, bs []run) {

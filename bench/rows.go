@@ -395,10 +395,10 @@ func (e *env) raceCheck() error {
 	}
 	_ = json.Unmarshal(b, &r)
 	unit := r.RegionCode
-	if reg, ok := e.store.Reference().Regions[unit]; ok && reg.Level == "town" {
+	if reg, ok := e.ref.Regions[unit]; ok && reg.Level == "town" {
 		unit = reg.ParentCode
 	}
-	dept := e.ref.Departments[0].Code
+	dept := e.ref.DeptList[0].Code
 	st, b, err = e.cl.do("POST", e.base+"/api/v1/requests/"+r.ID+"/transitions", acfic,
 		[]byte(fmt.Sprintf(`{"action":"assign","department_code":%q,"region_code":%q}`, dept, unit)))
 	if err != nil || st != 200 {
@@ -490,7 +490,7 @@ func (e *env) rowL(ctx context.Context) (rowResult, error) {
 	}
 	all := e.authz.Descendants(e.root())
 	counties := []string{}
-	for _, r := range e.ref.Regions {
+	for _, r := range e.ref.RegionList {
 		if r.Level == "county" {
 			counties = append(counties, r.Code)
 		}
@@ -659,7 +659,7 @@ func (e *env) rowA(ctx context.Context) (rowResult, error) {
 	if err != nil {
 		return res, err
 	}
-	loc := e.store.Calendar().Location()
+	loc := e.ref.Calendar.Location()
 	now := time.Now().In(loc)
 	q := (int(now.Month())-1)/3 + 1 - 1
 	y := now.Year()
@@ -1013,7 +1013,7 @@ func (e *env) rowZ(ctx context.Context) (rowResult, error) {
 	res := rowResult{name: "Z", what: "one authorization decision (real policy, real region tree), in-process", noTarget: true,
 		target: "report (go test -bench . ./policy/ for trees of 10–1000 regions)"}
 	town := ""
-	for _, r := range e.ref.Regions {
+	for _, r := range e.ref.RegionList {
 		if r.Level == "town" {
 			town = r.Code
 		}

@@ -99,6 +99,11 @@ type CategoryLimits struct {
 	Evaluate workflow.Limit `json:"evaluate"` // evaluation window; then closed as 未评价
 }
 
+// Steps maps the request steps (workflow.State.Step) to their limits.
+func (l CategoryLimits) Steps() map[string]workflow.Limit {
+	return map[string]workflow.Limit{"accept": l.Accept, "claim": l.Claim, "respond": l.Respond, "evaluate": l.Evaluate}
+}
+
 // LeadLimits are the deadline limits of the lead loop.
 type LeadLimits struct {
 	Register workflow.Limit `json:"register"` // 受理登记 after the report
@@ -108,6 +113,12 @@ type LeadLimits struct {
 	// RectifyMaxDays is the largest rectification period, in working days,
 	// that may be set at decision.
 	RectifyMaxDays int `json:"rectify_max_days"`
+}
+
+// Steps maps the lead steps (workflow.State.Step) to their limits; the
+// rectification period is set by each decision.
+func (l LeadLimits) Steps() map[string]workflow.Limit {
+	return map[string]workflow.Limit{"register": l.Register, "decide": l.Decide, "verify": l.Verify}
 }
 
 // InteractionRule is one item of the 亲清政商交往 interaction lists, which a

@@ -20,7 +20,7 @@ func TestTransitionsChainThroughTheRow(t *testing.T) {
 			unitScope := Scope{Role: workflow.RoleDepartment, DepartmentCode: "scjg", Regions: []string{"330203"}}
 			unit := Actor{AccountID: 91, Role: workflow.RoleDepartment, RegionCode: "330203", DepartmentCode: "scjg"}
 			for _, id := range ids {
-				if _, err := s.TransitionRequest(ctx, unitScope, unit, id, workflow.Command{Action: workflow.Claim}, nil, nil, nil); err != nil {
+				if _, err := s.TransitionRequest(ctx, unitScope, unit, id, workflow.Command{Action: workflow.Claim}, nil, Guard{Grant: AllRegions()}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -42,7 +42,7 @@ func TestTransitionsChainThroughTheRow(t *testing.T) {
 				t.Fatal(err)
 			}
 			respond := workflow.Command{Action: workflow.Respond, Present: []string{"response"}, Response: "已协调解决。"}
-			if _, err := s.TransitionRequest(ctx, unitScope, unit, ids[1], respond, nil, nil, nil); err != nil {
+			if _, err := s.TransitionRequest(ctx, unitScope, unit, ids[1], respond, nil, Guard{Grant: AllRegions()}); err != nil {
 				t.Fatal(err)
 			}
 			rep, err := s.VerifyAudit(ctx)

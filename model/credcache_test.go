@@ -21,10 +21,10 @@ func TestCredentialCacheAcrossInstances(t *testing.T) {
 			ctx := context.Background()
 			ttl := 2 * time.Second
 			a, clock := newTestStore(t, db, "", func(c *configs.Config) { c.CredentialCache = ttl })
-			b := NewStore(db.Session(&gorm.Session{}), a.ref, a.cal, a.cfg, clock.Now)
-			uncached := a.cfg
+			b := NewStore(db.Session(&gorm.Session{}), a.ref, a.opt, clock.Now)
+			uncached := a.opt
 			uncached.CredentialCache = 0
-			c := NewStore(db.Session(&gorm.Session{}), a.ref, a.cal, uncached, clock.Now)
+			c := NewStore(db.Session(&gorm.Session{}), a.ref, uncached, clock.Now)
 			now := a.Now()
 			acct := &Account{Username: "cache-" + driver, PasswordHash: "x", Role: "enterprise", RegionCode: "330203",
 				DisplayName: "缓存", CreatedAt: now, UpdatedAt: now}

@@ -24,6 +24,8 @@ import (
 var (
 	// ErrNotFound: the row does not exist or lies outside the caller's scope (404).
 	ErrNotFound = errors.New("model: not found")
+	// ErrForbidden: the caller's grant does not cover the object's region (403).
+	ErrForbidden = errors.New("model: outside the caller's grant")
 	// ErrConflict: a unique key already holds this value (409).
 	ErrConflict = errors.New("model: already exists")
 	// ErrVersionConflict: the row changed since it was read (409).
@@ -34,8 +36,8 @@ var (
 	ErrUnavailable = errors.New("model: database unavailable")
 )
 
-// Options tunes the connection pool.
-type Options struct {
+// ConnOptions tunes the connection pool.
+type ConnOptions struct {
 	MaxOpenConns int
 	// Log turns on gorm's SQL logging (warnings only otherwise).
 	Log bool
@@ -43,7 +45,7 @@ type Options struct {
 
 // Open connects to driver ("sqlite" or "mysql") at dsn. For SQLite it creates
 // the file's directory. It does not migrate; call Migrate.
-func Open(driver, dsn string, opt Options) (*gorm.DB, error) {
+func Open(driver, dsn string, opt ConnOptions) (*gorm.DB, error) {
 	var dial gorm.Dialector
 	switch driver {
 	case "sqlite":

@@ -55,11 +55,11 @@ func TestFormatError(t *testing.T) {
 // the write lock past the busy timeout) is ErrUnavailable.
 func TestSQLiteBusyIsUnavailable(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "busy.db")
-	a, err := Open("sqlite", "file:"+file+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(0)", Options{MaxOpenConns: 1})
+	a, err := Open("sqlite", "file:"+file+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(0)", ConnOptions{MaxOpenConns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Open("sqlite", "file:"+file+"?_pragma=busy_timeout(20)&_txlock=immediate", Options{MaxOpenConns: 1})
+	b, err := Open("sqlite", "file:"+file+"?_pragma=busy_timeout(20)&_txlock=immediate", ConnOptions{MaxOpenConns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

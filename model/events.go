@@ -14,27 +14,23 @@ import (
 	"qinqing/workflow"
 )
 
-// commitChange writes one transition of a case held in table: the
+// commitChange writes one transition of case row (read in tx): the
 // conditional update on the version the change was computed from (another
-// writer in between gives ErrVersionConflict) and the event, by actor.
-// When table is the case's row itself (a *Request read in tx), gorm also
-// sets the updated columns on it, so it need not be read again.
-func (s *Store) commitChange(tx *gorm.DB, table any, id uint64, version int, upd map[string]any, ev *Event,
-	actor Actor, now time.Time) error {
-	ev.ActorID, ev.ActorRole = actor.AccountID, string(actor.Role)
+// writer in between gives ErrVersionConflict) and the event. gorm also sets
+// the updated columns on row, so it need not be read again. A row that
+// keeps its chain head gets the event's hash for the next transition.
+func (s *Store) commitChange(tx *gorm.DB, row any, id uint64, version int, upd map[string]any, ev *Event, keepsHead bool) error {
 	if ev.chain == chainLookUp {
 		ev.chain = chainExisting // a transition: the case has its first event
 	}
 	upd["version"] = version + 1
-	upd["updated_at"] = now
-	if _, ok := table.(*Request); ok && ev.chain == chainKnown {
-		// The request keeps its newest hash (chain_head) for the next
-		// transition.
+	upd["updated_at"] = ev.At
+	if keepsHead && ev.chain == chainKnown {
 		ev.Hash = eventHash(ev, ev.PrevHash)
 		head := ev.Hash
 		upd["chain_head"] = &head
 	}
-	res := tx.Model(table).Where("id = ? AND version = ?", id, version).Updates(upd)
+	res := tx.Model(row).Where("id = ? AND version = ?", id, version).Updates(upd)
 	if res.Error != nil {
 		return res.Error
 	}
@@ -59,13 +55,13 @@ func (s *Store) insertEvents(tx *gorm.DB, evs ...*Event) error {
 	if err := tx.CreateInBatches(evs, insertBatch(tx, 17)).Error; err != nil {
 		return err
 	}
-	if len(s.cfg.Webhooks) == 0 {
+	if len(s.opt.Webhooks) == 0 {
 		return nil
 	}
 	var out []*WebhookDelivery
 	for _, ev := range evs {
 		typ := ev.CaseKind + "." + ev.Action
-		for _, w := range s.cfg.Webhooks {
+		for _, w := range s.opt.Webhooks {
 			if !wants(w, ev) {
 				continue
 			}

@@ -66,7 +66,7 @@ func TestQueriesUseIndexes(t *testing.T) {
 		}
 	}
 	cap := &sqlCapture{}
-	cs := NewStore(db.Session(&gorm.Session{Logger: cap}), s.ref, s.cal, s.cfg, s.clock)
+	cs := NewStore(db.Session(&gorm.Session{Logger: cap}), s.ref, s.opt, s.clock)
 
 	var one Request
 	if err := db.Where("status = ? AND department_code IS NOT NULL AND station_id IS NULL", "in_progress").Take(&one).Error; err != nil {
@@ -250,7 +250,7 @@ func TestSQLiteStatsPlansAfterAnalyze(t *testing.T) {
 		t.Fatal(err)
 	}
 	cap := &sqlCapture{}
-	cs := NewStore(db.Session(&gorm.Session{Logger: cap}), s.ref, s.cal, s.cfg, s.clock)
+	cs := NewStore(db.Session(&gorm.Session{Logger: cap}), s.ref, s.opt, s.clock)
 	all := make([]string, 0, len(s.ref.RegionList))
 	for _, r := range s.ref.RegionList {
 		all = append(all, r.Code)

@@ -13,11 +13,15 @@ import (
 
 func indexTestStore(t *testing.T) *Store {
 	t.Helper()
-	ref, err := configs.LoadReference()
+	raw, err := configs.LoadReference()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewStore(nil, NewReference(ref), nil, configs.Config{}, func() time.Time {
+	ref, err := NewReference(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewStore(nil, ref, Options{}, func() time.Time {
 		return time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
 	})
 }

@@ -13,7 +13,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"qinqing/configs"
 	"qinqing/workflow"
 )
 
@@ -64,31 +63,9 @@ func receiptHash(receipt string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// LeadLimits returns the lead deadline limits in force (DemoLimit applied).
-func (s *Store) LeadLimits() configs.LeadLimits {
-	return s.cfg.LeadLimits(s.ref.Raw.LeadLimits)
-}
-
-// leadDue returns the deadline of the step a lead in status st waits on,
-// counted from start; rectifying counts the working days set at decision.
-func (s *Store) leadDue(st workflow.Status, start time.Time, rectifyDays int) (*time.Time, bool) {
-	l := s.LeadLimits()
-	var lim workflow.Limit
-	switch st {
-	case workflow.LeadReportedStatus:
-		lim = l.Register
-	case workflow.LeadRegistered, workflow.LeadInvestigating:
-		lim = l.Decide
-	case workflow.LeadRectifying:
-		lim = s.cfg.EffectiveLimit(workflow.Limit{WorkingDays: rectifyDays})
-	case workflow.LeadVerifying:
-		lim = l.Verify
-	default:
-		return nil, false
-	}
-	d := s.cal.Due(start, lim).UTC().Truncate(time.Millisecond)
-	return &d, lim.Working()
-}
+// RectifyMaxDays is the longest rectification period a decision may set,
+// in working days.
+func (s *Store) RectifyMaxDays() int { return s.ref.Raw.LeadLimits.RectifyMaxDays }
 
 // FeedbackDue returns when the feedback to the named reporter of a closed
 // lead is due (DESIGN §5: 15 working days after closure), or nil.
@@ -96,7 +73,11 @@ func (s *Store) FeedbackDue(l *Lead) *time.Time {
 	if l.Anonymous || l.ClosedAt == nil {
 		return nil
 	}
-	d := s.cal.Due(*l.ClosedAt, s.LeadLimits().Feedback).UTC().Truncate(time.Millisecond)
+	lim := s.ref.Raw.LeadLimits.Feedback
+	if !s.opt.DemoLimit.IsZero() {
+		lim = s.opt.DemoLimit
+	}
+	d := s.cal.Due(*l.ClosedAt, lim).UTC().Truncate(time.Millisecond)
 	return &d
 }
 
@@ -148,7 +129,7 @@ func (s *Store) CreateLead(ctx context.Context, in NewLead) (*Lead, string, erro
 			}
 			ev.ActorID, ev.ActorRole = in.ReporterID, string(in.ReporterRole)
 		}
-		l.DueAt, l.DueWorking = s.leadDue(workflow.LeadReportedStatus, now, 0)
+		l.DueAt, l.DueWorking = workflow.Lead.StepDeadline(workflow.LeadReportedStatus, now, s.leadEnv(now))
 		if err := tx.Create(l).Error; err != nil {
 			return err
 		}
@@ -259,15 +240,6 @@ func (l *Lead) IsOverdue(now time.Time) bool {
 	return l.Overdue || (l.DueAt != nil && now.After(*l.DueAt))
 }
 
-// LeadItem is what the workflow engine needs to know of l.
-func (s *Store) LeadItem(l *Lead) workflow.Item {
-	it := workflow.Item{Status: workflow.Status(l.Status), Overdue: l.IsOverdue(s.Now())}
-	if l.Disposal != nil {
-		it.Disposal = *l.Disposal
-	}
-	return it
-}
-
 // LeadActor is a as the engine sees it for l: the rectifying unit's party
 // (same department, same region), and whether a is named as l's subject.
 func LeadActor(a Actor, l *Lead) workflow.Actor {
@@ -282,115 +254,7 @@ func LeadActor(a Actor, l *Lead) workflow.Actor {
 // AvailableLeadActions lists what a may do to l now (state machine only;
 // the api intersects it with the policy).
 func (s *Store) AvailableLeadActions(a Actor, l *Lead) []workflow.Transition {
-	return workflow.Lead.Available(s.LeadItem(l), LeadActor(a, l))
-}
-
-// TransitionLead applies cmd to lead id for actor, in one transaction: the
-// state change, the version bump, the event, and the record that the actor
-// is shown the lead in the answer. check runs after the engine accepted the
-// command, for checks that need reference data or policy. A stale expected
-// version, or another writer in between, gives ErrVersionConflict.
-func (s *Store) TransitionLead(ctx context.Context, sc Scope, actor Actor, id uint64, cmd workflow.Command,
-	expected *int, check func(*Lead, workflow.Outcome) error) (*Lead, error) {
-	var out Lead
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		var l Lead
-		if err := leadScope(tx, sc).Where("id = ?", id).Take(&l).Error; err != nil {
-			return err
-		}
-		if expected != nil && *expected != l.Version {
-			return ErrVersionConflict
-		}
-		o, err := workflow.Lead.Apply(s.LeadItem(&l), LeadActor(actor, &l), cmd)
-		if err != nil {
-			return err
-		}
-		if check != nil {
-			if err := check(&l, o); err != nil {
-				return err
-			}
-		}
-		now := s.Now()
-		upd, ev := s.leadChange(&l, o, cmd, now)
-		if err := s.commitChange(tx, &Lead{}, l.ID, l.Version, upd, ev, actor, now); err != nil {
-			return err
-		}
-		read := &LeadRead{LeadID: l.ID, AccountID: actor.AccountID, Role: string(actor.Role), What: ReadTransition, At: now}
-		if err := tx.Create(read).Error; err != nil {
-			return err
-		}
-		return tx.Take(&out, l.ID).Error
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// leadChange turns an outcome into column updates and the event to write.
-func (s *Store) leadChange(l *Lead, o workflow.Outcome, cmd workflow.Command, now time.Time) (map[string]any, *Event) {
-	upd := map[string]any{"status": string(o.To)}
-	ev := &Event{CaseKind: string(workflow.KindLead), CaseID: l.ID, Action: string(o.Action),
-		FromStatus: string(o.From), ToStatus: string(o.To), At: now, Payload: payload(cmd), RegionCode: l.RegionCode}
-	from, _ := workflow.Lead.State(o.From)
-	newStep := func(st workflow.Status, start time.Time, days int) *time.Time {
-		due, working := s.leadDue(st, start, days)
-		upd["due_at"], upd["due_working"], upd["step_started_at"], upd["overdue"], upd["due_soon"] = due, working, now, false, false
-		return due
-	}
-	completeStep := func() {
-		ev.Step = from.Step
-		ev.StepDueAt = l.DueAt
-		onTime := l.DueAt == nil || !now.After(*l.DueAt)
-		ev.OnTime = &onTime
-		ev.WorkingSeconds = int64(s.cal.WorkingTime(l.StepStartedAt, now) / time.Second)
-	}
-	closeLead := func() {
-		upd["due_at"], upd["closed_at"], upd["overdue"], upd["due_soon"] = nil, now, false, false
-	}
-	switch o.Action {
-	case workflow.LeadRegister:
-		completeStep()
-		// The decision is due one month from receipt (DESIGN §5), not from registration.
-		newStep(workflow.LeadRegistered, l.CreatedAt, 0)
-	case workflow.LeadDismiss:
-		completeStep()
-		closeLead()
-	case workflow.LeadInvestigate:
-		// Notes are kept in this event's payload; the deadline runs on.
-	case workflow.LeadDecide:
-		completeStep()
-		upd["disposal"], upd["assessment"] = cmd.Disposal, cmd.Assessment
-		upd["transfer_to"], upd["grounds"] = cmd.TransferTo, cmd.Grounds
-		if o.Rectify {
-			upd["rectify_department_code"], upd["rectify_region_code"], upd["rectify_days"] = cmd.DepartmentCode, cmd.UnitRegionCode, cmd.Days
-			upd["rectify_due_at"] = newStep(workflow.LeadRectifying, now, cmd.Days)
-		} else {
-			closeLead()
-		}
-	case workflow.CompleteRectification:
-		completeStep()
-		upd["rectify_report"], upd["rectified_at"] = cmd.Report, now
-		newStep(workflow.LeadVerifying, now, 0)
-	case workflow.LeadVerify:
-		completeStep()
-		upd["verify_accepted"], upd["verify_result"], upd["verified_at"] = *cmd.Accepted, cmd.Result, now
-		if o.Rectify {
-			days := l.RectifyDays
-			if cmd.Days > 0 {
-				days = cmd.Days
-			}
-			upd["rectify_days"] = days
-			upd["rectify_due_at"] = newStep(workflow.LeadRectifying, now, days)
-		} else {
-			closeLead()
-		}
-	case workflow.LeadReopen:
-		// A new receipt of the same lead: the decision is due one month from now.
-		upd["disposal"], upd["assessment"], upd["transfer_to"], upd["grounds"], upd["closed_at"] = nil, "", "", "", nil
-		newStep(workflow.LeadInvestigating, now, 0)
-	}
-	return upd, ev
+	return workflow.Lead.Available(l.item(s.Now()), LeadActor(a, l))
 }
 
 // What a LeadRead records.

@@ -15,17 +15,6 @@ import (
 // leadScanStatuses are the lead states that carry a deadline.
 var leadScanStatuses = statusStrings(workflow.Lead.OpenStatuses())
 
-// leadStepEvents builds one system event per lead for its current step.
-func (s *Store) leadStepEvents(rows []Lead, action workflow.Action, now time.Time) []*Event {
-	evs := make([]*Event, 0, len(rows))
-	for _, l := range rows {
-		st, _ := workflow.Lead.State(workflow.Status(l.Status))
-		evs = append(evs, s.systemEvent(workflow.KindLead, l.ID, l.RegionCode, action, l.Status, l.Status,
-			st.Step, l.DueAt, now, map[string]any{"step": st.Step, "due_at": l.DueAt.Format(time.RFC3339)}))
-	}
-	return evs
-}
-
 // scanLeadsOverdue marks leads whose step deadline passed, one overdue event
 // per step. Unlike requests, an overdue lead is not escalated to 督办: the
 // inspectors who would supervise it are the ones handling it.
@@ -40,8 +29,13 @@ func (s *Store) scanLeadsOverdue(ctx context.Context, now time.Time) (ScanResult
 			},
 			func(tx *gorm.DB, rows []Lead) error {
 				res.Overdue += len(rows)
-				res.Statements += 1 + len(s.cfg.Webhooks)
-				return s.insertEvents(tx, s.leadStepEvents(rows, workflow.EventOverdue, now)...)
+				res.Statements += 1 + len(s.opt.Webhooks)
+				evs := make([]*Event, 0, len(rows))
+				for i := range rows {
+					_, recs := workflow.Overdue(workflow.Lead, rows[i].item(now), s.cal.Location())
+					evs = append(evs, recordEvent(&rows[i], recs[0], systemActor(), now))
+				}
+				return s.insertEvents(tx, evs...)
 			})
 		if err != nil || n < scanBatch {
 			return res, err
@@ -63,8 +57,12 @@ func (s *Store) scanLeadsDueSoon(ctx context.Context, now time.Time) (ScanResult
 			},
 			func(tx *gorm.DB, rows []Lead) error {
 				res.DueSoon += len(rows)
-				res.Statements += 1 + len(s.cfg.Webhooks)
-				return s.insertEvents(tx, s.leadStepEvents(rows, workflow.EventDueSoon, now)...)
+				res.Statements += 1 + len(s.opt.Webhooks)
+				evs := make([]*Event, 0, len(rows))
+				for i := range rows {
+					evs = append(evs, recordEvent(&rows[i], workflow.DueSoon(workflow.Lead, rows[i].item(now), s.cal.Location()), systemActor(), now))
+				}
+				return s.insertEvents(tx, evs...)
 			})
 		if err != nil || n < scanBatch {
 			return res, err

@@ -202,7 +202,7 @@ func ids(rs []Request) []uint64 {
 func takesPairs(t *testing.T, s *Store) {
 	ctx := context.Background()
 	cap := &sqlCapture{}
-	cs := NewStore(s.db.Session(&gorm.Session{Logger: cap}), s.ref, s.cal, s.cfg, s.clock)
+	cs := NewStore(s.db.Session(&gorm.Session{Logger: cap}), s.ref, s.opt, s.clock)
 	city := s.ref.RegionList[0].Code
 	var county string
 	for _, r := range s.ref.RegionList {

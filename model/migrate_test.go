@@ -28,7 +28,7 @@ func models() []any {
 func testDBs(t *testing.T) map[string]*gorm.DB {
 	t.Helper()
 	out := map[string]*gorm.DB{}
-	db, err := Open("sqlite", "file:"+filepath.Join(t.TempDir(), "t.db")+"?_pragma=foreign_keys(1)&_txlock=immediate", Options{})
+	db, err := Open("sqlite", "file:"+filepath.Join(t.TempDir(), "t.db")+"?_pragma=foreign_keys(1)&_txlock=immediate", ConnOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func openMySQLTest(t *testing.T, base string) *gorm.DB {
 		}
 	})
 	slash := strings.LastIndex(base, "/")
-	db, err := Open("mysql", base[:slash+1]+name+"?charset=utf8mb4&collation=utf8mb4_unicode_ci&parseTime=true&loc=UTC", Options{})
+	db, err := Open("mysql", base[:slash+1]+name+"?charset=utf8mb4&collation=utf8mb4_unicode_ci&parseTime=true&loc=UTC", ConnOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,16 +2,13 @@ package model
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
-	"qinqing/configs"
 	"qinqing/workflow"
 )
 
@@ -53,31 +50,6 @@ func ParseRefNo(prefix, s string) (uint64, bool) {
 	return id, true
 }
 
-func (s *Store) limits(category string) configs.CategoryLimits {
-	return s.cfg.Limits(s.ref.Categories[category])
-}
-
-// stepDue returns the deadline of the step an item in status waits on,
-// counted from start.
-func (s *Store) requestDue(category string, st workflow.Status, start time.Time) (*time.Time, bool) {
-	l := s.limits(category)
-	var lim workflow.Limit
-	switch st {
-	case workflow.Submitted:
-		lim = l.Accept
-	case workflow.Assigned:
-		lim = l.Claim
-	case workflow.InProgress:
-		lim = l.Respond
-	case workflow.Responded:
-		lim = l.Evaluate
-	default:
-		return nil, false
-	}
-	d := s.cal.Due(start, lim).UTC().Truncate(time.Millisecond)
-	return &d, lim.Working()
-}
-
 // CreateRequest files a request and writes its first event in one
 // transaction. With idem set, a retry with the same key and body returns the
 // first answer (stored) and creates nothing; another body gives
@@ -102,7 +74,7 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 		if in.StationID != 0 {
 			r.StationID = &in.StationID
 		}
-		r.DueAt, r.DueWorking = s.requestDue(r.Category, workflow.Submitted, now)
+		r.DueAt, r.DueWorking = workflow.Request.StepDeadline(workflow.Submitted, now, s.requestEnv(r.Category, now))
 		if err := tx.Create(r).Error; err != nil {
 			return err
 		}
@@ -306,12 +278,6 @@ func requestParties(a Actor, r *Request) []workflow.Party {
 	return ps
 }
 
-// RequestItem is what the workflow engine needs to know of r.
-func (s *Store) RequestItem(r *Request) workflow.Item {
-	return workflow.Item{Status: workflow.Status(r.Status), PendingExtension: r.PendingExtensionDays > 0,
-		Overdue: r.IsOverdue(s.Now())}
-}
-
 // RequestActor is a as the engine sees it for r.
 func RequestActor(a Actor, r *Request) workflow.Actor {
 	return workflow.Actor{Role: a.Role, Parties: requestParties(a, r)}
@@ -320,204 +286,13 @@ func RequestActor(a Actor, r *Request) workflow.Actor {
 // AvailableRequestActions lists what a may do to r now (state machine only;
 // the api intersects it with the policy).
 func (s *Store) AvailableRequestActions(a Actor, r *Request) []workflow.Transition {
-	return workflow.Request.Available(s.RequestItem(r), RequestActor(a, r))
-}
-
-// handlingSteps are the steps whose lateness counts against 按期办结.
-var handlingSteps = []string{"accept", "claim", "respond"}
-
-// TransitionRequest applies cmd to request id for actor, in one transaction:
-// the state change, the version bump and the event. allow runs on the
-// request as read, before the engine (the policy's verdict on its region);
-// check runs after the engine accepted the command, for checks that need
-// reference data or policy. Either may be nil.
-// A stale expected version, or another writer in between, gives
-// ErrVersionConflict.
-func (s *Store) TransitionRequest(ctx context.Context, sc Scope, actor Actor, id uint64, cmd workflow.Command,
-	expected *int, allow func(*Request) error, check func(*Request, workflow.Outcome) error) (*Request, error) {
-	var out Request
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		var row requestWithHead
-		res := requestScope(tx.Table("requests"), sc).
-			Select("requests.*, CASE WHEN requests.chain_head IS NULL THEN (SELECT e.hash FROM events e "+
-				"WHERE e.case_kind = ? AND e.case_id = requests.id ORDER BY e.id DESC LIMIT 1) "+
-				"ELSE requests.chain_head END AS head_now", string(workflow.KindRequest)).
-			Where("requests.id = ?", id).Limit(1).Scan(&row)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return gorm.ErrRecordNotFound
-		}
-		r := row.Request
-		if allow != nil {
-			if err := allow(&r); err != nil {
-				return err
-			}
-		}
-		if expected != nil && *expected != r.Version {
-			return ErrVersionConflict
-		}
-		o, err := workflow.Request.Apply(s.RequestItem(&r), RequestActor(actor, &r), cmd)
-		if err != nil {
-			return err
-		}
-		if check != nil {
-			if err := check(&r, o); err != nil {
-				return err
-			}
-		}
-		now := s.Now()
-		upd, ev := s.requestChange(&r, o, cmd, now)
-		// Every writer of a request's events bumps its version (the
-		// scanner too), so the head read with the row is still the newest
-		// if the conditional update below succeeds.
-		ev.PrevHash, ev.chain = "", chainKnown
-		if row.HeadNow != nil {
-			ev.PrevHash = *row.HeadNow
-		}
-		out = r
-		return s.commitChange(tx, &out, r.ID, r.Version, upd, ev, actor, now)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return workflow.Request.Available(r.item(s.Now()), RequestActor(a, r))
 }
 
 // requestWithHead is a request read with the hash of its newest event.
 type requestWithHead struct {
 	Request `gorm:"embedded"`
 	HeadNow *string
-}
-
-// requestChange turns an outcome into column updates and the event to write.
-func (s *Store) requestChange(r *Request, o workflow.Outcome, cmd workflow.Command, now time.Time) (map[string]any, *Event) {
-	upd := map[string]any{"status": string(o.To)}
-	ev := &Event{CaseKind: string(workflow.KindRequest), CaseID: r.ID, Action: string(o.Action),
-		FromStatus: string(o.From), ToStatus: string(o.To), At: now, Payload: payload(cmd), RegionCode: r.RegionCode}
-	from, _ := workflow.Request.State(o.From)
-	late := r.DueAt != nil && now.After(*r.DueAt)
-	newStep := func(st workflow.Status) {
-		due, working := s.requestDue(r.Category, st, now)
-		upd["due_at"], upd["due_working"], upd["step_started_at"], upd["overdue"] = due, working, now, false
-		upd["due_soon"] = false
-	}
-	completeStep := func() {
-		ev.Step = from.Step
-		ev.StepDueAt = r.DueAt
-		onTime := !late
-		ev.OnTime = &onTime
-		ev.WorkingSeconds = int64(s.cal.WorkingTime(r.StepStartedAt, now) / time.Second)
-		if late && !r.Overdue && slices.Contains(handlingSteps, from.Step) {
-			upd["late_steps"] = r.LateSteps + 1
-		}
-	}
-	closeCase := func() {
-		upd["due_at"], upd["closed_at"], upd["overdue"] = nil, now, false
-	}
-	switch o.Action {
-	case workflow.Assign:
-		completeStep()
-		upd["department_code"], upd["unit_region_code"] = cmd.DepartmentCode, cmd.RegionCode
-		upd["round_started_at"] = now
-		if r.FirstAssignedAt == nil {
-			upd["first_assigned_at"] = now
-		}
-		newStep(workflow.Assigned)
-	case workflow.Reject, workflow.Withdraw:
-		completeStep()
-		closeCase()
-	case workflow.Claim:
-		completeStep()
-		newStep(workflow.InProgress)
-	case workflow.Return:
-		completeStep()
-		upd["department_code"], upd["unit_region_code"] = nil, nil
-		upd["return_count"] = r.ReturnCount + 1
-		upd["pending_extension_days"] = 0
-		newStep(workflow.Submitted)
-	case workflow.RequestExtension:
-		upd["pending_extension_days"] = cmd.Days
-	case workflow.ApproveExtension:
-		upd["pending_extension_days"] = 0
-		if r.DueAt != nil {
-			due := s.cal.Due(*r.DueAt, workflow.Limit{WorkingDays: r.PendingExtensionDays}).UTC().Truncate(time.Millisecond)
-			upd["due_at"] = &due
-			upd["due_soon"] = false
-		}
-		ev.Payload = mergePayload(ev.Payload, map[string]any{"days": r.PendingExtensionDays})
-	case workflow.DenyExtension:
-		upd["pending_extension_days"] = 0
-	case workflow.Respond:
-		completeStep()
-		ev.WorkingSeconds = int64(s.cal.WorkingTime(r.RoundStartedAt, now) / time.Second)
-		upd["response"] = cmd.Response
-		newStep(workflow.Responded)
-	case workflow.Evaluate:
-		ev.Step = from.Step
-		upd["evaluation_score"], upd["evaluation_comment"], upd["evaluated_at"] = cmd.Score, cmd.Comment, now
-		if o.Reopened {
-			upd["reopen_count"] = r.ReopenCount + 1
-			upd["round_started_at"] = now
-			newStep(workflow.InProgress)
-		} else {
-			closeCase()
-		}
-	case workflow.ExpireEvaluation:
-		ev.Step = from.Step
-		closeCase()
-	case workflow.Supervise:
-		upd["supervised"] = true
-		if cmd.DueAt != nil {
-			d := cmd.DueAt.UTC().Truncate(time.Millisecond)
-			upd["due_at"], upd["due_working"], upd["overdue"], upd["due_soon"] = &d, false, false, false
-			if late && !r.Overdue && slices.Contains(handlingSteps, from.Step) {
-				upd["late_steps"] = r.LateSteps + 1
-			}
-		}
-	}
-	return upd, ev
-}
-
-// beijing is where times inside event payloads are written, like every
-// other time the API shows.
-var beijing = time.FixedZone("CST", 8*3600)
-
-// payload records the fields the client sent with an action.
-func payload(cmd workflow.Command) string {
-	m := map[string]any{}
-	for _, f := range cmd.Present {
-		switch f {
-		case "action", "expected_version":
-		case "days":
-			m[f] = cmd.Days
-		case "score":
-			m[f] = cmd.Score
-		case "accepted":
-			if cmd.Accepted != nil {
-				m[f] = *cmd.Accepted
-			}
-		case "due_at":
-			if cmd.DueAt != nil {
-				m[f] = cmd.DueAt.In(beijing).Format(time.RFC3339)
-			}
-		default:
-			m[f] = cmd.Text(f)
-		}
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
-}
-
-func mergePayload(p string, extra map[string]any) string {
-	m := map[string]any{}
-	_ = json.Unmarshal([]byte(p), &m)
-	for k, v := range extra {
-		m[k] = v
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
 }
 
 // ListEvents returns the timeline of a case, oldest first, after the event id after.

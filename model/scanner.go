@@ -60,7 +60,7 @@ func (s *Store) scanners() []CaseScanner {
 // DueSoonCutoffs returns the latest due_at that counts as due soon at now,
 // for working-day deadlines and for plain ones.
 func (s *Store) DueSoonCutoffs(now time.Time) (working, clock time.Time) {
-	th := s.cfg.DueSoon
+	th := s.opt.DueSoon
 	if th.IsZero() {
 		th = workflow.Limit{WorkingDays: 1}
 	}
@@ -117,21 +117,23 @@ func (s *Store) scanRequestsOverdue(ctx context.Context, now time.Time) (ScanRes
 						"version": gorm.Expr("version + 1")})
 			},
 			func(tx *gorm.DB, rows []Request) error {
+				// The claim wrote what workflow.Overdue sets (the mark, the
+				// late step, the version) but the 督办 flag, which comes with
+				// the chain heads below: the rows read back still tell who
+				// is not yet under 督办.
 				evs := make([]*Event, 0, 2*len(rows))
 				escalated := 0
-				for _, r := range rows {
-					st, _ := workflow.Request.State(workflow.Status(r.Status))
-					evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.EventOverdue, r.Status, r.Status,
-						st.Step, r.DueAt, now, map[string]any{"step": st.Step, "due_at": r.DueAt.In(beijing).Format(time.RFC3339)}))
-					if !r.Supervised {
-						escalated++
-						evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.Supervise, r.Status, r.Status,
-							"", nil, now, map[string]any{"note": "逾期未办，系统自动督办", "automatic": true}))
+				for i := range rows {
+					r := &rows[i]
+					_, recs := workflow.Overdue(workflow.Request, r.item(now), s.cal.Location())
+					for _, rec := range recs {
+						evs = append(evs, recordEvent(r, rec, systemActor(), now))
 					}
+					escalated += len(recs) - 1
 				}
 				res.Overdue += len(rows)
 				res.Supervised += escalated
-				res.Statements += 2 + len(s.cfg.Webhooks)
+				res.Statements += 2 + len(s.opt.Webhooks)
 				// every overdue request ends up under 督办: those escalated
 				// now, and those that already were
 				return s.insertRequestScanEvents(tx, rows, evs, map[string]any{"supervised": true})
@@ -155,13 +157,11 @@ func (s *Store) scanRequestsDueSoon(ctx context.Context, now time.Time) (ScanRes
 			},
 			func(tx *gorm.DB, rows []Request) error {
 				evs := make([]*Event, 0, len(rows))
-				for _, r := range rows {
-					st, _ := workflow.Request.State(workflow.Status(r.Status))
-					evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.EventDueSoon, r.Status, r.Status,
-						st.Step, r.DueAt, now, map[string]any{"step": st.Step, "due_at": r.DueAt.In(beijing).Format(time.RFC3339)}))
+				for i := range rows {
+					evs = append(evs, recordEvent(&rows[i], workflow.DueSoon(workflow.Request, rows[i].item(now), s.cal.Location()), systemActor(), now))
 				}
 				res.DueSoon += len(rows)
-				res.Statements += 2 + len(s.cfg.Webhooks)
+				res.Statements += 2 + len(s.opt.Webhooks)
 				return s.insertRequestScanEvents(tx, rows, evs, nil)
 			})
 		if err != nil || n < scanBatch {
@@ -184,13 +184,23 @@ func (s *Store) scanRequestsExpired(ctx context.Context, now time.Time) (ScanRes
 						"version": gorm.Expr("version + 1"), "updated_at": now, "scan_token": token})
 			},
 			func(tx *gorm.DB, rows []Request) error {
+				// The claim closed them as workflow.Apply closes a request
+				// whose window ended; the event is the workflow's, from the
+				// state the claim found (responded).
 				evs := make([]*Event, 0, len(rows))
-				for _, r := range rows {
-					evs = append(evs, s.systemEvent(workflow.KindRequest, r.ID, r.RegionCode, workflow.ExpireEvaluation,
-						responded, r.Status, "evaluate", nil, now, map[string]any{}))
+				for i := range rows {
+					r := &rows[i]
+					it := r.item(now)
+					it.Status = workflow.Responded
+					o, err := workflow.Request.Apply(it, workflow.Actor{Role: workflow.RoleSystem},
+						workflow.Command{Action: workflow.ExpireEvaluation}, s.requestEnv(r.Category, now))
+					if err != nil {
+						return err
+					}
+					evs = append(evs, recordEvent(r, o.Event, systemActor(), now))
 				}
 				res.Expired += len(rows)
-				res.Statements += 2 + len(s.cfg.Webhooks)
+				res.Statements += 2 + len(s.opt.Webhooks)
 				return s.insertRequestScanEvents(tx, rows, evs, nil)
 			})
 		if err != nil || n < scanBatch {
@@ -256,14 +266,8 @@ func (s *Store) insertRequestScanEvents(tx *gorm.DB, rows []Request, evs []*Even
 	return nil
 }
 
-// systemEvent builds an event written by the system actor (id 0).
-func (s *Store) systemEvent(kind workflow.Kind, id uint64, region string, action workflow.Action, from, to, step string,
-	due *time.Time, now time.Time, payload map[string]any) *Event {
-	ev := &Event{CaseKind: string(kind), CaseID: id, Action: string(action), FromStatus: from, ToStatus: to,
-		ActorRole: string(workflow.RoleSystem), At: now, Payload: mergePayload("{}", payload), Step: step,
-		StepDueAt: due, RegionCode: region}
-	return ev
-}
+// systemActor is the actor of the scanner's events.
+func systemActor() Actor { return Actor{Role: workflow.RoleSystem} }
 
 // DeadlineCounts are the open items overdue and due soon, by kind.
 type DeadlineCounts map[string]struct{ Overdue, DueSoon int64 }

@@ -51,17 +51,16 @@ func newTestStore(t *testing.T, db *gorm.DB, demo string, tweak func(*configs.Co
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	ref, err := configs.LoadReference()
+	raw, err := configs.LoadReference()
 	if err != nil {
 		t.Fatal(err)
 	}
-	loc, _ := time.LoadLocation("Asia/Shanghai")
-	cal, err := workflow.NewCalendar(loc, ref.Calendar)
+	ref, err := NewReference(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := &testClock{now: time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)}
-	s := NewStore(db, NewReference(ref), cal, cfg, clock.Now)
+	s := NewStore(db, ref, StoreOptions(cfg), clock.Now)
 	if err := s.LoadReference(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +86,7 @@ func fileN(t *testing.T, s *Store, n, assigned int) []uint64 {
 		if i < assigned {
 			cmd := workflow.Command{Action: workflow.Assign, Present: []string{"department_code", "region_code"},
 				DepartmentCode: "scjg", RegionCode: "330203"}
-			if _, err := s.TransitionRequest(ctx, acficScope, acficCity, r.ID, cmd, nil, nil, nil); err != nil {
+			if _, err := s.TransitionRequest(ctx, acficScope, acficCity, r.ID, cmd, nil, Guard{Grant: AllRegions()}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -164,7 +163,7 @@ func TestScanMarksOverdueOnceAndEscalates(t *testing.T) {
 			unitScope := Scope{Role: workflow.RoleDepartment, DepartmentCode: "scjg", Regions: []string{"330203"}}
 			unit0 := Actor{AccountID: 91, Role: workflow.RoleDepartment, RegionCode: "330203", DepartmentCode: "scjg"}
 			if _, err := s.TransitionRequest(context.Background(), unitScope, unit0, ids[1], workflow.Command{Action: workflow.Claim},
-				&before, nil, nil); !errors.Is(err, ErrVersionConflict) {
+				&before, Guard{Grant: AllRegions()}); !errors.Is(err, ErrVersionConflict) {
 				t.Errorf("transition on the version before the scan: %v, want ErrVersionConflict", err)
 			}
 			r = Request{}
@@ -177,7 +176,7 @@ func TestScanMarksOverdueOnceAndEscalates(t *testing.T) {
 			// A new step starts a new deadline: claim clears overdue and can go overdue again.
 			unit := Actor{AccountID: 91, Role: workflow.RoleDepartment, RegionCode: "330203", DepartmentCode: "scjg"}
 			if _, err := s.TransitionRequest(context.Background(), Scope{Role: workflow.RoleDepartment, DepartmentCode: "scjg",
-				Regions: []string{"330203"}}, unit, ids[0], workflow.Command{Action: workflow.Claim}, nil, nil, nil); err != nil {
+				Regions: []string{"330203"}}, unit, ids[0], workflow.Command{Action: workflow.Claim}, nil, Guard{Grant: AllRegions()}); err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(3 * time.Second)
@@ -211,7 +210,7 @@ func TestTwoScannersAtOnce(t *testing.T) {
 			}
 			clock.Advance(2 * time.Second)
 			// A second instance: its own store over its own pool on the same database.
-			other := NewStore(s.db.Session(&gorm.Session{}), s.ref, s.cal, s.cfg, clock.Now)
+			other := NewStore(s.db.Session(&gorm.Session{}), s.ref, s.opt, clock.Now)
 			var wg sync.WaitGroup
 			var total atomic.Int64
 			for _, st := range []*Store{s, other} {
@@ -271,13 +270,13 @@ func TestScanDueSoonAndExpiry(t *testing.T) {
 			// Respond to one, then let its evaluation window pass.
 			ctx := context.Background()
 			assign := workflow.Command{Action: workflow.Assign, Present: []string{"department_code", "region_code"}, DepartmentCode: "scjg", RegionCode: "330203"}
-			if _, err := s.TransitionRequest(ctx, acficScope, acficCity, ids[0], assign, nil, nil, nil); err != nil {
+			if _, err := s.TransitionRequest(ctx, acficScope, acficCity, ids[0], assign, nil, Guard{Grant: AllRegions()}); err != nil {
 				t.Fatal(err)
 			}
 			unit := Actor{AccountID: 91, Role: workflow.RoleDepartment, RegionCode: "330203", DepartmentCode: "scjg"}
 			us := Scope{Role: workflow.RoleDepartment, DepartmentCode: "scjg", Regions: []string{"330203"}}
 			for _, cmd := range []workflow.Command{{Action: workflow.Claim}, {Action: workflow.Respond, Present: []string{"response"}, Response: "已办"}} {
-				if _, err := s.TransitionRequest(ctx, us, unit, ids[0], cmd, nil, nil, nil); err != nil {
+				if _, err := s.TransitionRequest(ctx, us, unit, ids[0], cmd, nil, Guard{Grant: AllRegions()}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -4,13 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
+	"reflect"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 
 	"qinqing/configs"
 	"qinqing/workflow"
@@ -72,6 +75,7 @@ type seedCtx struct {
 	dept      map[string]uint64 // dept-region → department account
 	rootACFIC uint64
 	res       *SeedResult
+	schemas   sync.Map // gorm's parsed models, for setColumns
 }
 
 type seedEnt struct {
@@ -306,104 +310,158 @@ func (c *seedCtx) orgs(ctx context.Context) error {
 // chunk is how many requests (or leads) go into one transaction.
 const seedChunk = 50000
 
-// reqSim builds one request and its timeline.
-type reqSim struct {
-	c      *seedCtx
-	r      *Request
-	evs    []*Event
-	step   time.Time // when the current step started
-	t      time.Time
-	stuckK int // the step index at which the request stalls (-1: none)
-	k      int // steps taken
+// caseSim drives one synthetic case through its loop in memory. Every step
+// is workflow.Apply at the simulated time, written onto the row as the store
+// writes an outcome (the same columns, set the way gorm sets them), and its
+// event is kept; steps left open past their deadline are marked as the
+// scanner marks them. So the seed cannot drift from the rules.
+type caseSim[T caseRow] struct {
+	c   *seedCtx
+	k   *caseKind[T]
+	x   T
+	evs []*Event
+	t   time.Time // the simulated now: when the last step happened
+	err error     // the first refusal (a bug in the simulation)
 }
 
-func (m *reqSim) event(action workflow.Action, to workflow.Status, actor uint64, role workflow.Role, at time.Time, payload map[string]any) *Event {
-	p := "{}"
-	if payload != nil {
-		b, _ := json.Marshal(payload)
-		p = string(b)
-	}
-	ev := &Event{CaseKind: string(workflow.KindRequest), CaseID: m.r.ID, Action: string(action), FromStatus: m.r.Status,
-		ToStatus: string(to), ActorID: actor, ActorRole: string(role), At: at, Payload: p, RegionCode: m.r.RegionCode}
-	m.evs = append(m.evs, ev)
-	return ev
-}
-
-// due is the current step's deadline.
-func (m *reqSim) due() (*time.Time, bool) {
-	return m.c.s.requestDue(m.r.Category, workflow.Status(m.r.Status), m.step)
-}
-
-// next tries to finish the current step after d. It returns false when the
-// step is still open now (the request stays in its status, with its deadline,
-// marked overdue and escalated as the scanner would have done).
-func (m *reqSim) next(d time.Duration) bool {
-	at := m.t.Add(d)
-	m.k++
-	if at.After(m.c.now) || m.k == m.stuckK {
-		due, working := m.due()
-		if m.r.Status == string(workflow.Responded) && due != nil && due.Before(m.c.now) {
-			m.expire(*due) // the scanner closes it as 未评价 when the window ends
-			return false
-		}
-		m.r.DueAt, m.r.DueWorking = due, working
-		m.r.StepStartedAt = m.step
-		if due != nil && due.Before(m.c.now) {
-			st, _ := workflow.Request.State(workflow.Status(m.r.Status))
-			m.r.Overdue = true
-			m.r.LateSteps++
-			ev := m.event(workflow.EventOverdue, workflow.Status(m.r.Status), 0, workflow.RoleSystem, *due,
-				map[string]any{"step": st.Step, "due_at": due.In(beijing).Format(time.RFC3339)})
-			ev.Step, ev.StepDueAt = st.Step, due
-			if !m.r.Supervised {
-				m.r.Supervised = true
-				m.event(workflow.Supervise, workflow.Status(m.r.Status), 0, workflow.RoleSystem, *due,
-					map[string]any{"note": "逾期未办，系统自动督办", "automatic": true})
-			}
-		}
+// act takes cmd as actor at time at.
+func (m *caseSim[T]) act(actor Actor, at time.Time, cmd workflow.Command) bool {
+	if m.err != nil {
 		return false
 	}
+	s := m.c.s
+	o, err := m.k.machine.Apply(m.k.item(s, m.x, at), m.k.actor(actor, m.x), cmd, m.k.env(s, m.x, at))
+	if err != nil {
+		kind, id := m.x.key()
+		m.err = fmt.Errorf("%s %d: %s at %s: %w", kind, id, cmd.Action, m.x.status(), err)
+		return false
+	}
+	cols := outcomeColumns(o, at)
+	cols["version"], cols["updated_at"] = m.x.version()+1, at
+	m.set(cols)
+	m.evs = append(m.evs, recordEvent(m.x, o.Event, actor, at))
 	m.t = at
 	return true
 }
 
-// complete records the end of the current step at m.t with the given action.
-func (m *reqSim) complete(action workflow.Action, to workflow.Status, actor uint64, role workflow.Role, payload map[string]any) *Event {
-	due, _ := m.due()
-	st, _ := workflow.Request.State(workflow.Status(m.r.Status))
-	ev := m.event(action, to, actor, role, m.t, payload)
-	ev.Step, ev.StepDueAt = st.Step, due
-	onTime := due == nil || !m.t.After(*due)
-	ev.OnTime = &onTime
-	ev.WorkingSeconds = int64(m.c.s.cal.WorkingTime(m.step, m.t) / time.Second)
-	if !onTime && (st.Step == "accept" || st.Step == "claim" || st.Step == "respond") {
-		m.r.LateSteps++
+// overdue marks the open step overdue as the scanner would have when its
+// deadline passed: the marks, the overdue event and, for a request not yet
+// under 督办, the automatic 督办.
+func (m *caseSim[T]) overdue() {
+	it := m.k.item(m.c.s, m.x, m.c.now)
+	if it.DueAt == nil || !it.DueAt.Before(m.c.now) || it.Marked {
+		return
 	}
-	m.r.Status = string(to)
-	m.r.Version++
-	m.r.UpdatedAt = m.t
-	m.step = m.t
-	m.r.StepStartedAt = m.t
-	return ev
+	set, recs := workflow.Overdue(m.k.machine, it, m.c.s.cal.Location())
+	set["version"] = m.x.version() + 1
+	m.set(set)
+	for _, r := range recs {
+		m.evs = append(m.evs, recordEvent(m.x, r, Actor{Role: workflow.RoleSystem}, *it.DueAt))
+	}
 }
 
-// expire closes a responded request whose evaluation window ended at due.
-func (m *reqSim) expire(due time.Time) {
-	m.t = due
-	ev := m.event(workflow.ExpireEvaluation, workflow.Closed, 0, workflow.RoleSystem, m.t, nil)
-	ev.Step = "evaluate"
-	m.r.Status = string(workflow.Closed)
-	m.r.Version++
-	m.r.UpdatedAt = m.t
-	m.close()
+// set writes columns onto the row by their names, as gorm's Updates does.
+func (m *caseSim[T]) set(cols map[string]any) {
+	if m.err == nil {
+		m.err = m.c.setColumns(m.x, cols)
+	}
 }
 
-func (m *reqSim) close() {
-	t := m.t
-	m.r.ClosedAt, m.r.DueAt, m.r.Overdue = &t, nil, false
+// setColumns sets the fields of dst (a pointer to a model) named by cols.
+func (c *seedCtx) setColumns(dst any, cols map[string]any) error {
+	sch, err := schema.Parse(dst, &c.schemas, c.s.db.NamingStrategy)
+	if err != nil {
+		return err
+	}
+	rv := reflect.ValueOf(dst).Elem()
+	for name, v := range cols {
+		f := sch.LookUpField(name)
+		if f == nil {
+			return fmt.Errorf("seed: %s has no column %s", sch.Table, name)
+		}
+		if err := f.Set(context.Background(), rv, v); err != nil {
+			return fmt.Errorf("seed: set %s.%s: %w", sch.Table, name, err)
+		}
+	}
+	return nil
 }
 
-func (c *seedCtx) simulateRequest(id uint64, created time.Time) *reqSim {
+// reqSim is a request being simulated.
+type reqSim struct {
+	caseSim[*Request]
+	stuckK int // the step at which the request stalls (-1: none)
+	k      int // steps attempted
+}
+
+// next tries to finish the current step d after the last one. It returns
+// false when the step is still open now (or stalls): the request stays in
+// its status, marked overdue and escalated once its deadline has passed,
+// and a window for evaluation that has ended closes as 未评价.
+func (m *reqSim) next(d time.Duration) bool {
+	at := m.t.Add(d)
+	m.k++
+	if !at.After(m.c.now) && m.k != m.stuckK {
+		m.t = at
+		return true
+	}
+	if m.x.Status == string(workflow.Responded) {
+		if due := m.x.DueAt; due != nil && due.Before(m.c.now) {
+			m.act(Actor{Role: workflow.RoleSystem}, *due, workflow.Command{Action: workflow.ExpireEvaluation})
+		}
+		return false
+	}
+	m.overdue()
+	return false
+}
+
+// command is an action with its body fields.
+func command(a workflow.Action, fields map[string]any) workflow.Command {
+	cmd := workflow.Command{Action: a}
+	for f, v := range fields {
+		cmd.Present = append(cmd.Present, f)
+		switch f {
+		case "score":
+			cmd.Score = v.(int)
+		case "days":
+			cmd.Days = v.(int)
+		case "accepted":
+			b := v.(bool)
+			cmd.Accepted = &b
+		case "note":
+			cmd.Note = v.(string)
+		case "reason":
+			cmd.Reason = v.(string)
+		case "comment":
+			cmd.Comment = v.(string)
+		case "response":
+			cmd.Response = v.(string)
+		case "department_code":
+			cmd.DepartmentCode = v.(string)
+		case "region_code":
+			cmd.RegionCode = v.(string)
+		case "notes":
+			cmd.Notes = v.(string)
+		case "assessment":
+			cmd.Assessment = v.(string)
+		case "disposal":
+			cmd.Disposal = v.(string)
+		case "unit_region_code":
+			cmd.UnitRegionCode = v.(string)
+		case "transfer_to":
+			cmd.TransferTo = v.(string)
+		case "report":
+			cmd.Report = v.(string)
+		case "result":
+			cmd.Result = v.(string)
+		default:
+			panic("seed: unknown command field " + f)
+		}
+	}
+	slices.Sort(cmd.Present)
+	return cmd
+}
+
+func (c *seedCtx) simulateRequest(id uint64, created time.Time) (*reqSim, error) {
 	rng := c.rng
 	e := c.ents[rng.IntN(len(c.ents))]
 	cat := c.pick(c.cats)
@@ -412,99 +470,84 @@ func (c *seedCtx) simulateRequest(id uint64, created time.Time) *reqSim {
 		EnterpriseID: e.id, RegionCode: e.region, FiledBy: e.account, FilerRole: string(workflow.RoleEnterprise),
 		Status: string(workflow.Submitted), StepStartedAt: created, RoundStartedAt: created,
 		Version: 1, CreatedAt: created, UpdatedAt: created}
-	m := &reqSim{c: c, r: r, step: created, t: created, stuckK: -1}
+	r.DueAt, r.DueWorking = workflow.Request.StepDeadline(workflow.Submitted, created, c.s.requestEnv(cat, created))
+	m := &reqSim{caseSim: caseSim[*Request]{c: c, k: requests, x: r, t: created}, stuckK: -1}
 	if rng.Float64() < 0.12 { // stalls somewhere: the backlog the scanner and the board see
 		m.stuckK = 1 + rng.IntN(3)
 	}
-	m.event(workflow.EventCreated, workflow.Submitted, e.account, workflow.RoleEnterprise, created, nil)
-	acfic := c.acfic[c.unitOf[e.region]]
+	m.evs = append(m.evs, &Event{CaseKind: string(workflow.KindRequest), CaseID: id, Action: string(workflow.EventCreated),
+		ToStatus: r.Status, ActorID: e.account, ActorRole: string(workflow.RoleEnterprise), At: created, Payload: "{}", RegionCode: e.region})
+	ent := Actor{AccountID: e.account, Role: workflow.RoleEnterprise, RegionCode: e.region, EnterpriseID: e.id}
+	u := c.unitOf[e.region]
+	acfic := Actor{AccountID: c.acfic[u], Role: workflow.RoleACFIC, RegionCode: u}
 	fate := rng.Float64()
 	reopened := false
-	for round := 0; ; round++ {
-		// accept (受理): reject, or assign to a unit
-		if !m.next(c.between(30*time.Minute, 72*time.Hour)) {
-			return m
-		}
-		if round == 0 && fate < 0.03 {
-			m.complete(workflow.Reject, workflow.Rejected, acfic, workflow.RoleACFIC, map[string]any{"reason": "不属于受理范围"})
-			m.close()
-			return m
-		}
-		d, u := c.pick(c.depts), c.unitOf[e.region]
-		m.complete(workflow.Assign, workflow.Assigned, acfic, workflow.RoleACFIC, map[string]any{"department_code": d, "region_code": u})
-		r.DepartmentCode, r.UnitRegionCode = &d, &u
-		r.RoundStartedAt = m.t
-		if r.FirstAssignedAt == nil {
-			t := m.t
-			r.FirstAssignedAt = &t
-		}
-		unit := c.dept[d+"-"+u]
-		// claim (签收), or return (退回) once in a while
-		if !m.next(c.between(time.Hour, 48*time.Hour)) {
-			return m
-		}
-		if round == 0 && fate >= 0.03 && fate < 0.07 {
-			m.complete(workflow.Return, workflow.Submitted, unit, workflow.RoleDepartment, map[string]any{"reason": "不属于本单位职责"})
-			r.DepartmentCode, r.UnitRegionCode = nil, nil
-			r.ReturnCount++
-			continue
-		}
-		m.complete(workflow.Claim, workflow.InProgress, unit, workflow.RoleDepartment, nil)
-		if rng.Float64() < 0.05 { // 工商联 supervises a slow one
-			sup := m.t.Add(c.between(time.Hour, 24*time.Hour))
-			if sup.Before(c.now) {
-				m.event(workflow.Supervise, workflow.InProgress, acfic, workflow.RoleACFIC, sup, map[string]any{"note": "请加快办理"})
-				r.Supervised = true
-				r.Version++
+	func() {
+		for round := 0; ; round++ {
+			// accept (受理): reject, or assign to a unit
+			if !m.next(c.between(30*time.Minute, 72*time.Hour)) {
+				return
 			}
-		}
-		for {
-			// respond (答复), or the enterprise withdraws
-			if !m.next(c.between(24*time.Hour, 20*24*time.Hour)) {
-				return m
+			if round == 0 && fate < 0.03 {
+				m.act(acfic, m.t, command(workflow.Reject, map[string]any{"reason": "不属于受理范围"}))
+				return
 			}
-			if fate >= 0.07 && fate < 0.10 {
-				m.complete(workflow.Withdraw, workflow.Withdrawn, e.account, workflow.RoleEnterprise, map[string]any{"reason": "问题已自行解决"})
-				m.close()
-				return m
+			d := c.pick(c.depts)
+			if !m.act(acfic, m.t, command(workflow.Assign, map[string]any{"department_code": d, "region_code": u})) {
+				return
 			}
-			ev := m.complete(workflow.Respond, workflow.Responded, unit, workflow.RoleDepartment, map[string]any{"response": "已答复"})
-			ev.WorkingSeconds = int64(c.s.cal.WorkingTime(r.RoundStartedAt, m.t) / time.Second)
-			r.Response = "已按政策答复企业。"
-			// evaluate (评价), or the window ends (未评价)
-			if fate >= 0.88 {
-				due, _ := m.due()
-				if due == nil || due.After(c.now) {
-					r.DueAt, r.DueWorking = m.due()
-					return m
-				}
-				m.expire(*due)
-				return m
+			unit := Actor{AccountID: c.dept[d+"-"+u], Role: workflow.RoleDepartment, RegionCode: u, DepartmentCode: d}
+			// claim (签收), or return (退回) once in a while
+			if !m.next(c.between(time.Hour, 48*time.Hour)) {
+				return
 			}
-			if !m.next(c.between(time.Hour, 6*24*time.Hour)) {
-				return m
-			}
-			score := 3 + rng.IntN(3)
-			if !reopened && rng.Float64() < 0.06 {
-				score = 1 + rng.IntN(2)
-			}
-			r.EvaluationScore, r.EvaluationComment = &score, "评价"+strconv.Itoa(score)
-			t := m.t
-			r.EvaluatedAt = &t
-			if score < workflow.SatisfiedScore {
-				ev := m.complete(workflow.Evaluate, workflow.InProgress, e.account, workflow.RoleEnterprise, map[string]any{"score": score})
-				ev.OnTime, ev.WorkingSeconds, ev.StepDueAt = nil, 0, nil
-				reopened = true
-				r.ReopenCount++
-				r.RoundStartedAt = m.t
+			if round == 0 && fate >= 0.03 && fate < 0.07 {
+				m.act(unit, m.t, command(workflow.Return, map[string]any{"reason": "不属于本单位职责"}))
 				continue
 			}
-			ev = m.complete(workflow.Evaluate, workflow.Closed, e.account, workflow.RoleEnterprise, map[string]any{"score": score})
-			ev.OnTime, ev.WorkingSeconds, ev.StepDueAt = nil, 0, nil
-			m.close()
-			return m
+			m.act(unit, m.t, command(workflow.Claim, nil))
+			if rng.Float64() < 0.05 { // 工商联 supervises a slow one
+				if sup := m.t.Add(c.between(time.Hour, 24*time.Hour)); sup.Before(c.now) {
+					m.act(acfic, sup, command(workflow.Supervise, map[string]any{"note": "请加快办理"}))
+				}
+			}
+			for {
+				// respond (答复), or the enterprise withdraws
+				if !m.next(c.between(24*time.Hour, 20*24*time.Hour)) {
+					return
+				}
+				if fate >= 0.07 && fate < 0.10 {
+					m.act(ent, m.t, command(workflow.Withdraw, map[string]any{"reason": "问题已自行解决"}))
+					return
+				}
+				if !m.act(unit, m.t, command(workflow.Respond, map[string]any{"response": "已按政策答复企业。"})) {
+					return
+				}
+				// evaluate (评价), or the window ends (未评价)
+				if fate >= 0.88 {
+					// the enterprise never evaluates: the window closes it
+					// as 未评价 once it has ended
+					if due := m.x.DueAt; due != nil && due.Before(c.now) {
+						m.act(Actor{Role: workflow.RoleSystem}, *due, workflow.Command{Action: workflow.ExpireEvaluation})
+					}
+					return
+				}
+				if !m.next(c.between(time.Hour, 6*24*time.Hour)) {
+					return
+				}
+				score := 3 + rng.IntN(3)
+				if !reopened && rng.Float64() < 0.06 {
+					score = 1 + rng.IntN(2)
+				}
+				m.act(ent, m.t, command(workflow.Evaluate, map[string]any{"score": score, "comment": "评价" + strconv.Itoa(score)}))
+				if score >= workflow.SatisfiedScore {
+					return
+				}
+				reopened = true // 重办: the same unit answers again
+			}
 		}
-	}
+	}()
+	return m, m.err
 }
 
 // requests writes the requests and their events, seedChunk per transaction.
@@ -526,22 +569,23 @@ func (c *seedCtx) requests(ctx context.Context) error {
 		for i := lo; i < hi; i++ {
 			// ids follow filing time, as they do in production
 			created := c.start.Add(time.Duration(float64(span) * (float64(i) + c.rng.Float64()) / float64(n))).Truncate(time.Millisecond)
-			m := c.simulateRequest(base+uint64(i)+1, created)
-			seedChain(m.evs)
-			if len(m.evs) > 0 {
-				h := m.evs[len(m.evs)-1].Hash
-				m.r.ChainHead = &h
+			m, err := c.simulateRequest(base+uint64(i)+1, created)
+			if err != nil {
+				return err
 			}
-			reqs = append(reqs, m.r)
+			seedChain(m.evs)
+			h := m.evs[len(m.evs)-1].Hash
+			m.x.ChainHead = &h
+			reqs = append(reqs, m.x)
 			evs = append(evs, m.evs...)
-			switch workflow.Status(m.r.Status) {
+			switch workflow.Status(m.x.Status) {
 			case workflow.Closed:
 				c.res.ClosedRequests++
 			case workflow.Rejected, workflow.Withdrawn:
 				c.res.RejectedOrWithdrawn++
 			default:
 				c.res.OpenRequests++
-				if m.r.Overdue {
+				if m.x.Overdue {
 					c.res.OverdueRequests++
 				}
 			}
@@ -563,6 +607,94 @@ func (c *seedCtx) requests(ctx context.Context) error {
 	return nil
 }
 
+// leadSim is a lead being simulated.
+type leadSim struct {
+	caseSim[*Lead]
+	stuck int // the step at which the lead stalls (-1: none)
+	k     int // steps attempted
+}
+
+// next tries to finish the current step d after the last one; false when
+// it is still open now (or stalls), marked overdue once its deadline passed.
+func (m *leadSim) next(d time.Duration) bool {
+	at := m.t.Add(d)
+	m.k++
+	if !at.After(m.c.now) && m.k != m.stuck {
+		m.t = at
+		return true
+	}
+	m.overdue()
+	return false
+}
+
+func (c *seedCtx) simulateLead(id uint64, created time.Time) (*leadSim, error) {
+	rng := c.rng
+	region := c.pick(c.leaves)
+	l := &Lead{ID: id, Content: "群众反映某单位工作人员办事拖延。", RegionCode: region,
+		SubjectName: "某单位工作人员", Status: string(workflow.LeadReportedStatus), StepStartedAt: created,
+		Version: 1, CreatedAt: created, UpdatedAt: created}
+	l.DueAt, l.DueWorking = workflow.Lead.StepDeadline(workflow.LeadReportedStatus, created, c.s.leadEnv(created))
+	first := &Event{CaseKind: string(workflow.KindLead), CaseID: id, Action: string(workflow.LeadReported),
+		ToStatus: l.Status, ActorRole: AnonymousRole, At: created, Payload: "{}", RegionCode: region}
+	if rng.IntN(3) == 0 {
+		l.Anonymous = true
+		h := hex.EncodeToString([]byte(fmt.Sprintf("%s-%016d", c.opt.Tag, l.ID)))
+		l.ReceiptHash = &h
+	} else {
+		acct, sid := c.station[region], c.stationID[region]
+		l.ReporterAccountID, l.ReporterRole, l.StationID = &acct, string(workflow.RoleStation), &sid
+		first.ActorID, first.ActorRole = acct, l.ReporterRole
+	}
+	m := &leadSim{caseSim: caseSim[*Lead]{c: c, k: leads, x: l, t: created, evs: []*Event{first}}, stuck: -1}
+	if rng.Float64() < 0.1 {
+		m.stuck = 1 + rng.IntN(4)
+	}
+	u := c.unitOf[region]
+	insp := Actor{AccountID: c.insp[u], Role: workflow.RoleInspector, RegionCode: u}
+	func() {
+		if rng.Float64() < 0.05 {
+			if m.next(c.between(time.Hour, 72*time.Hour)) {
+				m.act(insp, m.t, command(workflow.LeadDismiss, map[string]any{"reason": "不属于受理范围"}))
+			}
+			return
+		}
+		if !m.next(c.between(time.Hour, 72*time.Hour)) || !m.act(insp, m.t, command(workflow.LeadRegister, nil)) {
+			return
+		}
+		if !m.next(c.between(24*time.Hour, 10*24*time.Hour)) ||
+			!m.act(insp, m.t, command(workflow.LeadInvestigate, map[string]any{"notes": "调取办理记录，约谈相关人员。"})) {
+			return
+		}
+		if !m.next(c.between(24*time.Hour, 10*24*time.Hour)) {
+			return
+		}
+		if rng.IntN(3) == 0 {
+			d := c.pick([]string{workflow.DisposalTransfer, workflow.DisposalNoIssue, workflow.DisposalShelved})
+			f := map[string]any{"assessment": "经核实，作出处置决定。", "disposal": d}
+			if d == workflow.DisposalTransfer {
+				f["transfer_to"] = "宁波市纪委监委"
+			}
+			m.act(insp, m.t, command(workflow.LeadDecide, f))
+			return
+		}
+		dept := c.pick(c.depts)
+		if !m.act(insp, m.t, command(workflow.LeadDecide, map[string]any{"assessment": "存在问题，责令整改。",
+			"disposal":        c.pick([]string{workflow.DisposalTalkReminder, workflow.DisposalWrittenInquiry, workflow.DisposalPreliminaryVerification}),
+			"department_code": dept, "unit_region_code": u, "days": 20})) {
+			return
+		}
+		unit := Actor{AccountID: c.dept[dept+"-"+u], Role: workflow.RoleDepartment, RegionCode: u, DepartmentCode: dept}
+		if !m.next(c.between(5*24*time.Hour, 30*24*time.Hour)) ||
+			!m.act(unit, m.t, command(workflow.CompleteRectification, map[string]any{"report": "已完成整改。"})) {
+			return
+		}
+		if m.next(c.between(24*time.Hour, 10*24*time.Hour)) {
+			m.act(insp, m.t, command(workflow.LeadVerify, map[string]any{"accepted": true, "result": "整改到位。"}))
+		}
+	}()
+	return m, m.err
+}
+
 // leads writes leads and their events: reported → registered →
 // investigating → decided (closed, or rectifying → verifying → closed).
 func (c *seedCtx) leads(ctx context.Context) error {
@@ -572,110 +704,19 @@ func (c *seedCtx) leads(ctx context.Context) error {
 		return err
 	}
 	span := c.now.Sub(c.start)
-	s := c.s
-	closing := []string{workflow.DisposalTransfer, workflow.DisposalNoIssue, workflow.DisposalShelved}
-	rectify := []string{workflow.DisposalTalkReminder, workflow.DisposalWrittenInquiry, workflow.DisposalPreliminaryVerification}
 	for lo := 0; lo < n; lo += seedChunk {
 		hi := min(n, lo+seedChunk)
 		leads := make([]*Lead, 0, hi-lo)
 		var evs []*Event
 		for i := lo; i < hi; i++ {
-			rng := c.rng
-			created := c.start.Add(time.Duration(float64(span) * (float64(i) + rng.Float64()) / float64(n))).Truncate(time.Millisecond)
-			region := c.pick(c.leaves)
-			l := &Lead{ID: base + uint64(i) + 1, Content: "群众反映某单位工作人员办事拖延。", RegionCode: region,
-				SubjectName: "某单位工作人员", Status: string(workflow.LeadReportedStatus), StepStartedAt: created,
-				Version: 1, CreatedAt: created, UpdatedAt: created}
-			if rng.IntN(3) == 0 {
-				l.Anonymous = true
-				h := hex.EncodeToString([]byte(fmt.Sprintf("%s-%016d", c.opt.Tag, l.ID)))
-				l.ReceiptHash = &h
-			} else {
-				acct, sid := c.station[region], c.stationID[region]
-				l.ReporterAccountID, l.ReporterRole, l.StationID = &acct, string(workflow.RoleStation), &sid
+			created := c.start.Add(time.Duration(float64(span) * (float64(i) + c.rng.Float64()) / float64(n))).Truncate(time.Millisecond)
+			m, err := c.simulateLead(base+uint64(i)+1, created)
+			if err != nil {
+				return err
 			}
-			insp := c.insp[c.unitOf[region]]
-			firstEv := len(evs)
-			t, step := created, created
-			stuck := -1
-			if rng.Float64() < 0.1 {
-				stuck = 1 + rng.IntN(4)
-			}
-			k := 0
-			ev := func(action workflow.Action, to workflow.Status, actor uint64, role string, at time.Time) *Event {
-				e := &Event{CaseKind: string(workflow.KindLead), CaseID: l.ID, Action: string(action), FromStatus: l.Status,
-					ToStatus: string(to), ActorID: actor, ActorRole: role, At: at, Payload: "{}", RegionCode: region}
-				evs = append(evs, e)
-				return e
-			}
-			first := ev(workflow.LeadReported, workflow.LeadReportedStatus, 0, AnonymousRole, created)
-			if !l.Anonymous {
-				first.ActorID, first.ActorRole = *l.ReporterAccountID, l.ReporterRole
-			}
-			// advance finishes the current step after d, or leaves it open.
-			advance := func(d time.Duration, action workflow.Action, to workflow.Status, actor uint64, role string) bool {
-				at := t.Add(d)
-				k++
-				due, working := s.leadDue(workflow.Status(l.Status), step, l.RectifyDays)
-				if at.After(c.now) || k == stuck {
-					l.DueAt, l.DueWorking, l.StepStartedAt = due, working, step
-					l.Overdue = due != nil && due.Before(c.now)
-					return false
-				}
-				st, _ := workflow.Lead.State(workflow.Status(l.Status))
-				e := ev(action, to, actor, role, at)
-				e.Step, e.StepDueAt = st.Step, due
-				onTime := due == nil || !at.After(*due)
-				e.OnTime = &onTime
-				e.WorkingSeconds = int64(s.cal.WorkingTime(step, at) / time.Second)
-				t, step = at, at
-				l.Status, l.Version, l.UpdatedAt, l.StepStartedAt = string(to), l.Version+1, at, at
-				return true
-			}
-			closeLead := func() { at := t; l.ClosedAt, l.DueAt, l.Overdue = &at, nil, false }
-			func() {
-				if rng.Float64() < 0.05 {
-					if advance(c.between(time.Hour, 72*time.Hour), workflow.LeadDismiss, workflow.LeadDismissed, insp, string(workflow.RoleInspector)) {
-						closeLead()
-					}
-					return
-				}
-				if !advance(c.between(time.Hour, 72*time.Hour), workflow.LeadRegister, workflow.LeadRegistered, insp, string(workflow.RoleInspector)) {
-					return
-				}
-				if !advance(c.between(24*time.Hour, 10*24*time.Hour), workflow.LeadInvestigate, workflow.LeadInvestigating, insp, string(workflow.RoleInspector)) {
-					return
-				}
-				if rng.IntN(3) == 0 {
-					d := c.pick(closing)
-					if advance(c.between(24*time.Hour, 10*24*time.Hour), workflow.LeadDecide, workflow.LeadClosed, insp, string(workflow.RoleInspector)) {
-						l.Disposal, l.Assessment = &d, "经核实，作出处置决定。"
-						closeLead()
-					}
-					return
-				}
-				d, dept, unit := c.pick(rectify), c.pick(c.depts), c.unitOf[region]
-				if !advance(c.between(24*time.Hour, 10*24*time.Hour), workflow.LeadDecide, workflow.LeadRectifying, insp, string(workflow.RoleInspector)) {
-					return
-				}
-				l.Disposal, l.Assessment = &d, "存在问题，责令整改。"
-				l.RectifyDepartmentCode, l.RectifyRegionCode, l.RectifyDays = &dept, &unit, 20
-				l.RectifyDueAt, _ = s.leadDue(workflow.LeadRectifying, t, 20)
-				if !advance(c.between(5*24*time.Hour, 30*24*time.Hour), workflow.CompleteRectification, workflow.LeadVerifying,
-					c.dept[dept+"-"+unit], string(workflow.RoleDepartment)) {
-					return
-				}
-				at := t
-				l.RectifyReport, l.RectifiedAt = "已完成整改。", &at
-				if !advance(c.between(24*time.Hour, 10*24*time.Hour), workflow.LeadVerify, workflow.LeadClosed, insp, string(workflow.RoleInspector)) {
-					return
-				}
-				ok, vt := true, t
-				l.VerifyAccepted, l.VerifyResult, l.VerifiedAt = &ok, "整改到位。", &vt
-				closeLead()
-			}()
-			seedChain(evs[firstEv:])
-			leads = append(leads, l)
+			seedChain(m.evs)
+			leads = append(leads, m.x)
+			evs = append(evs, m.evs...)
 		}
 		err := c.s.inTx(ctx, func(tx *gorm.DB) error {
 			if err := tx.CreateInBatches(leads, c.batch(45)).Error; err != nil {

@@ -237,6 +237,13 @@ var statsActions = []string{string(workflow.Assign), string(workflow.Reject), st
 // of the period grouped by action, from_status and to_status (one range
 // scan of the covering index idx_events_stats per action), which are then
 // counted into the event groups here.
+// counter is where the events of action a are counted, nil when they
+// are not counted by action.
+func (c *requestCounts) counter(a workflow.Action) *eventCount {
+	return map[workflow.Action]*eventCount{workflow.Assign: &c.Assigned, workflow.Respond: &c.Respond,
+		workflow.Evaluate: &c.Evaluated, workflow.Return: &c.Returned, workflow.ExpireEvaluation: &c.Expired}[a]
+}
+
 func requestCountsByRegion(db *gorm.DB, regions []string, g regionGroup, from, to time.Time) (map[string]*requestCounts, error) {
 	out := map[string]*requestCounts{}
 	at := func(region string) *requestCounts {
@@ -295,22 +302,14 @@ func requestCountsByRegion(db *gorm.DB, regions []string, g regionGroup, from, t
 	}
 	for _, r := range events {
 		c, n := at(r.RegionCode), eventCount{N: r.N, OnTime: r.OnTime, Sum: r.Sum}
-		switch workflow.Action(r.Action) {
-		case workflow.Assign:
-			c.Assigned.add(n)
-		case workflow.Respond:
-			c.Respond.add(n)
-		case workflow.Evaluate:
-			c.Evaluated.add(n)
-			if r.ToStatus == string(workflow.Closed) {
-				c.Satisfied.add(n)
-			}
-		case workflow.Return:
-			c.Returned.add(n)
-		case workflow.ExpireEvaluation:
-			c.Expired.add(n)
+		a := workflow.Action(r.Action)
+		if into := c.counter(a); into != nil {
+			into.add(n)
 		}
-		if a := workflow.Action(r.Action); (a == workflow.Assign || a == workflow.Reject) && r.FromStatus == string(workflow.Submitted) {
+		if a == workflow.Evaluate && r.ToStatus == string(workflow.Closed) {
+			c.Satisfied.add(n)
+		}
+		if (a == workflow.Assign || a == workflow.Reject) && r.FromStatus == string(workflow.Submitted) {
 			c.Triage.add(n)
 		}
 	}

@@ -18,7 +18,7 @@ type Store struct {
 	db    *gorm.DB
 	clock func() time.Time
 	cal   *workflow.Calendar
-	cfg   configs.Config
+	opt   Options
 	ref   *Reference
 
 	tokens      *recentCache[tokenKey, liveToken] // FindAccountForToken
@@ -32,9 +32,30 @@ type Store struct {
 	writes *sync.Mutex
 }
 
-// NewStore returns a store over db. clock is the time source (time.Now in
-// production); cal counts working days; cfg gives limits and DemoLimit.
-func NewStore(db *gorm.DB, ref *Reference, cal *workflow.Calendar, cfg configs.Config, clock func() time.Time) *Store {
+// Options are the settings the store uses.
+type Options struct {
+	// DemoLimit, when set, replaces every deadline limit (demonstrations
+	// and black-box tests).
+	DemoLimit workflow.Limit
+	// DueSoon is how long before its deadline a step gets its due_soon
+	// reminder (zero: one working day).
+	DueSoon workflow.Limit
+	// Webhooks receive events through the outbox.
+	Webhooks []configs.Webhook
+	// CredentialCache is how long an instance trusts a passing read of a
+	// token's account and session (0: read on every request).
+	CredentialCache time.Duration
+}
+
+// StoreOptions picks the store's settings out of the service configuration.
+func StoreOptions(cfg configs.Config) Options {
+	return Options{DemoLimit: cfg.DemoLimit, DueSoon: cfg.DueSoon, Webhooks: cfg.Webhooks, CredentialCache: cfg.CredentialCache}
+}
+
+// NewStore returns a store over db with the reference data ref (whose
+// calendar counts working days). clock is the time source (time.Now in
+// production), shared with the api. OpenStore is how the service gets one.
+func NewStore(db *gorm.DB, ref *Reference, opt Options, clock func() time.Time) *Store {
 	if clock == nil {
 		clock = time.Now
 	}
@@ -42,19 +63,17 @@ func NewStore(db *gorm.DB, ref *Reference, cal *workflow.Calendar, cfg configs.C
 	if db != nil && !IsMySQL(db) {
 		writes = &sync.Mutex{}
 	}
-	return &Store{db: db, clock: clock, cal: cal, cfg: cfg, ref: ref, writes: writes,
-		tokens:      newRecentCache[tokenKey, liveToken](cfg.CredentialCache),
-		enterprises: newRecentCache[uint64, Enterprise](cfg.CredentialCache)}
+	var cal *workflow.Calendar
+	if ref != nil {
+		cal = ref.Calendar
+	}
+	return &Store{db: db, clock: clock, cal: cal, opt: opt, ref: ref, writes: writes,
+		tokens:      newRecentCache[tokenKey, liveToken](opt.CredentialCache),
+		enterprises: newRecentCache[uint64, Enterprise](opt.CredentialCache)}
 }
 
 // DB returns the underlying handle (for health checks and tests).
 func (s *Store) DB() *gorm.DB { return s.db }
-
-// Reference returns the reference data the store was built with.
-func (s *Store) Reference() *Reference { return s.ref }
-
-// Calendar returns the working-day calendar.
-func (s *Store) Calendar() *workflow.Calendar { return s.cal }
 
 // Now returns the store's current time in UTC, at the millisecond precision
 // both databases keep.
@@ -66,43 +85,6 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		defer s.writes.Unlock()
 	}
 	return formatError(s.db.WithContext(ctx).Transaction(fn))
-}
-
-// Reference is the reference data of configs/, indexed for lookups.
-type Reference struct {
-	Regions     map[string]configs.Region
-	RegionList  []configs.Region
-	Departments map[string]configs.Department
-	DeptList    []configs.Department
-	Categories  map[string]configs.Category
-	CatList     []configs.Category
-	Parents     map[string]string
-	Raw         configs.Reference
-}
-
-// NewReference indexes r.
-func NewReference(r configs.Reference) *Reference {
-	ref := &Reference{
-		Regions:     map[string]configs.Region{},
-		Departments: map[string]configs.Department{},
-		Categories:  map[string]configs.Category{},
-		Parents:     map[string]string{},
-		RegionList:  r.Regions,
-		DeptList:    r.Departments,
-		CatList:     r.Categories,
-		Raw:         r,
-	}
-	for _, x := range r.Regions {
-		ref.Regions[x.Code] = x
-		ref.Parents[x.Code] = x.ParentCode
-	}
-	for _, x := range r.Departments {
-		ref.Departments[x.Code] = x
-	}
-	for _, x := range r.Categories {
-		ref.Categories[x.Code] = x
-	}
-	return ref
 }
 
 // LoadReference writes the regions and departments of configs/ into the

@@ -43,7 +43,7 @@ type Dispatcher struct {
 // NewDispatcher returns a dispatcher for the store's configured webhooks.
 func NewDispatcher(s *Store, log *slog.Logger) *Dispatcher {
 	secrets := map[string]string{}
-	for _, w := range s.cfg.Webhooks {
+	for _, w := range s.opt.Webhooks {
 		secrets[w.URL] = w.Secret
 	}
 	return &Dispatcher{

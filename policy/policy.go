@@ -95,7 +95,12 @@ type Authorizer struct {
 	descendants map[string][]string
 	// actions maps role → kind → the sorted actions policy.csv grants.
 	actions map[string]map[string][]string
+	// scopes holds the scope of each permission of policy.csv (Grant).
+	scopes map[ruleKey]string
 }
+
+// ruleKey names a permission: a role's action on a kind.
+type ruleKey struct{ role, kind, act string }
 
 // New builds an Authorizer from the embedded model and policy and a region
 // tree given as code → parent code, "" marking a root (the city). Every parent
@@ -107,6 +112,7 @@ func New(parents map[string]string) (*Authorizer, error) {
 		roots:       make(map[string]struct{}),
 		descendants: make(map[string][]string, len(parents)),
 		actions:     make(map[string]map[string][]string),
+		scopes:      make(map[ruleKey]string),
 	}
 	if err := a.buildTree(parents); err != nil {
 		return nil, fmt.Errorf("policy: region tree: %w", err)
@@ -122,6 +128,7 @@ func New(parents map[string]string) (*Authorizer, error) {
 			a.actions[role] = make(map[string][]string)
 		}
 		a.actions[role][kind] = append(a.actions[role][kind], act)
+		a.scopes[ruleKey{role, kind, act}] = r[3] // one row per action (parseRules)
 	}
 	for _, kinds := range a.actions {
 		for _, acts := range kinds {
@@ -299,4 +306,19 @@ func (a *Authorizer) Within(region, home string) bool {
 // The caller may modify the slice.
 func (a *Authorizer) Descendants(home string) []string {
 	return slices.Clone(a.descendants[home])
+}
+
+// Grant returns where sub may take act on kind: every region (all, from a
+// rule of scope any), its home region and every region below it (a rule of
+// scope region), or nowhere (no rule). It gives the same verdict as
+// Authorize for every region, without a decision per region; the store
+// checks it on the row it reads. The caller may modify the slice.
+func (a *Authorizer) Grant(sub Subject, kind, act string) (all bool, regions []string) {
+	switch a.scopes[ruleKey{sub.Role, kind, act}] {
+	case scopeAny:
+		return true, nil
+	case scopeRegion:
+		return false, a.Descendants(sub.Region)
+	}
+	return false, nil
 }

@@ -76,14 +76,14 @@ func DisposalByCode(code string) (Disposal, bool) {
 var Lead = &Machine{
 	Kind: KindLead,
 	States: []State{
-		{LeadReportedStatus, "已上报", true, "register"},
-		{LeadDismissed, "不予受理", false, ""},
-		{LeadRegistered, "已登记", true, "decide"},
-		{LeadInvestigating, "调查核实", true, "decide"},
-		{LeadDecided, "已决策", false, ""},
-		{LeadRectifying, "整改中", true, "rectify"},
-		{LeadVerifying, "监督回访", true, "verify"},
-		{LeadClosed, "已办结", false, ""},
+		{LeadReportedStatus, "已上报", true, "register", false},
+		{LeadDismissed, "不予受理", false, "", false},
+		{LeadRegistered, "已登记", true, "decide", false},
+		{LeadInvestigating, "调查核实", true, "decide", false},
+		{LeadDecided, "已决策", false, "", false},
+		{LeadRectifying, "整改中", true, "rectify", false},
+		{LeadVerifying, "监督回访", true, "verify", false},
+		{LeadClosed, "已办结", false, "", false},
 	},
 	Table: []Transition{
 		{Action: LeadRegister, Label: "受理登记", From: in(LeadReportedStatus), To: LeadRegistered, By: by(RoleInspector),
@@ -130,22 +130,6 @@ func validateDecision(c Command, v *ValidationError) {
 			v.Add(f, "该处置方式不接受此字段")
 		case need[f] && f != "days" && strings.TrimSpace(c.Text(f)) == "":
 			v.Add(f, "不能为空")
-		}
-	}
-}
-
-func leadOutcome(o *Outcome, cmd Command) {
-	switch cmd.Action {
-	case LeadDecide:
-		if d, _ := DisposalByCode(cmd.Disposal); d.Closes {
-			o.To = LeadClosed
-		} else {
-			o.Rectify = true
-		}
-	case LeadVerify:
-		if cmd.Accepted != nil && !*cmd.Accepted {
-			o.To = LeadRectifying
-			o.Rectify = true
 		}
 	}
 }

@@ -246,15 +246,15 @@ func TestLeadRecusal(t *testing.T) {
 	// Even with a complete, valid command in the right state.
 	for _, w := range specLeadTable {
 		it, actor, cmd := validLead(t, w.action)
-		if _, err := Lead.Apply(it, actor, cmd); err != nil {
+		if _, err := Lead.Apply(it, actor, cmd, testEnv(t)); err != nil {
 			t.Fatalf("baseline %s: %v", w.action, err)
 		}
 		actor.Subject = true
-		o, err := Lead.Apply(it, actor, cmd)
+		o, err := Lead.Apply(it, actor, cmd, testEnv(t))
 		if !errors.Is(err, ErrRecused) {
 			t.Errorf("Apply(%s) by the subject = %s, want ErrRecused", w.action, errName(err))
 		}
-		if o != (Outcome{}) {
+		if o.Action != "" {
 			t.Errorf("Apply(%s) by the subject returned %+v", w.action, o)
 		}
 	}
@@ -295,35 +295,38 @@ func TestLeadApplyOutcomes(t *testing.T) {
 	t.Parallel()
 	cmd := func(a Action) Command { _, _, c := validLead(t, a); return c }
 	verify := func(accepted bool) Command { c := cmd("verify"); c.Accepted = boolPtr(accepted); return c }
+	const again = "verifying→rectifying ends:verify deadline:started:rectify set:rectify_days,rectify_due_at,verified_at,verify_accepted,verify_result"
 	cases := []struct {
 		name  string
 		it    Item
 		actor Actor
 		cmd   Command
-		want  Outcome
+		want  string // describe(outcome)
 	}{
-		{"register", Item{Status: "reported"}, leadInspector, cmd("register"), Outcome{From: "reported", To: "registered", Action: "register"}},
-		{"register without note", Item{Status: "reported"}, leadInspector, Command{Action: "register"}, Outcome{From: "reported", To: "registered", Action: "register"}},
-		{"dismiss", Item{Status: "reported"}, leadInspector, cmd("dismiss"), Outcome{From: "reported", To: "dismissed", Action: "dismiss"}},
-		{"investigate registered", Item{Status: "registered"}, leadInspector, cmd("investigate"), Outcome{From: "registered", To: "investigating", Action: "investigate"}},
-		{"investigate again", Item{Status: "investigating"}, leadInspector, cmd("investigate"), Outcome{From: "investigating", To: "investigating", Action: "investigate"}},
-		{"complete_rectification", Item{Status: "rectifying"}, leadUnit, cmd("complete_rectification"), Outcome{From: "rectifying", To: "verifying", Action: "complete_rectification"}},
-		{"verify accepted", Item{Status: "verifying"}, leadInspector, verify(true), Outcome{From: "verifying", To: "closed", Action: "verify"}},
-		{"verify not accepted", Item{Status: "verifying"}, leadInspector, verify(false), Outcome{From: "verifying", To: "rectifying", Action: "verify", Rectify: true}},
+		{"register", Item{Status: "reported"}, leadInspector, cmd("register"), "reported→registered ends:register deadline:started:decide"},
+		{"register without note", Item{Status: "reported"}, leadInspector, Command{Action: "register"}, "reported→registered ends:register deadline:started:decide"},
+		{"dismiss", Item{Status: "reported"}, leadInspector, cmd("dismiss"), "reported→dismissed ends:register deadline:cleared closes"},
+		{"investigate registered", Item{Status: "registered"}, leadInspector, cmd("investigate"), "registered→investigating"},
+		{"investigate again", Item{Status: "investigating"}, leadInspector, cmd("investigate"), "investigating→investigating"},
+		{"complete_rectification", Item{Status: "rectifying"}, leadUnit, cmd("complete_rectification"),
+			"rectifying→verifying ends:rectify deadline:started:verify set:rectified_at,rectify_report"},
+		{"verify accepted", Item{Status: "verifying"}, leadInspector, verify(true),
+			"verifying→closed ends:verify deadline:cleared closes set:verified_at,verify_accepted,verify_result"},
+		{"verify not accepted", Item{Status: "verifying"}, leadInspector, verify(false), again},
 		{"verify not accepted, new days", Item{Status: "verifying"}, leadInspector,
-			func() Command { c := verify(false); c.Present = append(c.Present, "days"); c.Days = 10; return c }(),
-			Outcome{From: "verifying", To: "rectifying", Action: "verify", Rectify: true}},
-		{"reopen shelved", Item{Status: "closed", Disposal: "shelved"}, leadInspector, cmd("reopen"), Outcome{From: "closed", To: "investigating", Action: "reopen"}},
+			func() Command { c := verify(false); c.Present = append(c.Present, "days"); c.Days = 10; return c }(), again},
+		{"reopen shelved", Item{Status: "closed", Disposal: "shelved"}, leadInspector, cmd("reopen"),
+			"closed→investigating deadline:started:decide set:assessment,closed_at,disposal,grounds,transfer_to"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Lead.Apply(c.it, c.actor, c.cmd)
+			got, err := Lead.Apply(c.it, c.actor, c.cmd, testEnv(t))
 			if err != nil {
 				t.Fatalf("Apply = %v", err)
 			}
-			if got != c.want {
-				t.Errorf("Apply = %+v, want %+v", got, c.want)
+			if d := describe(got); d != c.want {
+				t.Errorf("Apply =\n %s\nwant\n %s", d, c.want)
 			}
 		})
 	}
@@ -342,16 +345,20 @@ func TestLeadDecideOutcomes(t *testing.T) {
 	for _, w := range specDisposals {
 		t.Run(w.code, func(t *testing.T) {
 			t.Parallel()
-			want := Outcome{From: "investigating", To: "rectifying", Action: "decide", Rectify: true}
+			want := "investigating→rectifying ends:decide deadline:started:rectify set:assessment,disposal,grounds," +
+				"rectify_days,rectify_department_code,rectify_due_at,rectify_region_code,transfer_to"
 			if w.closes {
-				want = Outcome{From: "investigating", To: "closed", Action: "decide"}
+				want = "investigating→closed ends:decide deadline:cleared closes set:assessment,disposal,grounds,transfer_to"
 			}
-			got, err := Lead.Apply(Item{Status: "investigating"}, leadInspector, decideCommand(t, w.code))
+			got, err := Lead.Apply(Item{Status: "investigating"}, leadInspector, decideCommand(t, w.code), testEnv(t))
 			if err != nil {
 				t.Fatalf("Apply = %v", err)
 			}
-			if got != want {
-				t.Errorf("Apply = %+v, want %+v", got, want)
+			if d := describe(got); d != want {
+				t.Errorf("Apply =\n %s\nwant\n %s", d, want)
+			}
+			if got.Set["disposal"] != w.code {
+				t.Errorf("disposal recorded %v, want %s", got.Set["disposal"], w.code)
 			}
 		})
 	}

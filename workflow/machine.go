@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Role is an account's role (a casbin subject).
@@ -112,6 +113,9 @@ type State struct {
 	// Step names the deadline step an item in this state is waiting on
 	// (accept, claim, respond, evaluate; register, decide, rectify, verify).
 	Step string
+	// CountsLate: finishing this step late counts against 按期办结
+	// (late_steps): the steps that bind an official of a request.
+	CountsLate bool
 }
 
 // Machine is a transition table with its states.
@@ -121,12 +125,33 @@ type Machine struct {
 	Table  []Transition
 }
 
-// Item is what the engine needs to know about a case.
+// Item is what the engine needs to know about a case: its state for the
+// guards, and the times and counters its transitions read.
 type Item struct {
-	Status           Status
+	Status Status
+	// PendingExtension: a request's extension of ExtensionDays working days
+	// waits for 工商联's decision.
 	PendingExtension bool
-	Overdue          bool
-	Disposal         string
+	ExtensionDays    int
+	// Overdue: the current step is past its deadline now; Marked: the
+	// scanner already marked it (and counted it late).
+	Overdue bool
+	Marked  bool
+	// Disposal is a lead's decision.
+	Disposal string
+
+	// The current step's deadline and start, the handling round's start
+	// (a request's assignment or reopening), and the case's filing time.
+	DueAt          *time.Time
+	StepStartedAt  time.Time
+	RoundStartedAt time.Time
+	CreatedAt      time.Time
+	// Assigned: the request was assigned before (first_assigned_at is set).
+	Assigned   bool
+	Supervised bool
+	// Counters, and the rectification period a lead's decision set.
+	LateSteps, ReturnCount, ReopenCount int
+	RectifyDays                         int
 }
 
 // Actor is who wants to act, with the parties it is to this case.
@@ -296,23 +321,10 @@ func (m *Machine) Available(it Item, actor Actor) []Transition {
 	return out
 }
 
-// Outcome is what applying a command does to a case.
-type Outcome struct {
-	From, To Status
-	Action   Action
-	// Flags for the model to record.
-	Reopened           bool // evaluate below 3: 重办
-	Returned           bool // return: 退单
-	Supervised         bool // supervise: flag the case
-	ExtensionRequested bool
-	ExtensionDecided   bool
-	ExtensionApproved  bool
-	Rectify            bool // decide with a rectification disposal, or verify not accepted
-}
-
-// Apply checks the command against the table and the item and returns the
-// outcome. It does not change anything; the model writes the outcome.
-func (m *Machine) Apply(it Item, actor Actor, cmd Command) (Outcome, error) {
+// Apply checks the command against the table and the item and returns
+// everything the transition does (effects.go). It changes nothing; the
+// model writes the outcome.
+func (m *Machine) Apply(it Item, actor Actor, cmd Command, env Env) (Outcome, error) {
 	t, err := m.Check(it, actor, cmd.Action)
 	if err != nil {
 		return Outcome{}, err
@@ -320,15 +332,10 @@ func (m *Machine) Apply(it Item, actor Actor, cmd Command) (Outcome, error) {
 	if err := cmd.validate(m.Kind, t); err != nil {
 		return Outcome{}, err
 	}
-	o := Outcome{From: it.Status, To: t.To, Action: t.Action}
+	o := Outcome{Kind: m.Kind, From: it.Status, To: t.To, Action: t.Action}
 	if t.SameState {
 		o.To = it.Status
 	}
-	switch m.Kind {
-	case KindRequest:
-		requestOutcome(&o, cmd)
-	case KindLead:
-		leadOutcome(&o, cmd)
-	}
+	effects(m, it, cmd, env, &o)
 	return o, nil
 }

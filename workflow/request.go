@@ -49,13 +49,13 @@ func fields(f ...string) []string {
 var Request = &Machine{
 	Kind: KindRequest,
 	States: []State{
-		{Submitted, "待受理", true, "accept"},
-		{Assigned, "已交办", true, "claim"},
-		{InProgress, "办理中", true, "respond"},
-		{Responded, "待评价", true, "evaluate"},
-		{Closed, "已办结", false, ""},
-		{Rejected, "不予受理", false, ""},
-		{Withdrawn, "已撤回", false, ""},
+		{Submitted, "待受理", true, "accept", true},
+		{Assigned, "已交办", true, "claim", true},
+		{InProgress, "办理中", true, "respond", true},
+		{Responded, "待评价", true, "evaluate", false},
+		{Closed, "已办结", false, "", false},
+		{Rejected, "不予受理", false, "", false},
+		{Withdrawn, "已撤回", false, "", false},
 	},
 	Table: []Transition{
 		{Action: Assign, Label: "受理并交办", From: in(Submitted), To: Assigned, By: by(RoleACFIC),
@@ -83,26 +83,6 @@ var Request = &Machine{
 			Require: fields("note"), Optional: fields("due_at"), Guard: GuardOverdueForInspector},
 		{Action: ExpireEvaluation, Label: "评价期满自动办结", From: in(Responded), To: Closed, By: by(RoleSystem)},
 	},
-}
-
-func requestOutcome(o *Outcome, cmd Command) {
-	switch cmd.Action {
-	case Evaluate:
-		if cmd.Score < SatisfiedScore {
-			o.To = InProgress
-			o.Reopened = true
-		}
-	case Return:
-		o.Returned = true
-	case Supervise:
-		o.Supervised = true
-	case RequestExtension:
-		o.ExtensionRequested = true
-	case ApproveExtension:
-		o.ExtensionDecided, o.ExtensionApproved = true, true
-	case DenyExtension:
-		o.ExtensionDecided = true
-	}
 }
 
 // ActionLabel returns the Chinese label of a request or lead action, or of a

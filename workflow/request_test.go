@@ -281,68 +281,75 @@ func TestRequestApplyOutcomes(t *testing.T) {
 		it    Item
 		actor Actor
 		cmd   Command
-		want  Outcome
+		want  string // describe(outcome)
 	}
 	cmd := func(a Action) Command { _, _, c := validRequest(t, a); return c }
 	withScore := func(s int) Command { c := cmd("evaluate"); c.Score = s; return c }
+	const (
+		assigned   = "submitted→assigned ends:accept deadline:started:claim set:department_code,first_assigned_at,round_started_at,unit_region_code"
+		evaluated  = "responded→closed step:evaluate deadline:cleared closes set:evaluated_at,evaluation_comment,evaluation_score"
+		reopened   = "responded→in_progress step:evaluate deadline:started:respond set:evaluated_at,evaluation_comment,evaluation_score,reopen_count,round_started_at"
+		supervised = "set:supervised"
+		extension  = "in_progress→in_progress set:pending_extension_days"
+	)
 	cases := []tc{
-		{"assign", Item{Status: "submitted"}, reqACFIC, cmd("assign"), Outcome{From: "submitted", To: "assigned", Action: "assign"}},
-		{"reject", Item{Status: "submitted"}, reqACFIC, cmd("reject"), Outcome{From: "submitted", To: "rejected", Action: "reject"}},
-		{"claim", Item{Status: "assigned"}, reqUnit, cmd("claim"), Outcome{From: "assigned", To: "in_progress", Action: "claim"}},
-		{"return from assigned", Item{Status: "assigned"}, reqUnit, cmd("return"), Outcome{From: "assigned", To: "submitted", Action: "return", Returned: true}},
-		{"return from in_progress", Item{Status: "in_progress"}, reqUnit, cmd("return"), Outcome{From: "in_progress", To: "submitted", Action: "return", Returned: true}},
-		{"request_extension", Item{Status: "in_progress"}, reqUnit, cmd("request_extension"),
-			Outcome{From: "in_progress", To: "in_progress", Action: "request_extension", ExtensionRequested: true}},
-		{"approve_extension", Item{Status: "in_progress", PendingExtension: true}, reqACFIC, cmd("approve_extension"),
-			Outcome{From: "in_progress", To: "in_progress", Action: "approve_extension", ExtensionDecided: true, ExtensionApproved: true}},
-		{"deny_extension", Item{Status: "in_progress", PendingExtension: true}, reqACFIC, cmd("deny_extension"),
-			Outcome{From: "in_progress", To: "in_progress", Action: "deny_extension", ExtensionDecided: true}},
-		{"respond", Item{Status: "in_progress"}, reqUnit, cmd("respond"), Outcome{From: "in_progress", To: "responded", Action: "respond"}},
-		{"evaluate 5 非常满意", Item{Status: "responded"}, reqEnterprise, withScore(5), Outcome{From: "responded", To: "closed", Action: "evaluate"}},
-		{"evaluate 4 满意", Item{Status: "responded"}, reqEnterprise, withScore(4), Outcome{From: "responded", To: "closed", Action: "evaluate"}},
-		{"evaluate 3 基本满意", Item{Status: "responded"}, reqEnterprise, withScore(3), Outcome{From: "responded", To: "closed", Action: "evaluate"}},
-		{"evaluate 2 不满意", Item{Status: "responded"}, reqEnterprise, withScore(2), Outcome{From: "responded", To: "in_progress", Action: "evaluate", Reopened: true}},
-		{"evaluate 1 非常不满意", Item{Status: "responded"}, reqEnterprise, withScore(1), Outcome{From: "responded", To: "in_progress", Action: "evaluate", Reopened: true}},
-		{"evaluate without comment", Item{Status: "responded"}, reqEnterprise, Command{Action: "evaluate", Present: []string{"score"}, Score: 3},
-			Outcome{From: "responded", To: "closed", Action: "evaluate"}},
-		{"supplement submitted", Item{Status: "submitted"}, reqEnterprise, cmd("supplement"), Outcome{From: "submitted", To: "submitted", Action: "supplement"}},
-		{"supplement assigned by station", Item{Status: "assigned"}, reqStation, cmd("supplement"), Outcome{From: "assigned", To: "assigned", Action: "supplement"}},
-		{"supplement in_progress", Item{Status: "in_progress"}, reqEnterprise, cmd("supplement"), Outcome{From: "in_progress", To: "in_progress", Action: "supplement"}},
-		{"withdraw submitted", Item{Status: "submitted"}, reqEnterprise, cmd("withdraw"), Outcome{From: "submitted", To: "withdrawn", Action: "withdraw"}},
-		{"withdraw assigned, no reason", Item{Status: "assigned"}, reqEnterprise, Command{Action: "withdraw"}, Outcome{From: "assigned", To: "withdrawn", Action: "withdraw"}},
-		{"withdraw in_progress", Item{Status: "in_progress"}, reqEnterprise, cmd("withdraw"), Outcome{From: "in_progress", To: "withdrawn", Action: "withdraw"}},
-		{"supervise assigned by acfic", Item{Status: "assigned"}, reqACFIC, cmd("supervise"),
-			Outcome{From: "assigned", To: "assigned", Action: "supervise", Supervised: true}},
+		{"assign", Item{Status: "submitted"}, reqACFIC, cmd("assign"), assigned},
+		{"assign again after a return", Item{Status: "submitted", Assigned: true}, reqACFIC, cmd("assign"),
+			"submitted→assigned ends:accept deadline:started:claim set:department_code,round_started_at,unit_region_code"},
+		{"reject", Item{Status: "submitted"}, reqACFIC, cmd("reject"), "submitted→rejected ends:accept deadline:cleared closes"},
+		{"claim", Item{Status: "assigned"}, reqUnit, cmd("claim"), "assigned→in_progress ends:claim deadline:started:respond"},
+		{"return from assigned", Item{Status: "assigned"}, reqUnit, cmd("return"),
+			"assigned→submitted ends:claim deadline:started:accept set:department_code,pending_extension_days,return_count,unit_region_code"},
+		{"return from in_progress", Item{Status: "in_progress"}, reqUnit, cmd("return"),
+			"in_progress→submitted ends:respond deadline:started:accept set:department_code,pending_extension_days,return_count,unit_region_code"},
+		{"request_extension", Item{Status: "in_progress"}, reqUnit, cmd("request_extension"), extension},
+		{"approve_extension", Item{Status: "in_progress", PendingExtension: true, ExtensionDays: 3, DueAt: &testDue}, reqACFIC, cmd("approve_extension"),
+			"in_progress→in_progress deadline:moved set:pending_extension_days"},
+		{"deny_extension", Item{Status: "in_progress", PendingExtension: true}, reqACFIC, cmd("deny_extension"), extension},
+		{"respond", Item{Status: "in_progress"}, reqUnit, cmd("respond"), "in_progress→responded ends:respond deadline:started:evaluate set:response"},
+		{"evaluate 5 非常满意", Item{Status: "responded"}, reqEnterprise, withScore(5), evaluated},
+		{"evaluate 4 满意", Item{Status: "responded"}, reqEnterprise, withScore(4), evaluated},
+		{"evaluate 3 基本满意", Item{Status: "responded"}, reqEnterprise, withScore(3), evaluated},
+		{"evaluate 2 不满意", Item{Status: "responded"}, reqEnterprise, withScore(2), reopened},
+		{"evaluate 1 非常不满意", Item{Status: "responded"}, reqEnterprise, withScore(1), reopened},
+		{"evaluate without comment", Item{Status: "responded"}, reqEnterprise, Command{Action: "evaluate", Present: []string{"score"}, Score: 3}, evaluated},
+		{"supplement submitted", Item{Status: "submitted"}, reqEnterprise, cmd("supplement"), "submitted→submitted"},
+		{"supplement assigned by station", Item{Status: "assigned"}, reqStation, cmd("supplement"), "assigned→assigned"},
+		{"supplement in_progress", Item{Status: "in_progress"}, reqEnterprise, cmd("supplement"), "in_progress→in_progress"},
+		{"withdraw submitted", Item{Status: "submitted"}, reqEnterprise, cmd("withdraw"), "submitted→withdrawn ends:accept deadline:cleared closes"},
+		{"withdraw assigned, no reason", Item{Status: "assigned"}, reqEnterprise, Command{Action: "withdraw"}, "assigned→withdrawn ends:claim deadline:cleared closes"},
+		{"withdraw in_progress", Item{Status: "in_progress"}, reqEnterprise, cmd("withdraw"), "in_progress→withdrawn ends:respond deadline:cleared closes"},
+		{"supervise assigned by acfic, with a new due date", Item{Status: "assigned"}, reqACFIC, cmd("supervise"), "assigned→assigned deadline:moved " + supervised},
 		{"supervise in_progress by acfic, no due_at", Item{Status: "in_progress"}, reqACFIC, Command{Action: "supervise", Present: []string{"note"}, Note: "督办"},
-			Outcome{From: "in_progress", To: "in_progress", Action: "supervise", Supervised: true}},
-		{"supervise overdue by inspector", Item{Status: "in_progress", Overdue: true}, reqInspector, cmd("supervise"),
-			Outcome{From: "in_progress", To: "in_progress", Action: "supervise", Supervised: true}},
+			"in_progress→in_progress " + supervised},
+		{"supervise overdue by inspector", Item{Status: "in_progress", Overdue: true}, reqInspector, cmd("supervise"), "in_progress→in_progress deadline:moved " + supervised},
 		{"supervise keeps a pending extension's state", Item{Status: "in_progress", PendingExtension: true, Overdue: true}, reqInspector, cmd("supervise"),
-			Outcome{From: "in_progress", To: "in_progress", Action: "supervise", Supervised: true}},
-		{"expire_evaluation", Item{Status: "responded"}, reqSystem, cmd("expire_evaluation"), Outcome{From: "responded", To: "closed", Action: "expire_evaluation"}},
-		{"approve without note", Item{Status: "in_progress", PendingExtension: true}, reqACFIC, Command{Action: "approve_extension"},
-			Outcome{From: "in_progress", To: "in_progress", Action: "approve_extension", ExtensionDecided: true, ExtensionApproved: true}},
+			"in_progress→in_progress deadline:moved " + supervised},
+		{"expire_evaluation", Item{Status: "responded"}, reqSystem, cmd("expire_evaluation"), "responded→closed step:evaluate deadline:cleared closes"},
+		{"approve without note", Item{Status: "in_progress", PendingExtension: true}, reqACFIC, Command{Action: "approve_extension"}, extension},
 		{"assign without note", Item{Status: "submitted"}, reqACFIC,
-			Command{Action: "assign", Present: []string{"department_code", "region_code"}, DepartmentCode: "FGW", RegionCode: "3302QW"},
-			Outcome{From: "submitted", To: "assigned", Action: "assign"}},
+			Command{Action: "assign", Present: []string{"department_code", "region_code"}, DepartmentCode: "FGW", RegionCode: "3302QW"}, assigned},
 		{"action and expected_version are not body fields", Item{Status: "assigned"}, reqUnit,
-			Command{Action: "claim", Present: []string{"action", "expected_version"}}, Outcome{From: "assigned", To: "in_progress", Action: "claim"}},
+			Command{Action: "claim", Present: []string{"action", "expected_version"}}, "assigned→in_progress ends:claim deadline:started:respond"},
 	}
 	// Every action has at least one outcome case.
 	for _, w := range specRequestTable {
-		if !slices.ContainsFunc(cases, func(c tc) bool { return c.want.Action == w.action }) {
+		if !slices.ContainsFunc(cases, func(c tc) bool { return c.cmd.Action == w.action }) {
 			t.Errorf("no outcome case for %s", w.action)
 		}
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Request.Apply(c.it, c.actor, c.cmd)
+			got, err := Request.Apply(c.it, c.actor, c.cmd, testEnv(t))
 			if err != nil {
 				t.Fatalf("Apply = %v", err)
 			}
-			if got != c.want {
-				t.Errorf("Apply = %+v, want %+v", got, c.want)
+			if d := describe(got); d != c.want {
+				t.Errorf("Apply =\n %s\nwant\n %s", d, c.want)
+			}
+			if got.Action != c.cmd.Action || got.Event.Action != c.cmd.Action || got.Event.From != got.From || got.Event.To != got.To {
+				t.Errorf("Apply: action %s, event %+v; want both %s and the event's states the outcome's", got.Action, got.Event, c.cmd.Action)
 			}
 		})
 	}
@@ -415,8 +422,8 @@ func TestRequestValidationDays(t *testing.T) {
 	for _, d := range []int{1, 2, 15, 29, 30} {
 		c := base
 		c.Days = d
-		if o := expectValid(t, Request, it, actor, c); !o.ExtensionRequested {
-			t.Errorf("days %d: outcome %+v lacks ExtensionRequested", d, o)
+		if o := expectValid(t, Request, it, actor, c); o.Set["pending_extension_days"] != d {
+			t.Errorf("days %d: outcome records a pending extension of %v", d, o.Set["pending_extension_days"])
 		}
 	}
 }
@@ -545,7 +552,7 @@ func TestRequestApplyCheckBeforeValidation(t *testing.T) {
 		{Item{Status: "responded"}, reqACFIC, ErrRoleNotAllowed},
 	}
 	for _, tc := range cases {
-		_, err := Request.Apply(tc.it, tc.actor, bad)
+		_, err := Request.Apply(tc.it, tc.actor, bad, testEnv(t))
 		if !errors.Is(err, tc.want) {
 			t.Errorf("Apply(%+v, %+v) = %s, want %s", tc.it, tc.actor, errName(err), errName(tc.want))
 		}

@@ -1,0 +1,98 @@
+package api
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"qinqing/model"
+	"qinqing/workflow"
+)
+
+// query reads the query string, refusing parameters the route does not know.
+type query struct {
+	values url.Values
+	errs   workflow.ValidationError
+}
+
+func (s *Server) query(c *gin.Context, known ...string) *query {
+	q := &query{values: c.Request.URL.Query()}
+	known = append(known, "page_size", "cursor")
+	for k := range q.values {
+		if !slices.Contains(known, k) {
+			q.errs.Add(k, "不支持的查询参数")
+		}
+	}
+	return q
+}
+
+func (q *query) str(name string, max int) string {
+	v := q.values.Get(name)
+	if len([]rune(v)) > max {
+		q.errs.Add(name, "长度不能超过"+strconv.Itoa(max)+"个字符")
+		return ""
+	}
+	return v
+}
+
+func (q *query) boolean(name string) *bool {
+	v := q.values.Get(name)
+	if v == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		q.errs.Add(name, "必须是 true 或 false")
+		return nil
+	}
+	return &b
+}
+
+func (q *query) page() model.Page {
+	p := model.Page{Size: 20}
+	if v := q.values.Get("page_size"); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil || n < 1:
+			q.errs.Add("page_size", "必须是 1 到 100 之间的整数")
+		case n > 100:
+			p.Size = 100 // capped, DESIGN §7
+		default:
+			p.Size = n
+		}
+	}
+	after, ok := parseCursor(q.values.Get("cursor"))
+	if !ok {
+		q.errs.Add("cursor", "游标无效")
+	}
+	p.After = after
+	return p
+}
+
+// regionFilter turns region_code into the region and everything below it;
+// nil when absent.
+func (s *Server) regionFilter(q *query) []string {
+	code := q.values.Get("region_code")
+	if code == "" {
+		return nil
+	}
+	if _, ok := s.ref.Regions[code]; !ok {
+		q.errs.Add("region_code", "未知的行政区划代码")
+		return nil
+	}
+	return s.authz.Descendants(code)
+}
+
+func (q *query) err() error { return q.errs.Err() }
+
+// parsePathID reads the id of a path; a malformed or out-of-range id is
+// simply not found.
+func parsePathID(raw string) (uint64, error) {
+	id, ok := parseID(raw)
+	if !ok {
+		return 0, model.ErrNotFound
+	}
+	return id, nil
+}

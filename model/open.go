@@ -1,0 +1,38 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"qinqing/configs"
+)
+
+// OpenStore connects to the configured database, migrates it, writes the
+// reference data into it and returns the store over it: how the service,
+// its benchmark and its tests all get one. Close releases the connections.
+func OpenStore(ctx context.Context, cfg configs.Config, ref *Reference, clock func() time.Time) (*Store, error) {
+	db, err := Open(cfg.DB.Driver, cfg.DB.DSN, ConnOptions{MaxOpenConns: cfg.DB.MaxOpenConns})
+	if err != nil {
+		return nil, err
+	}
+	s := NewStore(db, ref, StoreOptions(cfg), clock)
+	if err := Migrate(db); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if err := s.LoadReference(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the store's database connections.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
