@@ -71,7 +71,7 @@ func (s *Server) scopeFor(a *model.Account) model.Scope {
 	}
 }
 
-// Session bounds (LIBRARIES §6.1; 等保 session end and idle logout): a
+// Session bounds (docs/design.md#sessions; 等保 session end and idle logout): a
 // sign-in lasts at most sessionAbsolute whatever the refreshes, and ends
 // when no refresh comes within sessionIdle. Access tokens live at most 15
 // minutes on top of that.

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// The authorization matrix of DESIGN §2 through the API: every request and
+// The authorization matrix of docs/design.md#roles through the API: every request and
 // organisation route, as every fixture account, against objects in every
 // relation to the caller. The expected answers are written out as literal
 // tables from the contract:
@@ -166,7 +166,7 @@ var qaBodies = map[string]map[string]any{
 	"supervise":         {"note": "请加快办理"},
 }
 
-// qaActions lists the client actions of DESIGN §3 in table order.
+// qaActions lists the client actions of docs/design.md#request-loop in table order.
 var qaActions = []string{"assign", "reject", "claim", "return", "request_extension", "approve_extension",
 	"deny_extension", "respond", "evaluate", "supplement", "withdraw", "supervise"}
 
@@ -419,7 +419,7 @@ func TestAuthzAvailableActions(t *testing.T) {
 	})
 }
 
-// mxMay is DESIGN §3's "by" column: the actions each role may ever take.
+// mxMay is docs/design.md#request-loop's "by" column: the actions each role may ever take.
 var mxMay = map[string][]string{
 	"enterprise": {"evaluate", "supplement", "withdraw"},
 	"station":    {"supplement"},

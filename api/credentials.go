@@ -95,7 +95,7 @@ func (s *Server) updateUser(c *gin.Context) error {
 
 // API keys.
 
-// maxKeyLifetime bounds an API key's life (LIBRARIES §6.3: ≤ 1 year).
+// maxKeyLifetime bounds an API key's life (docs/design.md#api-keys: ≤ 1 year).
 const maxKeyLifetime = 366 * 24 * time.Hour
 
 type apiKeyBody struct {

@@ -16,7 +16,7 @@ import (
 	"qinqing/workflow"
 )
 
-// Index runs (工商联) and the published index (public), DESIGN §6.
+// Index runs (工商联) and the published index (public), docs/index-method.md.
 
 var runStatusLabels = map[string]string{model.RunDraft: "草稿", model.RunPublished: "已发布"}
 

@@ -15,7 +15,7 @@ import (
 	"qinqing/model"
 )
 
-// The 亲清健康指数 end to end (DESIGN §6): cases through the loop,
+// The 亲清健康指数 end to end (docs/index-method.md): cases through the loop,
 // departments submitting values (JSON and CSV), enterprises answering the
 // questionnaire, 工商联 computing and publishing, and anonymous reads of
 // the ranking, a region's two-way list and the exports.

@@ -25,7 +25,7 @@ import (
 	"qinqing/workflow"
 )
 
-// The indicator system (DESIGN §6): the tree in force, its replacement by
+// The indicator system (docs/index-method.md): the tree in force, its replacement by
 // 工商联, department-submitted values and the enterprise questionnaire.
 
 // getIndicators answers the indicator tree in force, in the shape PUT

@@ -15,7 +15,7 @@ import (
 )
 
 // Bad input gets a clear 4xx problem naming what is wrong, and changes
-// nothing (DESIGN §7).
+// nothing (docs/design.md#api-conventions).
 
 // inCount counts the rows a list route shows to user (at most 100).
 func inCount(t testing.TB, ts *testServer, user, path string) int {

@@ -14,7 +14,7 @@ import (
 	"qinqing/workflow"
 )
 
-// The lead loop (问题线索, DESIGN §4). Leads are confidential: which parts of
+// The lead loop (问题线索, docs/design.md#lead-loop). Leads are confidential: which parts of
 // a lead a caller is shown is decided field group by field group from the
 // lead.* objects of policy.csv (lead_views.go); every answer that carries a
 // lead's detail is recorded (GET /leads/{id}/reads); the account named as a

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The authorization matrix of the lead routes (DESIGN §2, §4): every
+// The authorization matrix of the lead routes (docs/design.md#roles and docs/design.md#confidentiality): every
 // account of the fixture world against leads in every relation to it. The
 // expected answers are literal tables written from the contract:
 //

@@ -11,7 +11,7 @@ import (
 	"qinqing/model"
 )
 
-// Confidentiality of leads (DESIGN §4), from every role's point of view:
+// Confidentiality of leads (docs/design.md#lead-loop), from every role's point of view:
 // which keys each role's JSON holds, that the secret texts never reach the
 // wrong body, anonymity, recusal of the subject, and the record of reads.
 
@@ -25,7 +25,7 @@ const (
 	cfReport     = "整改报告：已退还并作出书面检查"
 )
 
-// The key sets of DESIGN §4 as this service shows them (README, "Leads").
+// The key sets of docs/design.md#lead-loop as this service shows them (README, "Leads").
 var (
 	cfHeaderKeys   = []string{"id", "ref_no", "status", "status_label", "version", "created_at", "updated_at", "closed_at"}
 	cfDeadlineKeys = []string{"step", "due_at", "overdue", "remaining", "remaining_seconds"}

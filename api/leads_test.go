@@ -14,7 +14,7 @@ import (
 	"qinqing/workflow"
 )
 
-// The lead loop (问题线索, DESIGN §4) through the API: every disposal from
+// The lead loop (问题线索, docs/design.md#lead-loop) through the API: every disposal from
 // report to closure, the deadlines of every step, and every refusal. The
 // confidentiality rules are in leads_confidential_test.go, the
 // authorization matrix in leads_authz_test.go.
@@ -187,7 +187,7 @@ func TestLeadLoopRectification(t *testing.T) {
 	})
 }
 
-// TestLeadDisposals carries one lead through each disposal of DESIGN §4:
+// TestLeadDisposals carries one lead through each disposal of docs/design.md#lead-loop:
 // no_issue, shelved and transfer close at decision; the others go through
 // rectification and the return visit.
 func TestLeadDisposals(t *testing.T) {
@@ -570,7 +570,7 @@ var ldActions = []string{"register", "dismiss", "investigate", "decide", "comple
 var ldStates = []string{"reported", "dismissed", "registered", "investigating", "rectifying", "verifying", "closed", "shelved"}
 
 // ldByState is the answer to each action, by its party with a valid body,
-// in each state; 200 where DESIGN §4 allows it. The rectifying unit never
+// in each state; 200 where docs/design.md#lead-loop allows it. The rectifying unit never
 // sees a lead that was not given to it for rectification: 404.
 var ldByState = map[string][8]int{
 	//                          rept dism regd invg rect verf clos shel
@@ -931,7 +931,7 @@ func TestLeadScannerAndBoard(t *testing.T) {
 	})
 }
 
-// TestLeadStats checks the lead indicators of /stats (INDEX.md §3, T10–T12)
+// TestLeadStats checks the lead indicators of /stats (docs/index-method.md#tracker-indicators, T10–T12)
 // against counts made by hand.
 func TestLeadStats(t *testing.T) {
 	t.Parallel()

@@ -23,7 +23,7 @@ const (
 	ctxPrincipal = "principal"
 )
 
-// maxBody is the largest JSON body accepted (DESIGN §7).
+// maxBody is the largest JSON body accepted (docs/design.md#api-conventions).
 const maxBody = 1 << 20
 
 func (s *Server) requestID(c *gin.Context) {

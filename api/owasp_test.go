@@ -12,7 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// The OWASP API Security Top 10 (2023), item by item (LIBRARIES §5): what
+// The OWASP API Security Top 10 (2023), item by item (docs/design.md#owasp-api-top-10): what
 // covers each risk, and the tests that were missing. Tests named here live
 // in this package and run on SQLite and, with QINQING_TEST_MYSQL_DSN, MySQL.
 //

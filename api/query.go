@@ -58,7 +58,7 @@ func (q *query) page() model.Page {
 		case err != nil || n < 1:
 			q.errs.Add("page_size", "必须是 1 到 100 之间的整数")
 		case n > 100:
-			p.Size = 100 // capped, DESIGN §7
+			p.Size = 100 // capped, docs/design.md#api-conventions
 		default:
 			p.Size = n
 		}

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Every refusal of the request loop (DESIGN §3) through the API. Each one
+// Every refusal of the request loop (docs/design.md#request-loop) through the API. Each one
 // answers with a problem document and leaves the request as it was: the
 // same status, version, flags and number of events.
 
@@ -24,7 +24,7 @@ var rfActor = map[string]string{
 var rfStates = []string{"submitted", "assigned", "in_progress", "responded", "closed", "rejected", "withdrawn"}
 
 // rfByState is the answer to each action (by its party, with a valid body)
-// in each state. 0 marks the actions the state allows (DESIGN §3 "from");
+// in each state. 0 marks the actions the state allows (docs/design.md#request-loop "from");
 // those are not taken here. A department never sees a request that was
 // never assigned to its unit, so it gets 404 rather than 409 there.
 // in_progress has no pending extension; withdrawn was withdrawn after being

@@ -39,7 +39,7 @@ func (s *Server) routes() error {
 	pub := e.Group("/api/v1")
 	pub.GET("/openapi.json", s.openapi)
 	pub.POST("/auth/login", s.loginLimit, s.h(s.login))
-	// The published 亲清健康指数 needs no login (DESIGN §7).
+	// The published 亲清健康指数 needs no login (docs/design.md#api-conventions).
 	pub.GET("/index/:period", s.h(s.getIndex))
 	pub.GET("/index/:period/regions/:code", s.h(s.getIndexRegion))
 	pub.GET("/index/:period/export.csv", s.h(s.exportCSV))

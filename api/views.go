@@ -10,7 +10,7 @@ import (
 	"qinqing/workflow"
 )
 
-// Ids are opaque strings to clients (DESIGN §7).
+// Ids are opaque strings to clients (docs/design.md#api-conventions).
 func idString(id uint64) string { return strconv.FormatUint(id, 10) }
 
 func optID(id *uint64) *string {

@@ -1,5 +1,5 @@
 // Command bench measures qinqing against ceilings taken in the same run
-// (the design of PERFORMANCE.md §6). It starts the service in-process on
+// (the design of docs/benchmark.md#method). It starts the service in-process on
 // 127.0.0.1, on a fresh database (a temporary SQLite file, or a scratch MySQL
 // database it creates and drops), seeds it with the seeding code of `qinqing
 // seed`, then runs every row as interleaved pairs A (service), B (ceiling)

@@ -394,7 +394,7 @@ func TestLoadReference(t *testing.T) {
 	for _, d := range ref.Departments {
 		deptCodes[d.Code] = d.Name
 	}
-	// Departments the indicator tree (INDEX.md §4) names as submitters.
+	// Departments the indicator tree (docs/index-method.md#sample-tree) names as submitters.
 	for _, code := range []string{"tjj", "scjg", "kjj", "jxj", "fy", "dsj", "sw", "rsj", "tzb", "gsl", "sfj", "jw", "fgw", "jcy"} {
 		if _, ok := deptCodes[code]; !ok {
 			t.Errorf("department %q missing", code)

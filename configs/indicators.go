@@ -35,9 +35,9 @@ func defaultMinResponses() map[string]int {
 	return map[string]int{"county": 30, "city": 30, "town": 10}
 }
 
-// IndicatorTree is the 亲清健康指数 indicator system (DESIGN.md §6): the
+// IndicatorTree is the 亲清健康指数 indicator system (docs/index-method.md): the
 // scoring settings and the tree of indicators, whose top-level nodes are the
-// level-1 indicators. The shipped tree is a sample (INDEX.md §4).
+// level-1 indicators. The shipped tree is a sample (docs/index-method.md#sample-tree).
 type IndicatorTree struct {
 	Version string `yaml:"version" json:"version"`
 	// Method is index.MethodEfficacy (功效系数法, the default),
@@ -69,7 +69,7 @@ type Indicator struct {
 	Direction   string      `yaml:"direction" json:"direction,omitempty"` // index.Higher or index.Lower
 	Unit        string      `yaml:"unit" json:"unit,omitempty"`
 	Source      string      `yaml:"source" json:"source,omitempty"`
-	TrackerCode string      `yaml:"tracker_code" json:"tracker_code,omitempty"` // T01–T12, INDEX.md §3
+	TrackerCode string      `yaml:"tracker_code" json:"tracker_code,omitempty"` // T01–T12, docs/index-method.md#tracker-indicators
 	Owner       string      `yaml:"owner" json:"owner,omitempty"`               // department code
 	Floor       *float64    `yaml:"floor" json:"floor,omitempty"`
 	Excellent   *float64    `yaml:"excellent" json:"excellent,omitempty"`
@@ -199,8 +199,8 @@ func nodeErr(code, en, zh string, args ...any) error {
 	return &IndicatorError{Code: code, Message: fmt.Sprintf(en, args...), Chinese: fmt.Sprintf(zh, args...)}
 }
 
-// trackerDirection returns the direction of tracker indicator code (INDEX.md
-// §3) and whether the code is known.
+// trackerDirection returns the direction of tracker indicator code (docs/index-method.md#tracker-indicators)
+// and whether the code is known.
 func trackerDirection(code string) (string, bool) {
 	switch code {
 	case "T01", "T02", "T05", "T06", "T10", "T11", "T12":

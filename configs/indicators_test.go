@@ -27,7 +27,7 @@ func TestLoadIndicatorsSample(t *testing.T) {
 	if want := map[string]int{SourceTracker: 12, SourceSubmitted: 18, SourceSurvey: 7}; !maps.Equal(bySource, want) {
 		t.Errorf("leaves by source = %v, want %v", bySource, want)
 	}
-	// Leaves per level-1 indicator: 8, 17, 12 (INDEX.md §4).
+	// Leaves per level-1 indicator: 8, 17, 12 (docs/index-method.md#sample-tree).
 	for i, want := range []int{8, 17, 12} {
 		sub := IndicatorTree{Nodes: tree.Nodes[i : i+1]}
 		if got := len(sub.Leaves()); got != want {
@@ -59,7 +59,7 @@ func TestLoadIndicatorsSample(t *testing.T) {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	// Every tracker formula of INDEX.md §3 appears once.
+	// Every tracker formula of docs/index-method.md#tracker-indicators appears once.
 	var trackers []string
 	for _, l := range leaves {
 		if l.Source == SourceTracker {
@@ -70,7 +70,7 @@ func TestLoadIndicatorsSample(t *testing.T) {
 	if want := []string{"T01", "T02", "T03", "T04", "T05", "T06", "T07", "T08", "T09", "T10", "T11", "T12"}; !slices.Equal(trackers, want) {
 		t.Errorf("tracker codes = %v, want %v", trackers, want)
 	}
-	// Spot checks against the INDEX.md §4 table.
+	// Spot checks against the docs/index-method.md#sample-tree table.
 	spot := []struct {
 		code                         string
 		weight                       float64

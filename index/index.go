@@ -1,4 +1,4 @@
-// Package index computes the 亲清健康指数 (DESIGN.md §6, INDEX.md §2): it takes
+// Package index computes the 亲清健康指数 (docs/index-method.md): it takes
 // an indicator tree and one value per leaf and evaluated unit, and returns the
 // normalised leaf scores, the weighted aggregates up the tree, the ranks in
 // each peer group, every unit's comparative strengths and weaknesses
@@ -263,7 +263,7 @@ type Part struct {
 	Missing bool
 }
 
-// AvailableCaseMean is the missing-value rule (INDEX.md §2.5, the JRC
+// AvailableCaseMean is the missing-value rule (docs/index-method.md#missing-values, the JRC
 // "available case" rule): a parent's score is the weighted mean of its
 // present children only, their weights re-normalised to sum to 1:
 //

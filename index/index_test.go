@@ -17,7 +17,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// The worked example of INDEX.md §5: three units A, B, C in one peer group,
+// The worked example of docs/index-method.md#worked-example: three units A, B, C in one peer group,
 // a pruned tree of six leaves, C's I5 not submitted. Rates are in percent.
 func workedTree() Tree {
 	leaf := func(code, name string, w float64, dir, unit, owner string) Node {
@@ -159,7 +159,7 @@ func TestWorkedExampleExactA(t *testing.T) {
 	}
 }
 
-// Every node of INDEX.md §5 step 1 and step 2 under min-max, and the same
+// Every node of docs/index-method.md#worked-example step 1 and step 2 under min-max, and the same
 // nodes under efficacy = 60 + 0.4 × min-max.
 func TestWorkedExampleNodes(t *testing.T) {
 	t.Parallel()
@@ -207,7 +207,7 @@ func TestWorkedExampleMissingIsNotZero(t *testing.T) {
 	if near4(*c.Total, 61) {
 		t.Fatalf("C total = %.4f: the missing I5 was taken as zero", *c.Total)
 	}
-	// The 61 of INDEX.md §5, by hand: Q1 = .6·50 + .4·0 = 30.
+	// The 61 of docs/index-method.md#worked-example, by hand: Q1 = .6·50 + .4·0 = 30.
 	zeroQ1, _, _ := AvailableCaseMean([]Part{{Weight: 0.6, Score: 50}, {Weight: 0.4, Score: 0}}, 0.5)
 	if wrong := 0.3*100 + 0.4*55 + 0.3*zeroQ1; !near4(wrong, 61) {
 		t.Errorf("zero-imputed C = %.4f, want 61 (the check itself is off)", wrong)
@@ -325,7 +325,7 @@ func TestWorkedExampleTwoWayLists(t *testing.T) {
 			},
 		},
 	}
-	// Min-max gives the score gaps of INDEX.md §5; efficacy gives 0.4 × them
+	// Min-max gives the score gaps of docs/index-method.md#worked-example; efficacy gives 0.4 × them
 	// and the same lists.
 	for _, tc := range []struct {
 		method string
@@ -403,7 +403,7 @@ func goalposts(tr Tree) Tree {
 	return Tree{Nodes: walk(tr.Nodes)}
 }
 
-// The "goalposts 0–100" row of INDEX.md §5 is s = 100·t; the efficacy score
+// The "goalposts 0–100" row of docs/index-method.md#worked-example is s = 100·t; the efficacy score
 // with the same goalposts is 60 + 40·t, so its totals are 60 + 0.4 × the row.
 func TestEfficacyGoalposts(t *testing.T) {
 	t.Parallel()

@@ -16,7 +16,7 @@ import (
 	"qinqing/index"
 )
 
-// The 亲清健康指数 (DESIGN §6, INDEX.md §2): the indicator tree in force, the
+// The 亲清健康指数 (docs/index-method.md): the indicator tree in force, the
 // values departments submit, the enterprise questionnaire, and index runs
 // that gather every leaf value for every evaluated unit, score them with
 // package index and keep the result.
@@ -275,7 +275,7 @@ func (s *Store) AnswerSurvey(ctx context.Context, enterpriseID, accountID uint64
 	return resp, created, nil
 }
 
-// Peer groups of evaluated units (INDEX.md §2.1).
+// Peer groups of evaluated units (docs/index-method.md#evaluated-units-and-peer-groups).
 const (
 	GroupCounty = "county" // the 10 区（县、市）
 	GroupCity   = "city"   // 市本级 (330200 itself) and the functional zones
@@ -290,7 +290,7 @@ type EvalUnit struct {
 }
 
 // EvaluatedUnits returns the evaluated units of the region reference data
-// (INDEX.md §2.1): every county-level division with its whole subtree as
+// (docs/index-method.md#evaluated-units-and-peer-groups): every county-level division with its whole subtree as
 // scope; 市本级 (the root, level city) with itself and the functional zones
 // (not the counties); each functional zone and each town with itself.
 // Units come in the reference data's order.

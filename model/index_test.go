@@ -26,7 +26,7 @@ func indexTestStore(t *testing.T) *Store {
 	})
 }
 
-// TestEvaluatedUnits: the peer groups and scopes of INDEX.md §2.1.
+// TestEvaluatedUnits: the peer groups and scopes of docs/index-method.md#evaluated-units-and-peer-groups.
 func TestEvaluatedUnits(t *testing.T) {
 	t.Parallel()
 	units := indexTestStore(t).EvaluatedUnits()

@@ -16,7 +16,7 @@ import (
 	"qinqing/workflow"
 )
 
-// NewLead is a lead as reported (DESIGN §4). For an anonymous lead
+// NewLead is a lead as reported (docs/design.md#lead-loop). For an anonymous lead
 // CreateLead stores none of the reporter fields.
 type NewLead struct {
 	Content, Evidence     string
@@ -68,7 +68,7 @@ func receiptHash(receipt string) string {
 func (s *Store) RectifyMaxDays() int { return s.ref.Raw.LeadLimits.RectifyMaxDays }
 
 // FeedbackDue returns when the feedback to the named reporter of a closed
-// lead is due (DESIGN §5: 15 working days after closure), or nil.
+// lead is due (docs/design.md#deadlines: 15 working days after closure), or nil.
 func (s *Store) FeedbackDue(l *Lead) *time.Time {
 	if l.Anonymous || l.ClosedAt == nil {
 		return nil
@@ -149,7 +149,7 @@ func (s *Store) CreateLead(ctx context.Context, in NewLead) (*Lead, string, erro
 // AnonymousRole is the actor role of the event that records an anonymous report.
 const AnonymousRole = "anonymous"
 
-// leadScope is the visibility rule of DESIGN §4 as a query condition:
+// leadScope is the visibility rule of docs/design.md#lead-loop as a query condition:
 // inspectors see the leads of their region and below; a department sees
 // only the leads whose rectification is charged to its department in its
 // region or below; a station or an enterprise sees only the leads it

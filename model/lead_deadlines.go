@@ -115,7 +115,7 @@ func (s *Store) boardLeads(ctx context.Context, sc Scope, f DeadlineFilter, now 
 	return out, nil
 }
 
-// leadStats computes the lead indicators of INDEX.md §3 with aggregate
+// leadStats computes the lead indicators of docs/index-method.md#tracker-indicators with aggregate
 // queries: T10 线索按期登记率 (register or dismiss on time), T11 线索按期处置率
 // (decisions on time against the decide limit), T12 整改完成率 (rectification
 // tasks due in the range and by as_of, completed by their due date; tasks

@@ -132,7 +132,7 @@ func findIdem(tx *gorm.DB, account uint64, idem *Idempotency) (*StoredResponse, 
 	return &StoredResponse{Status: row.Status, Body: []byte(row.Response)}, nil
 }
 
-// requestScope is the visibility rule of DESIGN §2 as a query condition.
+// requestScope is the visibility rule of docs/design.md#roles as a query condition.
 func requestScope(q *gorm.DB, sc Scope) *gorm.DB {
 	switch sc.Role {
 	case workflow.RoleEnterprise:

@@ -69,7 +69,7 @@ type eventCount struct {
 	Sum    float64
 }
 
-// TrackerStats computes the tracker indicators (INDEX.md §3) for the regions
+// TrackerStats computes the tracker indicators (docs/index-method.md#tracker-indicators) for the regions
 // over [from, to) with aggregate queries on the database, never by loading
 // cases: two statements over requests, one over the events of requests,
 // and those of the other kinds of case (statsSources).
@@ -331,7 +331,7 @@ func rate(code string, num, den, scale float64) Rate {
 	return Rate{Code: code, Numerator: num, Denominator: den, Value: num / den * scale}
 }
 
-// TrackerIndicator describes a tracker-computed indicator (INDEX.md §3).
+// TrackerIndicator describes a tracker-computed indicator (docs/index-method.md#tracker-indicators).
 type TrackerIndicator struct {
 	Code, Name, Unit string
 	HigherIsBetter   bool

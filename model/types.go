@@ -2,7 +2,7 @@ package model
 
 import "time"
 
-// Region is a node of the region tree (DESIGN §1), loaded from configs/.
+// Region is a node of the region tree (docs/design.md#organisation-model), loaded from configs/.
 type Region struct {
 	Code       string `gorm:"primaryKey;size:16"`
 	Name       string `gorm:"size:64;not null"`
@@ -169,7 +169,7 @@ type WebhookDelivery struct {
 	DeliveredAt   *time.Time ``
 }
 
-// Lead is a lead (问题线索, DESIGN §4): an early-warning sign reported by a
+// Lead is a lead (问题线索, docs/design.md#lead-loop): an early-warning sign reported by a
 // station or an enterprise. It is confidential: the api shows each part of it
 // only to the roles policy.csv lets read that part. An anonymous lead stores
 // nothing that identifies its reporter: no account, no station, no role, only
@@ -229,7 +229,7 @@ type Lead struct {
 	ClosedAt  *time.Time ``
 }
 
-// LeadRead records that an account was shown a lead's detail (DESIGN §4:
+// LeadRead records that an account was shown a lead's detail (docs/design.md#lead-loop:
 // every read is recorded; inspectors list them).
 type LeadRead struct {
 	ID        uint64 `gorm:"primaryKey"`

@@ -14,7 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// roles are the six roles of DESIGN §2.
+// roles are the six roles of docs/design.md#roles.
 func roles() []string {
 	return []string{"enterprise", "station", "acfic", "department", "inspector", "admin"}
 }
@@ -117,7 +117,7 @@ func testParents() map[string]string {
 
 // realParents reads the region tree shipped in configs/regions.yaml (the
 // city, its 10 county-level divisions, the two functional zones and the key
-// towns of DESIGN §1). A tiny local struct keeps this package independent of
+// towns of docs/design.md#organisation-model). A tiny local struct keeps this package independent of
 // package configs.
 func realParents(t testing.TB) map[string]string {
 	t.Helper()
@@ -287,7 +287,7 @@ func TestRegions(t *testing.T) {
 	}
 }
 
-// TestRealRegions checks the rule on the Ningbo tree of DESIGN §1, as
+// TestRealRegions checks the rule on the Ningbo tree of docs/design.md#organisation-model, as
 // shipped in configs/regions.yaml.
 func TestRealRegions(t *testing.T) {
 	parents := realParents(t)
@@ -363,7 +363,7 @@ func TestRealRegions(t *testing.T) {
 	}
 }
 
-// TestConfidentialFields pins who sees which part of a lead (DESIGN §4).
+// TestConfidentialFields pins who sees which part of a lead (docs/design.md#lead-loop).
 func TestConfidentialFields(t *testing.T) {
 	a := newTest(t, testParents())
 	fields := []string{"lead.reporter", "lead.investigation", "lead.content", "lead.rectification"}

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// testYears is the official schedule of CALENDAR.md (the same facts as
+// testYears is the official schedule of docs/design.md#calendar (the same facts as
 // configs/calendar.yaml, which workflow cannot import), plus a provisional 2027.
 var testYears = []CalendarYear{
 	{
@@ -104,8 +104,8 @@ func TestCalendarDue(t *testing.T) {
 		limit Limit
 		want  time.Time
 	}{
-		{"CALENDAR.md 09-18 +5wd with 调休 Sunday", at(t, "2026-09-18 10:00:00"), Limit{WorkingDays: 5}, at(t, "2026-09-24 23:59:59")},
-		{"CALENDAR.md 09-30 +3wd across 国庆", at(t, "2026-09-30 10:00:00"), Limit{WorkingDays: 3}, at(t, "2026-10-10 23:59:59")},
+		{"docs/design.md#calendar 09-18 +5wd with 调休 Sunday", at(t, "2026-09-18 10:00:00"), Limit{WorkingDays: 5}, at(t, "2026-09-24 23:59:59")},
+		{"docs/design.md#calendar 09-30 +3wd across 国庆", at(t, "2026-09-30 10:00:00"), Limit{WorkingDays: 3}, at(t, "2026-10-10 23:59:59")},
 		{"plain weekend", at(t, "2026-03-12 09:00:00"), Limit{WorkingDays: 3}, at(t, "2026-03-17 23:59:59")},
 		{"1wd on Friday lands on Monday", at(t, "2026-03-13 18:00:00"), Limit{WorkingDays: 1}, at(t, "2026-03-16 23:59:59")},
 		{"春节 2026 with 02-14 Saturday", at(t, "2026-02-13 15:00:00"), Limit{WorkingDays: 3}, at(t, "2026-02-25 23:59:59")},

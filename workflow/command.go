@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// Command is one action with its body fields (DESIGN §3 and §4). Which fields
+// Command is one action with its body fields (docs/design.md#request-loop and §4). Which fields
 // an action accepts is in its table row; Present lists the fields the client
 // actually sent, so a field that belongs to another action is refused rather
 // than ignored.
@@ -45,7 +45,7 @@ const (
 	maxLongText  = 5000
 )
 
-// MaxExtensionDays bounds request_extension (DESIGN §3).
+// MaxExtensionDays bounds request_extension (docs/design.md#request-loop).
 const MaxExtensionDays = 30
 
 // MaxRectifyDays bounds the working days a decision may give for rectification.

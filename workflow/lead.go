@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Lead statuses (DESIGN §4).
+// Lead statuses (docs/design.md#lead-loop).
 const (
 	LeadReportedStatus Status = "reported"
 	LeadDismissed      Status = "dismissed"
@@ -17,7 +17,7 @@ const (
 	LeadClosed         Status = "closed"
 )
 
-// Lead actions (DESIGN §4). LeadReported is the event written when a lead is filed.
+// Lead actions (docs/design.md#lead-loop). LeadReported is the event written when a lead is filed.
 const (
 	LeadReported          Action = "report"
 	LeadRegister          Action = "register"
@@ -29,7 +29,7 @@ const (
 	LeadReopen            Action = "reopen"
 )
 
-// Disposal types of a decision (DESIGN §4).
+// Disposal types of a decision (docs/design.md#lead-loop).
 const (
 	DisposalTalkReminder            = "talk_reminder"
 	DisposalWrittenInquiry          = "written_inquiry"
@@ -49,7 +49,7 @@ type Disposal struct {
 	Closes bool
 }
 
-// Disposals lists the disposal types in DESIGN order.
+// Disposals lists the disposal types in the order of docs/design.md.
 func Disposals() []Disposal {
 	return []Disposal{
 		{DisposalTalkReminder, "谈话提醒", false},
@@ -72,7 +72,7 @@ func DisposalByCode(code string) (Disposal, bool) {
 	return Disposals()[i], true
 }
 
-// Lead is the lead loop (问题线索: 调查—评估—决策—执行—监督). Rows follow DESIGN §4 "Actions" in order.
+// Lead is the lead loop (问题线索: 调查—评估—决策—执行—监督). Rows follow docs/design.md#lead-loop "Actions" in order.
 var Lead = &Machine{
 	Kind: KindLead,
 	States: []State{

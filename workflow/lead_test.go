@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// specLeadStates is DESIGN §4's status table, in its order.
+// specLeadStates is docs/design.md#lead-loop's status table, in its order.
 var specLeadStates = []specState{
 	{"reported", "已上报"},
 	{"dismissed", "不予受理"},
@@ -22,8 +22,8 @@ var specLeadStates = []specState{
 // specShelved: reopen is for a lead closed with the disposal shelved (暂存待查).
 func specShelved(it Item, _ Role) bool { return it.Disposal == "shelved" }
 
-// specLeadTable is DESIGN §4's action table, in its order. Two body fields go
-// beyond DESIGN's table and are the implementation's documented choices:
+// specLeadTable is docs/design.md#lead-loop's action table, in its order. Two body fields go
+// beyond docs/design.md's table and are the implementation's documented choices:
 // decide takes `grounds` for tolerance (容错免责 needs its grounds stated), and
 // verify takes optional `days`, the new rectification period when the
 // rectification is not accepted.
@@ -45,7 +45,7 @@ var specLeadTable = []specTransition{
 		require: []string{"reason"}, guard: specShelved},
 }
 
-// specDisposals is DESIGN §4's disposal list, in its order; closes marks the
+// specDisposals is docs/design.md#lead-loop's disposal list, in its order; closes marks the
 // disposals that close the lead at decision (no rectification).
 type specDisposal struct {
 	code   string
@@ -145,7 +145,7 @@ func TestLeadDisposalsMatchDesign(t *testing.T) {
 	t.Parallel()
 	got := Disposals()
 	if len(got) != len(specDisposals) {
-		t.Fatalf("Disposals() has %d, DESIGN %d", len(got), len(specDisposals))
+		t.Fatalf("Disposals() has %d, docs/design.md %d", len(got), len(specDisposals))
 	}
 	for i, w := range specDisposals {
 		if got[i].Code != w.code || got[i].Label != w.label || got[i].Closes != w.closes {
@@ -186,7 +186,7 @@ func TestLeadLabels(t *testing.T) {
 	open := Lead.OpenStatuses()
 	for _, s := range []Status{"reported", "registered", "investigating", "rectifying", "verifying"} {
 		if !slices.Contains(open, s) {
-			t.Errorf("OpenStatuses() = %v lacks %q (it has a deadline, DESIGN §5)", open, s)
+			t.Errorf("OpenStatuses() = %v lacks %q (it has a deadline, docs/design.md#deadlines)", open, s)
 		}
 	}
 	for _, s := range []Status{"dismissed", "closed"} {
@@ -211,7 +211,7 @@ func TestLeadMatrix(t *testing.T) {
 }
 
 // TestLeadRecusal: an account named as the lead's subject never acts on it
-// (DESIGN §4), whatever its role, the state or the parties it holds.
+// (docs/design.md#lead-loop), whatever its role, the state or the parties it holds.
 func TestLeadRecusal(t *testing.T) {
 	t.Parallel()
 	subjects := []Actor{
@@ -336,10 +336,10 @@ func TestLeadApplyOutcomes(t *testing.T) {
 // decision; every other disposal sends it to rectification.
 func TestLeadDecideOutcomes(t *testing.T) {
 	t.Parallel()
-	// Every disposal the code offers is one DESIGN names.
+	// Every disposal the code offers is one docs/design.md names.
 	for _, d := range Disposals() {
 		if !slices.ContainsFunc(specDisposals, func(w specDisposal) bool { return w.code == d.Code }) {
-			t.Errorf("Disposals() has %q, not in DESIGN", d.Code)
+			t.Errorf("Disposals() has %q, not in docs/design.md", d.Code)
 		}
 	}
 	for _, w := range specDisposals {

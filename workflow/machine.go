@@ -1,5 +1,5 @@
 // Package workflow holds the two closed loops of qinqing as data: the state
-// machine of an enterprise request (DESIGN §3) and of a lead (DESIGN §4), one
+// machine of an enterprise request (docs/design.md#request-loop) and of a lead (docs/design.md#lead-loop), one
 // generic engine over both, the Chinese labels people see, and the working-day
 // calendar that deadlines are counted in. It is pure Go: no database, no HTTP,
 // no clock (time is always a parameter).
@@ -16,7 +16,7 @@ import (
 // Role is an account's role (a casbin subject).
 type Role string
 
-// The six roles of DESIGN §2, and the system actor used by the scanner.
+// The six roles of docs/design.md#roles, and the system actor used by the scanner.
 const (
 	RoleEnterprise Role = "enterprise"
 	RoleStation    Role = "station"
@@ -27,7 +27,7 @@ const (
 	RoleSystem     Role = "system"
 )
 
-// Roles lists the roles an account may have, in DESIGN order.
+// Roles lists the roles an account may have, in the order of docs/design.md.
 func Roles() []Role {
 	return []Role{RoleEnterprise, RoleStation, RoleACFIC, RoleDepartment, RoleInspector, RoleAdmin}
 }
@@ -99,7 +99,7 @@ const (
 	GuardNoPendingExtension
 	// GuardPendingExtension: an extension request is waiting for a decision.
 	GuardPendingExtension
-	// GuardOverdueForInspector: inspectors supervise only overdue requests (DESIGN §2); 工商联 at any time.
+	// GuardOverdueForInspector: inspectors supervise only overdue requests (docs/design.md#roles); 工商联 at any time.
 	GuardOverdueForInspector
 	// GuardShelved: the lead was closed with the disposal shelved.
 	GuardShelved

@@ -10,34 +10,34 @@ import (
 
 // This file holds the engine-level tests and the shared test harness. The
 // expected tables (specRequest…, specLead…) live in request_test.go and
-// lead_test.go; they are written out from DESIGN §3 and §4 by hand and never
+// lead_test.go; they are written out from docs/design.md#request-loop and §4 by hand and never
 // read from the code under test.
 
-// specState is one row of a DESIGN status table.
+// specState is one row of a docs/design.md status table.
 type specState struct {
 	status Status
 	label  string
 }
 
-// specTransition is one row of a DESIGN action table.
+// specTransition is one row of a docs/design.md action table.
 type specTransition struct {
 	action Action
-	// label is DESIGN's Chinese name of the action; "" where DESIGN gives none.
+	// label is docs/design.md's Chinese name of the action; "" where docs/design.md gives none.
 	label string
 	from  []Status
 	// to is the usual target; "" for a row that keeps the state.
 	to    Status
 	by    []Role
 	party Party
-	// require and optional are the body fields DESIGN lists for the action.
+	// require and optional are the body fields docs/design.md lists for the action.
 	require  []string
 	optional []string
-	// guard is DESIGN's extra condition on the item beyond its state, as seen by
+	// guard is docs/design.md's extra condition on the item beyond its state, as seen by
 	// role r; nil when there is none.
 	guard func(it Item, r Role) bool
 }
 
-// specRoles are every role an Actor may carry: the six of DESIGN §2, the
+// specRoles are every role an Actor may carry: the six of docs/design.md#roles, the
 // scanner's system actor, and two that are no role at all.
 var specRoles = []Role{"enterprise", "station", "acfic", "department", "inspector", "admin", "system", "", "root"}
 
@@ -55,7 +55,7 @@ var specPartySets = [][]Party{
 // specDisposalValues are Item.Disposal values the matrix tries.
 var specDisposalValues = []string{"", "shelved", "no_issue", "transfer", "talk_reminder"}
 
-// specExpect is the result DESIGN gives for actor trying row w on it, in the
+// specExpect is the result docs/design.md gives for actor trying row w on it, in the
 // engine's documented order: role (403), state and guard (409), party (403).
 func specExpect(w specTransition, it Item, a Actor) error {
 	if !slices.Contains(w.by, a.Role) {
@@ -163,15 +163,15 @@ func runMatrix(t *testing.T, m *Machine, table []specTransition, statuses []Stat
 	}
 }
 
-// compareTable checks a machine's states and rows against the DESIGN tables.
+// compareTable checks a machine's states and rows against the docs/design.md tables.
 func compareTable(t *testing.T, m *Machine, states []specState, table []specTransition) {
 	t.Helper()
 	if len(m.States) != len(states) {
-		t.Errorf("machine has %d states, DESIGN %d", len(m.States), len(states))
+		t.Errorf("machine has %d states, docs/design.md %d", len(m.States), len(states))
 	}
 	for i, w := range states {
 		if i < len(m.States) && m.States[i].Status != w.status {
-			t.Errorf("state %d = %q, want %q (DESIGN order)", i, m.States[i].Status, w.status)
+			t.Errorf("state %d = %q, want %q (the order of docs/design.md)", i, m.States[i].Status, w.status)
 		}
 		st, ok := m.State(w.status)
 		if !ok {
@@ -186,14 +186,14 @@ func compareTable(t *testing.T, m *Machine, states []specState, table []specTran
 		}
 	}
 	if len(m.Table) != len(table) {
-		t.Errorf("machine has %d actions, DESIGN %d", len(m.Table), len(table))
+		t.Errorf("machine has %d actions, docs/design.md %d", len(m.Table), len(table))
 	}
 	var wantActions []Action
 	for _, w := range table {
 		wantActions = append(wantActions, w.action)
 	}
 	if got := m.Actions(); !slices.Equal(got, wantActions) {
-		t.Errorf("Actions() = %v, want %v (DESIGN order)", got, wantActions)
+		t.Errorf("Actions() = %v, want %v (the order of docs/design.md)", got, wantActions)
 	}
 	for _, w := range table {
 		got, ok := m.Transition(w.action)

@@ -1,6 +1,6 @@
 package workflow
 
-// Request statuses (DESIGN §3).
+// Request statuses (docs/design.md#request-loop).
 const (
 	Submitted  Status = "submitted"
 	Assigned   Status = "assigned"
@@ -11,7 +11,7 @@ const (
 	Withdrawn  Status = "withdrawn"
 )
 
-// Request actions (DESIGN §3).
+// Request actions (docs/design.md#request-loop).
 const (
 	Assign           Action = "assign"
 	Reject           Action = "reject"
@@ -45,7 +45,7 @@ func fields(f ...string) []string {
 	return f
 }
 
-// Request is the enterprise request loop (企呼我应). Rows follow DESIGN §3 "Actions" in order.
+// Request is the enterprise request loop (企呼我应). Rows follow docs/design.md#request-loop "Actions" in order.
 var Request = &Machine{
 	Kind: KindRequest,
 	States: []State{

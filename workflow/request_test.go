@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// specRequestStates is DESIGN §3's status table, in its order.
+// specRequestStates is docs/design.md#request-loop's status table, in its order.
 var specRequestStates = []specState{
 	{"submitted", "待受理"},
 	{"assigned", "已交办"},
@@ -23,10 +23,10 @@ var specRequestStates = []specState{
 func specNoPendingExtension(it Item, _ Role) bool { return !it.PendingExtension }
 func specPendingExtension(it Item, _ Role) bool   { return it.PendingExtension }
 
-// specInspectorOnlyOverdue: 纪检监察 supervises overdue requests (DESIGN §2); 工商联 any time.
+// specInspectorOnlyOverdue: 纪检监察 supervises overdue requests (docs/design.md#roles); 工商联 any time.
 func specInspectorOnlyOverdue(it Item, r Role) bool { return r != "inspector" || it.Overdue }
 
-// specRequestTable is DESIGN §3's action table, in its order. Where DESIGN says
+// specRequestTable is docs/design.md#request-loop's action table, in its order. Where docs/design.md says
 // "department" for an action on an assigned request (request_extension,
 // respond) the department is that of the unit the request is assigned to, as
 // for claim and return.
@@ -122,7 +122,7 @@ func TestRequestTableMatchesDesign(t *testing.T) {
 	t.Parallel()
 	compareTable(t, Request, specRequestStates, specRequestTable)
 
-	// The Go constants spell DESIGN's names.
+	// The Go constants spell docs/design.md's names.
 	statuses := map[Status]Status{Submitted: "submitted", Assigned: "assigned", InProgress: "in_progress",
 		Responded: "responded", Closed: "closed", Rejected: "rejected", Withdrawn: "withdrawn"}
 	for got, want := range statuses {
@@ -157,7 +157,7 @@ func TestRequestLabels(t *testing.T) {
 			t.Errorf("State(%q) found", s)
 		}
 	}
-	// Every open request carries a deadline (DESIGN §5); the end states do not.
+	// Every open request carries a deadline (docs/design.md#deadlines); the end states do not.
 	want := []Status{"submitted", "assigned", "in_progress", "responded"}
 	if got := Request.OpenStatuses(); !sameSet(got, want) {
 		t.Errorf("OpenStatuses() = %v, want %v", got, want)
@@ -429,7 +429,7 @@ func TestRequestValidationDays(t *testing.T) {
 }
 
 // TestRequestValidationForeignField: a field that belongs to another action,
-// or that no client may set, is refused rather than ignored (DESIGN §7).
+// or that no client may set, is refused rather than ignored (docs/design.md#api-conventions).
 func TestRequestValidationForeignField(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
