@@ -18,29 +18,8 @@ import (
 
 // Index runs (工商联) and the published index (public), docs/index-method.md.
 
-var runStatusLabels = map[string]string{model.RunDraft: "草稿", model.RunPublished: "已发布"}
-
-var methodLabels = map[string]string{
-	index.MethodEfficacy: "功效系数法", index.MethodMinMax: "极差标准化法（min-max）", index.MethodZScore: "Z 分数标准化法",
-}
-
-var groupLabels = map[string]string{
-	model.GroupCounty: "区（县、市）", model.GroupCity: "市本级及功能区", model.GroupTown: "重点镇（街道）",
-}
-
 // groupOrder is the order peer groups are shown in.
 var groupOrder = []string{model.GroupCounty, model.GroupCity, model.GroupTown}
-
-var reasonLabels = map[string]string{
-	index.ReasonNotSubmitted:          "未报送",
-	index.ReasonNoCases:               "无案件",
-	index.ReasonInsufficientCases:     "案件数不足",
-	index.ReasonInsufficientResponses: "问卷样本不足",
-	index.ReasonNotApplicable:         "不适用",
-	index.ReasonInsufficientCoverage:  "下级指标数据不足",
-}
-
-var rectifyKindLabels = map[string]string{index.RectifyGap: "差距", index.RectifyData: "数据未报送"}
 
 // round rounds x to places decimals, for display; reports keep full precision.
 func round(x float64, places int) float64 {

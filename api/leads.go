@@ -322,8 +322,6 @@ type interactionRuleView struct {
 	Title     string `json:"title"`
 }
 
-var interactionListLabels = map[string]string{"positive": "正面清单", "negative": "负面清单", "advocacy": "倡导清单"}
-
 // listInteractionRules serves the 亲清政商交往 lists a lead may cite.
 func (s *Server) listInteractionRules(c *gin.Context) error {
 	rules := s.ref.Raw.InteractionRules

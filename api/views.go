@@ -85,11 +85,6 @@ type accountView struct {
 	CreatedAt      string  `json:"created_at"`
 }
 
-var roleLabels = map[string]string{
-	"enterprise": "企业", "station": "亲清家园站点", "acfic": "工商联", "department": "职能部门",
-	"inspector": "纪检监察", "admin": "系统管理员",
-}
-
 func (s *Server) accountView(a *model.Account) accountView {
 	return accountView{
 		ID: idString(a.ID), Username: a.Username, Role: a.Role, RoleLabel: roleLabels[a.Role],
@@ -133,8 +128,6 @@ type evaluationView struct {
 	Comment    string `json:"comment"`
 	At         string `json:"at"`
 }
-
-var scoreLabels = map[int]string{5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 
 type requestView struct {
 	ID                   string          `json:"id"`

@@ -304,29 +304,29 @@ func TestConfigLimits(t *testing.T) {
 	}}
 	lead := LeadLimits{Register: workflow.Limit{WorkingDays: 5}, Decide: workflow.Limit{Months: 1},
 		Verify: workflow.Limit{WorkingDays: 10}, Feedback: workflow.Limit{WorkingDays: 15}, RectifyMaxDays: 60}
-	ext := workflow.Limit{WorkingDays: 3}
+	// Steps names each limit by the workflow step it bounds.
+	for _, c := range []struct {
+		got  map[string]workflow.Limit
+		want map[string]workflow.Limit
+	}{
+		{cat.Limits.Steps(), map[string]workflow.Limit{"accept": cat.Limits.Accept, "claim": cat.Limits.Claim,
+			"respond": cat.Limits.Respond, "evaluate": cat.Limits.Evaluate}},
+		{lead.Steps(), map[string]workflow.Limit{"register": lead.Register, "decide": lead.Decide, "verify": lead.Verify}},
+	} {
+		if !maps.Equal(c.got, c.want) {
+			t.Errorf("Steps() = %v, want %v", c.got, c.want)
+		}
+	}
 
 	var plain Config
 	if got := plain.Limits(cat); got != cat.Limits {
 		t.Errorf("Limits without demo = %+v, want %+v", got, cat.Limits)
-	}
-	if got := plain.LeadLimits(lead); got != lead {
-		t.Errorf("LeadLimits without demo = %+v, want %+v", got, lead)
-	}
-	if got := plain.EffectiveLimit(ext); got != ext {
-		t.Errorf("EffectiveLimit without demo = %v, want %v", got, ext)
 	}
 
 	demo := Config{DemoLimit: workflow.Limit{Duration: 2 * time.Second}}
 	d := demo.DemoLimit
 	if got, want := demo.Limits(cat), (CategoryLimits{d, d, d, d}); got != want {
 		t.Errorf("Limits with demo = %+v, want %+v", got, want)
-	}
-	if got, want := demo.LeadLimits(lead), (LeadLimits{d, d, d, d, 60}); got != want {
-		t.Errorf("LeadLimits with demo = %+v, want %+v", got, want)
-	}
-	if got := demo.EffectiveLimit(ext); got != d {
-		t.Errorf("EffectiveLimit with demo = %v, want %v", got, d)
 	}
 }
 
