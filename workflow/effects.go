@@ -117,9 +117,6 @@ type Outcome struct {
 	Event Record
 }
 
-// Reopened reports whether the outcome reopens a request (重办).
-func (o Outcome) Reopened() bool { return o.Action == Evaluate && o.To == InProgress }
-
 // effects fills in what o does, from the case as it is and the command.
 func effects(m *Machine, it Item, cmd Command, env Env, o *Outcome) {
 	now := env.Now

@@ -196,7 +196,7 @@ func TestApplyRecords(t *testing.T) {
 	t.Run("an unsatisfied evaluation reopens: 重办", func(t *testing.T) {
 		o := mustApply(t, Request, Item{Status: "responded", ReopenCount: 1}, reqEnterprise,
 			Command{Action: Evaluate, Present: []string{"comment", "score"}, Score: 2, Comment: "没解决"}, env)
-		if !o.Reopened() || o.Set["reopen_count"] != 2 || o.Set["evaluation_score"] != 2 || o.Set["evaluation_comment"] != "没解决" {
+		if o.To != InProgress || o.Set["reopen_count"] != 2 || o.Set["evaluation_score"] != 2 || o.Set["evaluation_comment"] != "没解决" {
 			t.Errorf("reopen set %v", o.Set)
 		}
 	})
