@@ -174,7 +174,9 @@ wsrep_provider_options   = "gmcast.listen_addr=tcp://127.0.0.1:$(gcomm_port "$n"
 EOF
 }
 
-# A fresh, empty node directory with a new system database.
+# A fresh node directory. Only the node that bootstraps needs a system database
+# (init_node N db): a joiner's datadir is replaced whole by its first SST, so
+# mariadb-install-db there would only cost time (about 2.5 s a node here).
 init_node() {
   local n=$1 d
   d="$(node_dir "$n")"
@@ -183,6 +185,7 @@ init_node() {
   [ "$RUN_USER" = "$(id -un)" ] || chown -R "$RUN_USER:" "$d"
   chmod 750 "$d"
   write_cnf "$n"
+  [ "${2:-}" = db ] || return 0
   # --no-defaults: the bootstrap must not read the node's [galera] section (nor
   # /etc/mysql). root gets an empty password on localhost, 127.0.0.1 and ::1.
   if ! mariadb-install-db --no-defaults --datadir="$d/data" --user="$RUN_USER" \
@@ -193,16 +196,31 @@ init_node() {
   fi
 }
 
-# The position a crashed node's InnoDB holds (uuid:seqno), or nothing: what
-# galera_recovery does for systemd. With it the node can ask for IST instead of SST.
+# recover_position N sets RECOVERED[N] to the position a crashed node's InnoDB
+# holds (uuid:seqno), or to nothing: what galera_recovery does for systemd. With
+# it the node can ask for IST instead of SST. Done once per node and run.
+declare -A RECOVERED=()
 recover_position() {
   local n=$1 out pos
+  [ -z "${RECOVERED[$n]+set}" ] || return 0
   out="$(node_dir "$n")/recover.log"
   "$MARIADBD" --defaults-file="$(cnf "$n")" --user="$RUN_USER" --wsrep-recover \
     --log-error="$out" >/dev/null 2>&1 || true
   pos="$(grep -a 'WSREP: Recovered position:' "$out" 2>/dev/null | tail -n 1 |
     sed 's/.*Recovered position:[[:space:]]*//')" || true
-  echo "$pos"
+  RECOVERED[$n]="$pos"
+}
+
+# Position to start node N from: after a kill -9 its grastate says seqno -1.
+start_position_args() {
+  START_ARGS=()
+  if [ "$(grastate_seqno "$1")" = "-1" ]; then
+    recover_position "$1"
+    if [ -n "${RECOVERED[$1]}" ]; then
+      log "node $1: recovered position ${RECOVERED[$1]}"
+      START_ARGS=(--wsrep_start_position="${RECOVERED[$1]}")
+    fi
+  fi
 }
 
 grastate_seqno() { # seqno written at the last clean shutdown (-1 after a crash)
@@ -213,11 +231,8 @@ grastate_seqno() { # seqno written at the last clean shutdown (-1 after a crash)
 # session, with nothing of ours on its stdin/stdout/stderr (a caller that waits
 # for our output, like Go's os/exec, is not held open by the server).
 launch() {
-  local n=$1 port
+  local n=$1
   shift
-  for port in "$(sql_port "$n")" "$(gcomm_port "$n")" "$(ist_port "$n")" "$(sst_port "$n")"; do
-    port_busy "$port" && die "node $n: 127.0.0.1:$port is already in use by another process"
-  done
   rm -f "$(node_dir "$n")/mariadbd.sock" "$(node_dir "$n")/mariadbd.pid"
   write_cnf "$n"
   : >>"$(errlog "$n")"
@@ -287,42 +302,51 @@ any_alive() {
 # so recover the position from InnoDB first; the donor then sends IST when its
 # gcache still holds the missing writesets, else SST.
 join_node() {
-  local n=$1 pos args=()
-  if [ -f "$(node_dir "$n")/data/grastate.dat" ] && [ "$(grastate_seqno "$n")" = "-1" ]; then
-    pos="$(recover_position "$n")"
-    if [ -n "$pos" ]; then
-      log "node $n: recovered position $pos"
-      args+=(--wsrep_start_position="$pos")
-    fi
-  elif [ ! -d "$(node_dir "$n")/data/mysql" ]; then
-    init_node "$n"
-  fi
-  launch "$n" "${args[@]}"
+  local n=$1
+  [ -d "$(node_dir "$n")/data" ] || init_node "$n"
+  start_position_args "$n"
+  launch "$n" "${START_ARGS[@]}"
 }
 
 # Bootstrap a new Primary Component from node N (its data becomes the cluster's).
 bootstrap_node() {
   local n=$1 g
   g="$(node_dir "$n")/data/grastate.dat"
+  # Marked safe by hand: we chose the most advanced node (most_advanced_node).
   [ -f "$g" ] && sed -i 's/^safe_to_bootstrap:.*/safe_to_bootstrap: 1/' "$g"
-  launch "$n" --wsrep-new-cluster
+  start_position_args "$n"
+  launch "$n" --wsrep-new-cluster "${START_ARGS[@]}"
   wait_up "$n"
 }
 
-# The node whose data is most advanced (highest seqno), for --keep.
+# most_advanced_node sets BEST to the node whose data is most advanced (highest
+# seqno; a node that never finished its first SST has no system database and is
+# skipped), or to nothing, for --keep.
 most_advanced_node() {
-  local n seqno pos best=1 best_seqno=-2
+  local n seqno best_seqno=-2
+  BEST=
   for n in "${NODES[@]}"; do
+    [ -d "$(node_dir "$n")/data/mysql" ] || continue
     seqno="$(grastate_seqno "$n")"
     if [ "$seqno" = "-1" ] || [ -z "$seqno" ]; then
-      pos="$(recover_position "$n")"
-      seqno="${pos##*:}"
+      recover_position "$n"
+      seqno="${RECOVERED[$n]##*:}"
     fi
     [[ "$seqno" =~ ^-?[0-9]+$ ]] || seqno=-1
     log "node $n: seqno $seqno"
-    if [ "$seqno" -gt "$best_seqno" ]; then best=$n; best_seqno=$seqno; fi
+    if [ "$seqno" -gt "$best_seqno" ]; then BEST=$n; best_seqno=$seqno; fi
   done
-  echo "$best"
+}
+
+# check_ports N...: fail early, before any datadir is made, when a port is taken.
+check_ports() {
+  local n port
+  for n in "$@"; do
+    for port in "$(sql_port "$n")" "$(gcomm_port "$n")" "$(ist_port "$n")" "$(sst_port "$n")"; do
+      port_busy "$port" && die "node $n: 127.0.0.1:$port is already in use by another process (set QINQING_GALERA_SQL_PORT / QINQING_GALERA_GCOMM_PORT)"
+    done
+  done
+  return 0
 }
 
 cmd_start_all() {
@@ -343,17 +367,24 @@ cmd_start_all() {
       wait_synced "${NODES[@]}"
       return 0
     fi
+    check_ports "${down[@]}"
     for n in "${down[@]}"; do join_node "$n"; done
     wait_synced "${NODES[@]}"
     log "node(s) ${down[*]} rejoined in $(since "$t0")s"
     return 0
   fi
-  if [ "$mode" = keep ] && [ -d "$(node_dir 1)/data/mysql" ]; then
-    first="$(most_advanced_node)"
+  check_ports "${NODES[@]}"
+  BEST=
+  [ "$mode" = keep ] && most_advanced_node
+  if [ -n "$BEST" ]; then
+    first=$BEST
     log "re-bootstrapping from node $first (most advanced), keeping the data"
   else
+    [ "$mode" = keep ] && log "no earlier data under $BASE: starting fresh"
     first=1
-    for n in "${NODES[@]}"; do init_node "$n"; done
+    init_node 1 db
+    init_node 2
+    init_node 3
   fi
   bootstrap_node "$first"
   for n in "${NODES[@]}"; do [ "$n" = "$first" ] || join_node "$n"; done
@@ -374,6 +405,7 @@ cmd_start_node() {
   fi
   for m in "${NODES[@]}"; do [ "$m" != "$n" ] && node_alive "$m" && others=1; done
   [ "$others" -eq 1 ] || die "no other node is running for node $n to join; use 'cluster.sh start [--keep]'"
+  check_ports "$n"
   join_node "$n"
   wait_synced "$n"
   log "node $n rejoined and Synced in $(since "$t0")s"
