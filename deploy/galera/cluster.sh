@@ -241,7 +241,16 @@ launch() {
   [ "$(id -u)" -eq 0 ] && user_arg=(--user="$RUN_USER")
   setsid "$MARIADBD" --defaults-file="$(cnf "$n")" "${user_arg[@]}" "$@" \
     </dev/null >>"$(errlog "$n")" 2>&1 &
-  echo $! >"$(pidfile "$n")"
+  local pid=$! i
+  echo "$pid" >"$(pidfile "$n")"
+  # Until the forked shell has exec'd setsid and mariadbd, /proc/PID/cmdline is
+  # this script's: wait for it, or node_alive would call the node dead.
+  for i in $(seq 1 100); do
+    node_alive "$n" && break
+    [ -d "/proc/$pid" ] || break
+    [ "$i" -lt 100 ] || die "node $n: pid $pid never became mariadbd"
+    sleep 0.05
+  done
   log "node $n: mariadbd pid $! (SQL 127.0.0.1:$(sql_port "$n"), group $(gcomm_port "$n"), IST $(ist_port "$n"), SST $(sst_port "$n"))"
 }
 
@@ -264,7 +273,10 @@ wait_synced() {
     done
     [ "$all" -eq 1 ] && return 0
     if [ "$(date +%s)" -ge "$deadline" ]; then
-      fail_node "$n" "node $n not Synced with cluster size 3 after ${TIMEOUT}s (state: $(wsrep_var "$n" wsrep_local_state_comment || true), size: $(wsrep_var "$n" wsrep_cluster_size || true))"
+      local state size
+      state="$(wsrep_var "$n" wsrep_local_state_comment)"
+      size="$(wsrep_var "$n" wsrep_cluster_size)"
+      fail_node "$n" "node $n not Synced with cluster size 3 after ${TIMEOUT}s (state: ${state:-not answering SQL yet}, cluster size: ${size:--})"
     fi
     sleep 0.5
   done
