@@ -13,7 +13,7 @@ import (
 // into a statement journal, under the write lock), and every new row still
 // gets its id, alone or in a batch of one statement.
 func TestSQLiteInsertsWithoutReturning(t *testing.T) {
-	db, err := Open("sqlite", "file:"+filepath.Join(t.TempDir(), "t.db")+"?_pragma=foreign_keys(1)&_txlock=immediate", Options{})
+	db, err := Open("sqlite", "file:"+filepath.Join(t.TempDir(), "t.db")+"?_pragma=foreign_keys(1)&_txlock=immediate", ConnOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
