@@ -56,6 +56,10 @@ type Account struct {
 	// everywhere, password change, disabling) invalidates the account's
 	// outstanding tokens at their next request.
 	TokenVersion int `gorm:"not null;default:0"`
+	// PasswordChangeRequired: the password was generated, not chosen by the
+	// account's holder (the admin's first password); the console asks for a
+	// new one before anything else, and SetPassword clears it.
+	PasswordChangeRequired bool `gorm:"not null;default:false"`
 }
 
 // Request is an enterprise request (企呼我应).
@@ -93,7 +97,7 @@ type Request struct {
 	ReturnCount int     `gorm:"not null"`
 	LateSteps   int     `gorm:"not null;index:idx_requests_status_closed,priority:4"`
 	// A department's extension request waiting for 工商联 (0 = none).
-	PendingExtensionDays int        `gorm:"not null"`
+	PendingExtensionDays int        `gorm:"not null;index:idx_requests_pending_extension,priority:1"`
 	Response             string     `gorm:"type:text;not null"`
 	EvaluationScore      *int       ``
 	EvaluationComment    string     `gorm:"type:text;not null"`
