@@ -167,7 +167,11 @@ type RequestFilter struct {
 	Overdue        *bool
 	Supervised     *bool
 	Q              string
-	Page           Page
+	Category       string
+	// CreatedFrom and CreatedTo bound the filing time: from ≤ created_at < to
+	// (zero: unbounded).
+	CreatedFrom, CreatedTo time.Time
+	Page                   Page
 }
 
 // ListRequests lists the requests the scope may see that match f, newest first.
@@ -227,6 +231,15 @@ func requestFilterConds(f RequestFilter, now time.Time) []sqlCond {
 	if f.Q != "" {
 		like := "%" + escapeLike(f.Q) + "%"
 		cs = append(cs, sqlCond{"title LIKE ? ESCAPE '!'", []any{like}})
+	}
+	if f.Category != "" {
+		cs = append(cs, sqlCond{"category = ?", []any{f.Category}})
+	}
+	if !f.CreatedFrom.IsZero() {
+		cs = append(cs, sqlCond{"created_at >= ?", []any{f.CreatedFrom.UTC()}})
+	}
+	if !f.CreatedTo.IsZero() {
+		cs = append(cs, sqlCond{"created_at < ?", []any{f.CreatedTo.UTC()}})
 	}
 	return cs
 }
