@@ -388,7 +388,10 @@ func (cs *console) problem(err error, labels map[string]string) *formProblem {
 		if label == "" {
 			label = fieldLabel(f.Field)
 		}
-		fp.Fields = append(fp.Fields, fieldMessage{Field: f.Field, Label: label, Message: f.Message})
+		// The validator's messages start with the JSON name of the field
+		// ("title为必填字段"); the form names it in Chinese already.
+		msg := strings.TrimPrefix(f.Message, f.Field)
+		fp.Fields = append(fp.Fields, fieldMessage{Field: f.Field, Label: label, Message: msg})
 	}
 	if p.Status == http.StatusBadRequest && len(fp.Fields) > 0 {
 		fp.Detail = "请修改以下内容后重新提交。"

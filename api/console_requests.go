@@ -394,6 +394,21 @@ var actionLabels = map[workflow.Action]map[string]string{
 	workflow.Supervise:        {"note": "督办意见"},
 }
 
+// formLabels are the labels of action a's fields as its form shows them.
+func formLabels(m *workflow.Machine, a workflow.Action) map[string]string {
+	out := map[string]string{}
+	for _, f := range m.Fields(a) {
+		out[f] = fieldLabel(f)
+		if l := actionFieldSpecs[f].Label; l != "" {
+			out[f] = l
+		}
+		if l := actionLabels[a][f]; l != "" {
+			out[f] = l
+		}
+	}
+	return out
+}
+
 // actionConfirms are asked before actions that end or undo something.
 var actionConfirms = map[workflow.Action]string{
 	workflow.Reject:   "确定不予受理该诉求？",
@@ -405,16 +420,14 @@ func (cs *console) actionForm(p *principal, r *model.Request, it transitionItem,
 	a := workflow.Action(it.Action)
 	t, _ := m.Transition(a)
 	f := actionForm{Action: it.Action, Label: it.Label, Confirm: actionConfirms[a], Version: r.Version}
+	labels := formLabels(m, a)
 	for _, name := range it.Fields {
 		spec := actionFieldSpecs[name]
 		if spec.Input == "" {
 			spec = fieldSpec{Label: fieldLabel(name), Input: "text", Max: 200}
 		}
-		fl := actionField{Name: name, Label: spec.Label, Input: spec.Input, Hint: spec.Hint, Max: spec.Max,
+		fl := actionField{Name: name, Label: labels[name], Input: spec.Input, Hint: spec.Hint, Max: spec.Max,
 			Required: slices.Contains(t.Require, name)}
-		if l := actionLabels[a][name]; l != "" {
-			fl.Label = l
-		}
 		switch spec.Input {
 		case "department":
 			fl.Options = []option{{Value: "", Label: "请选择部门"}}
@@ -466,7 +479,7 @@ func (cs *console) requestAct(c *gin.Context) error {
 	if ferr != nil {
 		return ferr
 	}
-	fp := cs.problem(err, actionLabels[cmd.Action])
+	fp := cs.problem(err, formLabels(workflow.Request, cmd.Action))
 	pg, perr := cs.requestPage(c, p, r, fp, form, cmd.Action)
 	if perr != nil {
 		return perr
