@@ -300,6 +300,11 @@ func TestBrowserRequestLoop(t *testing.T) {
 	if got := a.text(".case-head .badge"); got != "已交办" {
 		t.Fatalf("after assigning the request shows %q, want 已交办", got)
 	}
+	a.clickText("a", "诉求")
+	a.do(chromedp.SetValue(chromedp.CSS(`select[name="status"]`), "assigned"))
+	a.clickText("button", "筛选")
+	a.waitText("食品经营许可证延续")
+	a.shot("acfic-list")
 	a.signOut()
 
 	// 3. The unit signs for it and answers.
