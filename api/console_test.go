@@ -259,6 +259,7 @@ func TestConsolePagesByRole(t *testing.T) {
 		for _, u := range users {
 			cc := ts.consoleAs(t, u)
 			cc.get("/").want(t, http.StatusOK).wantText(t, "我的待办")
+			cc.get("/password").want(t, http.StatusOK).wantText(t, "修改密码", `name="new_password_confirm"`)
 			pages := []struct{ page, api string }{
 				{"/requests", "/api/v1/requests"},
 				{"/requests/" + id, "/api/v1/requests/" + id},
