@@ -343,6 +343,8 @@ func (cs *console) fail(c *gin.Context, err error) {
 	switch {
 	case errors.Is(err, errNoRoute):
 		p.Detail = "您访问的页面不存在，或者您无权查看。"
+	case errors.Is(err, errNoMethod):
+		p.Detail = "该页面不支持此请求方法。"
 	case p.Status == http.StatusNotFound:
 		p.Detail = "该事项不存在，或者您无权查看。"
 	case p.Status >= 500:

@@ -70,7 +70,7 @@ func (cs *console) requestList(c *gin.Context) error {
 	f := cs.s.requestFilter(q)
 	pg := cs.newPage(c, "诉求")
 	pg.Form = values
-	d := requestListData{Filtered: len(values) > 0}
+	d := requestListData{Filtered: len(values) > 1 || (len(values) == 1 && !values.Has("cursor"))}
 	d.Statuses = cs.statusOptions(values.Get("status"))
 	d.Categories = []option{{Value: "", Label: "全部类别"}}
 	for _, cat := range cs.s.ref.CatList {
@@ -662,15 +662,25 @@ func (cs *console) requestFile(c *gin.Context) error {
 	}
 	r, stored, err := cs.s.fileRequest(c.Request.Context(), p, b, idem)
 	if err != nil {
-		if st := toProblem(err).Status; st != http.StatusBadRequest {
+		st := toProblem(err).Status
+		reused := errors.Is(err, model.ErrIdempotencyMismatch)
+		if st != http.StatusBadRequest && !reused {
 			return err
 		}
 		pg := cs.newPage(c, "提交诉求", crumb{"诉求", "/requests"})
+		if reused {
+			// This form was sent before, with other content (the browser's
+			// Back button): a new key files it as a new request, if sent again.
+			form.Del("key")
+		}
 		if ferr := cs.fillNew(c, p, pg, form); ferr != nil {
 			return ferr
 		}
 		pg.Problem = cs.problem(err, map[string]string{"enterprise_id": "企业"})
-		cs.render(c, http.StatusBadRequest, "request_new", pg)
+		if reused {
+			pg.Problem.Detail = "这张表单已经提交过一件诉求。如确需再提交一件新的诉求，请核对内容后再次点击“提交诉求”。"
+		}
+		cs.render(c, st, "request_new", pg)
 		return nil
 	}
 	id := ""

@@ -236,11 +236,16 @@ type loginForm struct {
 }
 
 // safeNext keeps a post-sign-in target on this site: a path, not a URL
-// that leaves it ("//host", "/\host").
+// that leaves it ("//host", "/\host", or "/\t/host", which browsers read as
+// "//host" once they drop the tab).
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
 		return "/"
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == ' ' {
+			return "/"
+		}
 	}
 	return next
 }

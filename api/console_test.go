@@ -189,12 +189,16 @@ func TestConsoleSignIn(t *testing.T) {
 	cc2.get("/login").want(t, http.StatusOK)
 	cc2.send("POST", "/login", url.Values{"csrf": {cc2.csrf}, "username": {"ent_hs"}, "password": {testPassword},
 		"next": {"/requests?status=submitted"}}).wantRedirect(t, "/requests?status=submitted")
-	cc3 := ts.browser(t)
-	cc3.get("/login").want(t, http.StatusOK)
-	cc3.send("POST", "/login", url.Values{"csrf": {cc3.csrf}, "username": {"ent_hs"}, "password": {testPassword},
-		"next": {"//evil.example/"}}).wantRedirect(t, "/")
-	if loc := cc3.get("/login").header.Get("Location"); loc != "/" {
-		t.Errorf("a signed-in account on /login goes to %q, want /", loc)
+	for _, next := range []string{"//evil.example/", "/\\evil.example/", "/\t/evil.example/", "https://evil.example/", "/ok\r\nX: y"} {
+		cc3 := ts.browser(t)
+		cc3.get("/login").want(t, http.StatusOK)
+		if loc := cc3.send("POST", "/login", url.Values{"csrf": {cc3.csrf}, "username": {"ent_hs"}, "password": {testPassword},
+			"next": {next}}).header.Get("Location"); loc != "/" {
+			t.Errorf("signing in with next=%q goes to %q, want /", next, loc)
+		}
+		if loc := cc3.get("/login").header.Get("Location"); loc != "/" {
+			t.Errorf("a signed-in account on /login goes to %q, want /", loc)
+		}
 	}
 
 	// Over TLS (here: a trusted proxy saying so) the cookie is Secure and
@@ -473,6 +477,16 @@ func TestConsoleRequestForms(t *testing.T) {
 		if n := len(qaIDs(t, ts.as(t, "ent_hs", "GET", "/api/v1/requests", nil))); n != 1 {
 			t.Errorf("the same form sent twice filed %d requests", n)
 		}
+		// Sent again with other content (Back, edit, send): not filed
+		// silently, the form comes back with a new key.
+		edited := url.Values{"title": {"另一件事"}, "content": {"内容"}, "category": {"policy"}, "key": {key}}
+		p := ent.post("/requests", edited).want(t, http.StatusUnprocessableEntity).wantText(t, "这张表单已经提交过", `value="另一件事"`)
+		if strings.Contains(p.body, `value="`+key+`"`) {
+			t.Error("the form comes back with the key it was filed with")
+		}
+		if n := len(qaIDs(t, ts.as(t, "ent_hs", "GET", "/api/v1/requests", nil))); n != 1 {
+			t.Errorf("an edited resend filed: %d requests", n)
+		}
 		path := strings.TrimSuffix(loc, "?done=filed")
 		id := strings.TrimPrefix(path, "/requests/")
 		ent.get(loc).want(t, http.StatusOK).wantText(t, "诉求已提交", "厂房消防验收", "待受理", "补充材料", "撤回")
@@ -492,7 +506,7 @@ func TestConsoleRequestForms(t *testing.T) {
 		// 工商联's form offers the units that may handle it; leaving the
 		// department out is refused with the field named.
 		acfic := ts.consoleAs(t, "acfic_city")
-		p := acfic.get(path).want(t, http.StatusOK).wantText(t, "受理并交办", "不予受理", `name="department_code"`)
+		p = acfic.get(path).want(t, http.StatusOK).wantText(t, "受理并交办", "不予受理", `name="department_code"`)
 		unit := p.body[strings.Index(p.body, `name="region_code"`):]
 		unit = unit[:strings.Index(unit, "</select>")]
 		for _, want := range []string{`value="330203"`, `value="330200"`} {
