@@ -612,6 +612,21 @@ func TestConsoleHome(t *testing.T) {
 		ts.consoleAs(t, "insp_yz").get("/").want(t, http.StatusOK).wantText(t, "可督办的超期诉求", "/requests/"+yz+`"`)
 		// The administrator: the accounts of its region.
 		ts.consoleAs(t, "admin_hs").get("/").want(t, http.StatusOK).wantText(t, "本辖区账号", "纪检监察")
+
+		// Leads: the inspector's to register, the unit's rectification
+		// tasks — by reference and deadline, never by their content.
+		lead := ts.fileLead(t, "station_hs", nil)
+		ref, content := lead["ref_no"].(string), ldBody(nil)["content"].(string)
+		ts.consoleAs(t, "insp_hs").get("/").want(t, http.StatusOK).wantText(t, "待登记的线索", ref).wantNoText(t, content)
+		ts.consoleAs(t, "insp_yz").get("/").want(t, http.StatusOK).wantNoText(t, ref)
+		id := lead["id"].(string)
+		ts.leadAct(t, "insp_hs", id, "register", nil).want(http.StatusOK)
+		ts.consoleAs(t, "insp_hs").get("/").wantText(t, "待决策的线索", ref)
+		ts.leadAct(t, "insp_hs", id, "investigate", map[string]any{"notes": "调取窗口受理记录"}).want(http.StatusOK)
+		ts.leadAct(t, "insp_hs", id, "decide", ldRectify("talk_reminder", 10)).want(http.StatusOK)
+		ts.consoleAs(t, "dept_hs_scjg").get("/").want(t, http.StatusOK).wantText(t, "整改任务", ref).
+			wantNoText(t, content, "调取窗口受理记录", "海曙亲清家园")
+		ts.consoleAs(t, "dept_hs_sw").get("/").want(t, http.StatusOK).wantNoText(t, ref)
 	})
 }
 
