@@ -376,6 +376,13 @@ func TestBrowserFirstSignIn(t *testing.T) {
 	a.waitText("密码已修改")
 	a.waitText("本辖区账号")
 	a.shot("admin-home")
+	// Pages it may not see answer in the console's own style.
+	a.do(chromedp.Navigate(a.base + "/requests"))
+	a.waitText("当前角色无权执行此操作")
+	a.shot("forbidden")
+	a.do(chromedp.Navigate(a.base + "/no/such/page"))
+	a.waitText("您访问的页面不存在")
+	a.shot("not-found")
 	a.signOut()
 	a.signIn("admin", "my-own-password-1")
 	a.waitText("本辖区账号")

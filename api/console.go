@@ -161,7 +161,17 @@ func (s *Server) noRoute(c *gin.Context) {
 		return
 	}
 	consoleHeaders(c)
+	s.console.softSession(c)
 	s.console.fail(c, errNoRoute)
+}
+
+// softSession lets a page outside the signed-in routes (the 404 and 405
+// pages) show the account and its menu when the browser has a session; it
+// asks for nothing when there is none.
+func (cs *console) softSession(c *gin.Context) {
+	if p, _, err := cs.principal(c); err == nil && p != nil && !p.account.PasswordChangeRequired {
+		c.Set(ctxPrincipal, p)
+	}
 }
 
 func (s *Server) noMethod(c *gin.Context) {
@@ -170,6 +180,7 @@ func (s *Server) noMethod(c *gin.Context) {
 		return
 	}
 	consoleHeaders(c)
+	s.console.softSession(c)
 	s.console.fail(c, errNoMethod)
 }
 

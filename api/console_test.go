@@ -700,6 +700,9 @@ func TestConsoleNotFoundAndAssets(t *testing.T) {
 		t.Errorf("stylesheet served as %q, cache %q", a.header.Get("Content-Type"), a.header.Get("Cache-Control"))
 	}
 	cc.get("/static/nothing.js").want(t, http.StatusNotFound)
+	// Signed in, the 404 page keeps the account and the menu.
+	ts.seed(t)
+	ts.consoleAs(t, "acfic_hs").get("/no/such/page").want(t, http.StatusNotFound).wantText(t, "acfic_hs", `class="menu"`, "退出")
 	if p := cc.send("DELETE", "/requests", nil); p.status != http.StatusMethodNotAllowed {
 		t.Errorf("DELETE /requests: %d, want 405", p.status)
 	}
