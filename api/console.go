@@ -19,8 +19,6 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-
-	"qinqing/workflow"
 )
 
 // The web console (工作台): server-rendered pages for people, served by the
@@ -439,7 +437,3 @@ func formValues(c *gin.Context) url.Values {
 	}
 	return v
 }
-
-// workflowField is a refusal of one field, for the console's own checks of
-// what a form sends (a number that is not one, …).
-func workflowField(field, msg string) error { return workflow.Invalid(field, msg) }

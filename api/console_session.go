@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"qinqing/model"
+	"qinqing/workflow"
 )
 
 // Console sessions (README "Console"). Signing in opens a session in the
@@ -197,8 +198,6 @@ func (cs *console) rateLimit(c *gin.Context) {
 // short-lived cookie (double submit). SameSite=Strict cookies are a second
 // line.
 
-var errCSRF = errors.New("api: CSRF token missing or wrong")
-
 func (cs *console) csrfToken(sessionID uint64) string {
 	return cs.mac(cs.csrfKey, "session", idString(sessionID))
 }
@@ -231,8 +230,8 @@ func (cs *console) refuseCSRF(c *gin.Context) {
 type loginForm struct {
 	Next  string
 	Token string
-	// Bye: the account just signed out; Changed: its password was changed.
-	Bye, Changed bool
+	// Bye: the account just signed out.
+	Bye bool
 }
 
 // safeNext keeps a post-sign-in target on this site: a path, not a URL
@@ -270,7 +269,7 @@ func (cs *console) renderLogin(c *gin.Context, status int, problem *formProblem,
 	pg.Problem = problem
 	pg.Form.Set("username", username)
 	pg.Data = loginForm{Next: safeNext(c.Query("next")), Token: cs.mac(cs.csrfKey, "login", nonce),
-		Bye: c.Query("bye") != "", Changed: c.Query("changed") != ""}
+		Bye: c.Query("bye") != ""}
 	cs.render(c, status, "login", pg)
 }
 
@@ -353,7 +352,7 @@ func (cs *console) password(c *gin.Context) error {
 	b := passwordBody{CurrentPassword: c.PostForm("current_password"), NewPassword: c.PostForm("new_password")}
 	err := cs.s.valid.check(&b)
 	if err == nil && b.NewPassword != c.PostForm("new_password_confirm") {
-		err = workflowField("new_password_confirm", "两次输入的新密码不一致")
+		err = workflow.Invalid("new_password_confirm", "两次输入的新密码不一致")
 	}
 	if err == nil {
 		err = cs.s.setOwnPassword(c.Request.Context(), p, b)
