@@ -210,7 +210,12 @@ func ensureAdmin(ctx context.Context, store *model.Store, h model.PasswordHasher
 		return errors.New("QINQING_ADMIN_PASSWORD must be at least 8 characters")
 	}
 	root := ref.Regions[0].Code
-	created, err := store.EnsureAdmin(ctx, h, pw, root)
+	ensure := store.EnsureAdmin
+	if !given {
+		// A generated password is to be replaced at the first sign-in.
+		ensure = store.EnsureAdminGenerated
+	}
+	created, err := ensure(ctx, h, pw, root)
 	if err != nil {
 		return fmt.Errorf("create admin: %w", err)
 	}

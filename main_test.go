@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -350,4 +351,68 @@ func TestShutdownUnderLoadLosesNothing(t *testing.T) {
 		t.Fatalf("%d requests answered 201, %d in the database", created, rows)
 	}
 	t.Logf("%d requests answered 201 before and during the shutdown, all of them stored", created)
+}
+
+// lockedBuffer is a bytes.Buffer that the program's logger and the test may
+// use at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestGeneratedAdminPasswordMustChange: without QINQING_ADMIN_PASSWORD the
+// first start prints a generated password once, and the admin account says
+// it must be changed (the console then asks for a new one first); with the
+// variable set, the operator chose the password and nothing is asked.
+func TestGeneratedAdminPasswordMustChange(t *testing.T) {
+	for _, given := range []bool{false, true} {
+		env := map[string]string{"QINQING_ADDR": "127.0.0.1:0", "QINQING_DATA_DIR": t.TempDir(), "QINQING_RATE_LIMIT": "0"}
+		if given {
+			env["QINQING_ADMIN_PASSWORD"] = "chosen-by-operator"
+		}
+		lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+		ctx, cancel := context.WithCancel(context.Background())
+		addr := make(chan string, 1)
+		done := make(chan error, 1)
+		var out lockedBuffer
+		go func() { done <- run(ctx, nil, lookup, &out, func(a string) { addr <- a }) }()
+		var base string
+		select {
+		case a := <-addr:
+			base = "http://" + a
+		case err := <-done:
+			t.Fatalf("run ended early: %v\n%s", err, out.String())
+		case <-time.After(30 * time.Second):
+			t.Fatal("server did not start")
+		}
+		pw := "chosen-by-operator"
+		if !given {
+			m := regexp.MustCompile(`初始密码（只显示这一次）：(\S+)`).FindStringSubmatch(out.String())
+			if m == nil {
+				t.Fatalf("no generated password printed:\n%s", out.String())
+			}
+			pw = m[1]
+		}
+		c := &client{t: t, base: base}
+		me := c.call(c.login("admin", pw), "GET", "/me", "", 200)
+		if me["password_change_required"] != !given {
+			t.Errorf("password given: %v; /me says password_change_required %v", given, me["password_change_required"])
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

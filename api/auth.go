@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -257,30 +258,42 @@ func (s *Server) login(c *gin.Context) error {
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
-	acctKey, addrKey := accountKey(model.NormalizeUsername(b.Username)), addressKey(c.ClientIP())
-	if wait := s.throttle.wait(acctKey, addrKey); wait > 0 {
-		return throttled(wait)
-	}
-	bad := errBadCredentials
-	a, err := s.store.FindAccountByUsername(c.Request.Context(), b.Username)
-	if errors.Is(err, model.ErrNotFound) {
-		s.hasher.Verify(s.dummyHash, b.Password) // same work as a wrong password
-		s.throttle.fail(acctKey, addrKey)
-		return bad
-	}
-	if err != nil {
-		return err
-	}
-	if !s.hasher.Verify(a.PasswordHash, b.Password) || a.Disabled {
-		s.throttle.fail(acctKey, addrKey)
-		return bad
-	}
-	s.throttle.clear(acctKey)
-	sess, refresh, err := s.store.StartSession(c.Request.Context(), a.ID, c.ClientIP(), sessionPolicy)
+	a, sess, refresh, err := s.signIn(c.Request.Context(), b.Username, b.Password, c.ClientIP())
 	if err != nil {
 		return err
 	}
 	return s.tokens(c, a, sess.ID, refresh)
+}
+
+// signIn checks a username and password under the login throttle and opens
+// a session (no gin: the API's login and the console's sign-in form both
+// call it, so both are throttled alike). clientIP is the caller's address
+// as c.ClientIP() gives it.
+func (s *Server) signIn(ctx context.Context, username, password, clientIP string) (*model.Account, *model.AuthSession, string, error) {
+	acctKey, addrKey := accountKey(model.NormalizeUsername(username)), addressKey(clientIP)
+	if wait := s.throttle.wait(acctKey, addrKey); wait > 0 {
+		return nil, nil, "", throttled(wait)
+	}
+	bad := errBadCredentials
+	a, err := s.store.FindAccountByUsername(ctx, username)
+	if errors.Is(err, model.ErrNotFound) {
+		s.hasher.Verify(s.dummyHash, password) // same work as a wrong password
+		s.throttle.fail(acctKey, addrKey)
+		return nil, nil, "", bad
+	}
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if !s.hasher.Verify(a.PasswordHash, password) || a.Disabled {
+		s.throttle.fail(acctKey, addrKey)
+		return nil, nil, "", bad
+	}
+	s.throttle.clear(acctKey)
+	sess, refresh, err := s.store.StartSession(ctx, a.ID, clientIP, sessionPolicy)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return a, sess, refresh, nil
 }
 
 type refreshBody struct {

@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"qinqing/model"
 )
 
 // Authentication: rotating refresh tokens, logout, password change,
@@ -182,6 +185,43 @@ func TestChangePassword(t *testing.T) {
 		for _, u := range []string{"admin_hs", "insp_yz", "dept_hs_sw", "station_yz", "acfic_yz"} {
 			tok := ts.signIn(t, u, testPassword).Access
 			ts.do(t, tok, "POST", path, map[string]string{"current_password": testPassword, "new_password": newPW}).want(http.StatusNoContent)
+		}
+	})
+}
+
+// TestPasswordChangeRequired: an account whose password was generated says
+// so in /me (the console then asks for a new password); changing the
+// password clears it. The API itself keeps answering such an account.
+func TestPasswordChangeRequired(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		if _, err := ts.store.CreateAccount(context.Background(), testHasher(), model.NewAccount{Username: "fresh_admin",
+			Password: testPassword, Role: "admin", RegionCode: "330203", PasswordChangeRequired: true}); err != nil {
+			t.Fatal(err)
+		}
+		me := func(tok string) bool {
+			var v struct {
+				Required *bool `json:"password_change_required"`
+			}
+			ts.do(t, tok, "GET", "/api/v1/me", nil).want(http.StatusOK).decode(&v)
+			if v.Required == nil {
+				t.Fatal("/me has no password_change_required")
+			}
+			return *v.Required
+		}
+		if me(ts.login(t, "ent_hs")) {
+			t.Error("an account with a chosen password must change it")
+		}
+		tok := ts.signIn(t, "fresh_admin", testPassword).Access
+		if !me(tok) {
+			t.Error("an account with a generated password is not asked to change it")
+		}
+		ts.do(t, tok, "GET", "/api/v1/users", nil).want(http.StatusOK)
+		ts.do(t, tok, "POST", "/api/v1/me/password", map[string]string{"current_password": testPassword,
+			"new_password": "chosen-by-me-1"}).want(http.StatusNoContent)
+		if me(ts.signIn(t, "fresh_admin", "chosen-by-me-1").Access) {
+			t.Error("a changed password is still to be changed")
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -32,6 +33,20 @@ func (s *Server) changePassword(c *gin.Context) error {
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
+	if err := s.setOwnPassword(c.Request.Context(), p, b); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}
+
+// setOwnPassword replaces p's password after checking the current one
+// (no gin: the API and the console's password form call it). Every token
+// and session of the account ends, the caller's included.
+func (s *Server) setOwnPassword(ctx context.Context, p *principal, b passwordBody) error {
+	if err := s.valid.check(&b); err != nil {
+		return err
+	}
 	key := accountKey(p.account.Username)
 	if wait := s.throttle.wait(key); wait > 0 {
 		return throttled(wait)
@@ -46,11 +61,10 @@ func (s *Server) changePassword(c *gin.Context) error {
 	case model.NormalizeUsername(b.NewPassword) == p.account.Username:
 		return workflow.Invalid("new_password", "新密码不能与用户名相同")
 	}
-	if err := s.store.SetPassword(c.Request.Context(), s.hasher, p.account.ID, p.account.PasswordHash, b.NewPassword); err != nil {
+	if err := s.store.SetPassword(ctx, s.hasher, p.account.ID, p.account.PasswordHash, b.NewPassword); err != nil {
 		return err
 	}
 	s.throttle.clear(key)
-	c.Status(http.StatusNoContent)
 	return nil
 }
 

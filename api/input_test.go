@@ -432,6 +432,10 @@ func TestInputListQueries(t *testing.T) {
 			{"region_code=999999", "region_code"},
 			{"department_code=nope", "department_code"},
 			{"q=" + url.QueryEscape(strings.Repeat("查", 101)), "q"},
+			{"category=bogus", "category"},
+			{"from=2026-13-01", "from"},
+			{"to=26-11-01", "to"},
+			{"from=2026-11-25&to=2026-11-24", "to"},
 		} {
 			res := ts.as(t, "acfic_city", "GET", "/api/v1/requests?"+b.query, nil)
 			if what := "GET /requests?" + b.query; qaExpect(t, res, 400, "", what) {

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,10 +16,16 @@ import (
 type query struct {
 	values url.Values
 	errs   workflow.ValidationError
+	loc    *time.Location // dates are Beijing days
 }
 
 func (s *Server) query(c *gin.Context, known ...string) *query {
-	q := &query{values: c.Request.URL.Query()}
+	return s.queryOf(c.Request.URL.Query(), known...)
+}
+
+// queryOf is query over values (the console passes its form's).
+func (s *Server) queryOf(values url.Values, known ...string) *query {
+	q := &query{values: values, loc: s.cal.Location()}
 	known = append(known, "page_size", "cursor")
 	for k := range q.values {
 		if !slices.Contains(known, k) {
@@ -48,6 +55,21 @@ func (q *query) boolean(name string) *bool {
 		return nil
 	}
 	return &b
+}
+
+// date reads a date (YYYY-MM-DD) as the start of that day in Beijing
+// time; zero when absent.
+func (q *query) date(name string) time.Time {
+	v := q.values.Get(name)
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.ParseInLocation(time.DateOnly, v, q.loc)
+	if err != nil {
+		q.errs.Add(name, "须为日期 YYYY-MM-DD")
+		return time.Time{}
+	}
+	return t
 }
 
 func (q *query) page() model.Page {

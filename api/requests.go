@@ -40,10 +40,43 @@ func (s *Server) createRequest(c *gin.Context) error {
 	if err := decodeStrict(raw, &b); err != nil {
 		return err
 	}
-	if err := s.valid.check(&b); err != nil {
+	var idem *model.Idempotency
+	if key != "" {
+		idem = idempotency(key, canonicalJSON(raw))
+	}
+	r, stored, err := s.fileRequest(c.Request.Context(), p, b, idem)
+	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
+	if stored != nil {
+		c.Header("Idempotent-Replayed", "true")
+		c.Data(stored.Status, "application/json; charset=utf-8", stored.Body)
+		return nil
+	}
+	c.Header("Location", "/api/v1/requests/"+idString(r.ID))
+	c.JSON(http.StatusCreated, s.requestView(r))
+	return nil
+}
+
+// idempotency is the stored form of an Idempotency-Key and the body it came
+// with. The key is stored hashed: keys are opaque and compare byte for
+// byte, which a case-insensitive MySQL collation would not do.
+func idempotency(key string, body []byte) *model.Idempotency {
+	sum := sha256.Sum256(body)
+	keySum := sha256.Sum256([]byte(key))
+	return &model.Idempotency{Key: hex.EncodeToString(keySum[:]), BodyHash: hex.EncodeToString(sum[:])}
+}
+
+// fileRequest files b for p (no gin: the API and the console's filing form
+// call it). With idem, a retry answers the first filing's stored answer
+// instead (stored is then set and the request nil).
+func (s *Server) fileRequest(ctx context.Context, p *principal, b createRequestBody, idem *model.Idempotency) (*model.Request, *model.StoredResponse, error) {
+	if err := s.mayEver(p, "request", "create"); err != nil {
+		return nil, nil, err
+	}
+	if err := s.valid.check(&b); err != nil {
+		return nil, nil, err
+	}
 	var v workflow.ValidationError
 	if strings.TrimSpace(b.Title) == "" {
 		v.Add("title", "不能为空")
@@ -57,6 +90,7 @@ func (s *Server) createRequest(c *gin.Context) error {
 	in := model.NewRequest{Title: b.Title, Content: b.Content, Category: b.Category,
 		FiledBy: p.account.ID, FilerRole: p.role()}
 	var ent *model.Enterprise
+	var err error
 	switch p.role() {
 	case workflow.RoleEnterprise:
 		if b.EnterpriseID != nil {
@@ -64,7 +98,7 @@ func (s *Server) createRequest(c *gin.Context) error {
 		} else {
 			ent, err = s.store.GetEnterprise(ctx, p.scope.EnterpriseID)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 		}
 	case workflow.RoleStation:
@@ -79,40 +113,21 @@ func (s *Server) createRequest(c *gin.Context) error {
 		if !ok || errors.Is(err, model.ErrNotFound) {
 			v.Add("enterprise_id", "企业不存在或不在本站点服务范围内")
 		} else if err != nil {
-			return err
+			return nil, nil, err
 		}
 		in.StationID = p.scope.StationID
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return nil, nil, err
 	}
 	in.EnterpriseID, in.RegionCode = ent.ID, ent.RegionCode
 	if err := s.allow(p, "request", "create", ent.RegionCode); err != nil {
-		return err
+		return nil, nil, err
 	}
-	var idem *model.Idempotency
-	if key != "" {
-		sum := sha256.Sum256(canonicalJSON(raw))
-		// The key is stored hashed: keys are opaque and compare byte for
-		// byte, which a case-insensitive MySQL collation would not do.
-		keySum := sha256.Sum256([]byte(key))
-		idem = &model.Idempotency{Key: hex.EncodeToString(keySum[:]), BodyHash: hex.EncodeToString(sum[:])}
-	}
-	r, stored, err := s.store.CreateRequest(ctx, in, idem, func(r *model.Request) (int, []byte, error) {
+	return s.store.CreateRequest(ctx, in, idem, func(r *model.Request) (int, []byte, error) {
 		body, err := json.Marshal(s.requestView(r))
 		return http.StatusCreated, body, err
 	})
-	if err != nil {
-		return err
-	}
-	if stored != nil {
-		c.Header("Idempotent-Replayed", "true")
-		c.Data(stored.Status, "application/json; charset=utf-8", stored.Body)
-		return nil
-	}
-	c.Header("Location", "/api/v1/requests/"+idString(r.ID))
-	c.JSON(http.StatusCreated, s.requestView(r))
-	return nil
 }
 
 // canonicalJSON re-encodes a JSON body so that whitespace and key order do
@@ -131,12 +146,36 @@ func canonicalJSON(raw []byte) []byte {
 	return out
 }
 
+// requestListParams are the query parameters of the request list.
+var requestListParams = []string{"status", "region_code", "department_code", "category", "from", "to",
+	"overdue", "supervised", "q"}
+
 func (s *Server) listRequests(c *gin.Context) error {
 	p := principalOf(c)
 	if err := s.mayEver(p, "request", "list"); err != nil {
 		return err
 	}
-	q := s.query(c, "status", "region_code", "department_code", "overdue", "supervised", "q")
+	q := s.query(c, requestListParams...)
+	f := s.requestFilter(q)
+	if err := q.err(); err != nil {
+		return err
+	}
+	rs, next, err := s.store.ListRequests(c.Request.Context(), p.scope, f)
+	if err != nil {
+		return err
+	}
+	out := make([]requestView, len(rs))
+	for i := range rs {
+		out[i] = s.requestView(&rs[i])
+	}
+	c.JSON(http.StatusOK, newList(out, next))
+	return nil
+}
+
+// requestFilter reads the request list's filters (requestListParams) from
+// q, adding what is wrong to q's errors. The API's list and the console's
+// share it. from and to are inclusive filing dates in Beijing time.
+func (s *Server) requestFilter(q *query) model.RequestFilter {
 	f := model.RequestFilter{RegionCodes: s.regionFilter(q), Overdue: q.boolean("overdue"),
 		Supervised: q.boolean("supervised"), Q: q.str("q", 100), Page: q.page()}
 	if st := q.values.Get("status"); st != "" {
@@ -153,19 +192,21 @@ func (s *Server) listRequests(c *gin.Context) error {
 		}
 		f.DepartmentCode = d
 	}
-	if err := q.err(); err != nil {
-		return err
+	if cat := q.values.Get("category"); cat != "" {
+		if _, ok := s.ref.Categories[cat]; !ok {
+			q.errs.Add("category", "未知的诉求类别")
+		}
+		f.Category = cat
 	}
-	rs, next, err := s.store.ListRequests(c.Request.Context(), p.scope, f)
-	if err != nil {
-		return err
+	from, to := q.date("from"), q.date("to")
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		q.errs.Add("to", "结束日期不能早于开始日期")
 	}
-	out := make([]requestView, len(rs))
-	for i := range rs {
-		out[i] = s.requestView(&rs[i])
+	f.CreatedFrom = from
+	if !to.IsZero() {
+		f.CreatedTo = to.AddDate(0, 0, 1)
 	}
-	c.JSON(http.StatusOK, newList(out, next))
-	return nil
+	return f
 }
 
 // findRequest finds the request with path id rawID for act (see findCase).

@@ -25,12 +25,10 @@ func (s *Server) routes() error {
 		return err
 	}
 	e.Use(s.requestID, s.recoverer, securityHeaders, s.observe, s.timeout, bodyLimit)
-	e.NoRoute(func(c *gin.Context) {
-		s.writeProblem(c, errNoRoute)
-	})
-	e.NoMethod(func(c *gin.Context) {
-		s.writeProblem(c, errNoMethod)
-	})
+	// Unknown paths answer problem+json under /api/ and the console's
+	// page elsewhere (console.go).
+	e.NoRoute(s.noRoute)
+	e.NoMethod(s.noMethod)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.h(s.readyz))
@@ -98,6 +96,9 @@ func (s *Server) routes() error {
 	v1.GET("/index/runs/:id", s.h(s.getRun))
 	v1.GET("/index/runs/:id/regions/:code", s.h(s.getRunRegion))
 	v1.POST("/index/runs/:id/publish", s.h(s.publishRun))
+
+	// The web console (console.go): HTML pages at /, outside /api/v1.
+	s.consoleRoutes(e)
 
 	s.engine = e
 	return nil

@@ -51,6 +51,7 @@ type Server struct {
 	limiter  *limiter
 	throttle *loginThrottle
 	valid    *validatorZH
+	console  *console
 	engine   *gin.Engine
 	// dummyHash is verified against when the username is unknown, so that
 	// unknown users and wrong passwords take the same time.
@@ -87,6 +88,9 @@ func New(d Deps) (*Server, error) {
 		store: d.Store, ref: d.Ref, cal: d.Ref.Calendar, authz: d.Authz, cfg: d.Config, hasher: d.Hasher, secret: d.JWTSecret,
 		log: d.Logger, clock: d.Clock, registry: d.Registry, metrics: m,
 		limiter: newLimiter(d.Config.RateLimit, d.Clock), throttle: newLoginThrottle(d.Clock), valid: v, dummyHash: dummy,
+	}
+	if s.console, err = newConsole(s); err != nil {
+		return nil, err
 	}
 	if err := s.routes(); err != nil {
 		return nil, err

@@ -82,7 +82,10 @@ type accountView struct {
 	EnterpriseID   *string `json:"enterprise_id,omitempty"`
 	DisplayName    string  `json:"display_name"`
 	Disabled       bool    `json:"disabled"`
-	CreatedAt      string  `json:"created_at"`
+	// PasswordChangeRequired: the password was generated (the admin's
+	// first one); the console asks for a new one before anything else.
+	PasswordChangeRequired bool   `json:"password_change_required"`
+	CreatedAt              string `json:"created_at"`
 }
 
 func (s *Server) accountView(a *model.Account) accountView {
@@ -90,7 +93,7 @@ func (s *Server) accountView(a *model.Account) accountView {
 		ID: idString(a.ID), Username: a.Username, Role: a.Role, RoleLabel: roleLabels[a.Role],
 		RegionCode: a.RegionCode, DepartmentCode: a.DepartmentCode, StationID: optID(a.StationID),
 		EnterpriseID: optID(a.EnterpriseID), DisplayName: a.DisplayName, Disabled: a.Disabled,
-		CreatedAt: s.ts(a.CreatedAt),
+		PasswordChangeRequired: a.PasswordChangeRequired, CreatedAt: s.ts(a.CreatedAt),
 	}
 }
 

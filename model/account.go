@@ -32,6 +32,9 @@ type NewAccount struct {
 	StationID      uint64
 	EnterpriseID   uint64
 	DisplayName    string
+	// PasswordChangeRequired marks a generated password: its holder must
+	// choose another before using the console.
+	PasswordChangeRequired bool
 }
 
 // NormalizeUsername is how usernames are compared (case-insensitive on
@@ -51,6 +54,8 @@ func (s *Store) CreateAccount(ctx context.Context, h PasswordHasher, in NewAccou
 		Role:         string(in.Role),
 		RegionCode:   in.RegionCode,
 		DisplayName:  in.DisplayName,
+
+		PasswordChangeRequired: in.PasswordChangeRequired,
 	}
 	if in.DepartmentCode != "" {
 		a.DepartmentCode = &in.DepartmentCode
@@ -117,9 +122,20 @@ func (s *Store) ListAccounts(ctx context.Context, sc Scope, f AccountFilter) ([]
 	return out, next, err
 }
 
-// EnsureAdmin creates the admin account when no account named admin exists.
-// It reports whether it created one.
+// EnsureAdmin creates the admin account when no account named admin exists,
+// with a password the operator chose. It reports whether it created one.
 func (s *Store) EnsureAdmin(ctx context.Context, h PasswordHasher, password, region string) (bool, error) {
+	return s.ensureAdmin(ctx, h, password, region, false)
+}
+
+// EnsureAdminGenerated is EnsureAdmin with a generated password (printed
+// once at the first start): the account must choose its own password
+// before anything else in the console.
+func (s *Store) EnsureAdminGenerated(ctx context.Context, h PasswordHasher, password, region string) (bool, error) {
+	return s.ensureAdmin(ctx, h, password, region, true)
+}
+
+func (s *Store) ensureAdmin(ctx context.Context, h PasswordHasher, password, region string, generated bool) (bool, error) {
 	_, err := s.FindAccountByUsername(ctx, "admin")
 	if err == nil {
 		return false, nil
@@ -128,7 +144,7 @@ func (s *Store) EnsureAdmin(ctx context.Context, h PasswordHasher, password, reg
 		return false, err
 	}
 	_, err = s.CreateAccount(ctx, h, NewAccount{Username: "admin", Password: password, Role: workflow.RoleAdmin,
-		RegionCode: region, DisplayName: "系统管理员"})
+		RegionCode: region, DisplayName: "系统管理员", PasswordChangeRequired: generated})
 	if errors.Is(err, ErrConflict) { // another instance created it first
 		return false, nil
 	}

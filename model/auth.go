@@ -284,8 +284,9 @@ func (s *Store) LogoutAll(ctx context.Context, accountID uint64) error {
 
 // SetPassword stores a new password hash for the account, provided its
 // hash is still oldHash (the one the caller verified), and invalidates
-// every token the account holds. ErrVersionConflict when the password
-// changed in between.
+// every token the account holds. The password is now the holder's own
+// choice, so password_change_required is cleared. ErrVersionConflict when
+// the password changed in between.
 func (s *Store) SetPassword(ctx context.Context, h PasswordHasher, accountID uint64, oldHash, password string) error {
 	hash, err := h.Hash(password)
 	if err != nil {
@@ -293,7 +294,8 @@ func (s *Store) SetPassword(ctx context.Context, h PasswordHasher, accountID uin
 	}
 	defer s.tokens.clear()
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&Account{}).Where("id = ? AND password_hash = ?", accountID, oldHash).Update("password_hash", hash)
+		res := tx.Model(&Account{}).Where("id = ? AND password_hash = ?", accountID, oldHash).
+			Updates(map[string]any{"password_hash": hash, "password_change_required": false})
 		if res.Error != nil {
 			return res.Error
 		}

@@ -154,6 +154,38 @@ func TestQueriesUseIndexes(t *testing.T) {
 			queries = append(queries, query{name: "ListDeadlines " + sn, sql: q})
 		}
 	}
+	// The worklists of 我的待办 (the console's home), as each role asks.
+	own := Scope{Role: workflow.RoleDepartment, DepartmentCode: *one.DepartmentCode, HomeRegion: county[0], Regions: county}
+	worklists := []struct {
+		name  string
+		sc    Scope
+		f     WaitingFilter
+		leads bool
+	}{
+		{"acfic submitted", scopes["acfic"], WaitingFilter{Statuses: []string{"submitted"}}, false},
+		{"acfic extensions", scopes["acfic"], WaitingFilter{Statuses: []string{"in_progress"}, PendingExtension: true}, false},
+		{"acfic overdue", scopes["acfic"], WaitingFilter{Statuses: []string{"submitted", "assigned", "in_progress"}, Overdue: true}, false},
+		{"inspector overdue", scopes["inspector"], WaitingFilter{Statuses: []string{"assigned", "in_progress"}, Overdue: true}, false},
+		{"enterprise", scopes["enterprise"], WaitingFilter{Statuses: []string{"responded", "submitted"}}, false},
+		{"station", scopes["station"], WaitingFilter{Statuses: []string{"submitted", "responded"}}, false},
+		{"department", own, WaitingFilter{Statuses: []string{"assigned", "in_progress"}, OwnUnit: true}, false},
+		{"inspector leads", scopes["inspector"], WaitingFilter{Statuses: []string{"reported", "registered", "verifying"}}, true},
+		{"department leads", own, WaitingFilter{Statuses: []string{"rectifying"}, OwnUnit: true}, true},
+	}
+	for _, w := range worklists {
+		var err error
+		if w.leads {
+			_, _, err = cs.WaitingLeads(ctx, w.sc, w.f)
+		} else {
+			_, _, err = cs.WaitingRequests(ctx, w.sc, w.f)
+		}
+		if err != nil {
+			t.Fatal(w.name, err)
+		}
+		for _, q := range cap.take() {
+			queries = append(queries, query{name: "Waiting " + w.name, sql: q})
+		}
+	}
 	// A scanner pass (it changes rows, so it comes last): its candidate
 	// queries must read a range, not walk a whole index.
 	if _, err := cs.Scan(ctx); err != nil {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -65,6 +66,10 @@ func samePages(t *testing.T, s *Store) {
 	var sample []Request
 	if err := s.db.Where("department_code IS NOT NULL").Limit(20).Find(&sample).Error; err != nil || len(sample) == 0 {
 		t.Fatalf("no assigned request: %v", err)
+	}
+	var created []time.Time
+	if err := s.db.Model(&Request{}).Order("id").Limit(200).Pluck("created_at", &created).Error; err != nil || len(created) == 0 {
+		t.Fatalf("no filing times: %v", err)
 	}
 	var stations []uint64
 	if err := s.db.Model(&Station{}).Limit(20).Pluck("id", &stations).Error; err != nil || len(stations) == 0 {
@@ -143,6 +148,21 @@ func samePages(t *testing.T, s *Store) {
 			f.Q = string([]rune(title)[start : start+min(2, utf8.RuneCountInString(title)-start)])
 		case 1:
 			f.Q = pick([]string{"%", "_", "!", "%_!"})
+		}
+		if rng.IntN(6) == 0 {
+			f.Category = s.ref.CatList[rng.IntN(len(s.ref.CatList))].Code
+		}
+		switch rng.IntN(8) {
+		case 0:
+			f.CreatedFrom = created[rng.IntN(len(created))]
+		case 1:
+			f.CreatedTo = created[rng.IntN(len(created))]
+		case 2:
+			a, b := created[rng.IntN(len(created))], created[rng.IntN(len(created))]
+			if b.Before(a) {
+				a, b = b, a
+			}
+			f.CreatedFrom, f.CreatedTo = a, b
 		}
 		f.Page.Size = []int{0, 1, 3, 7, 20}[rng.IntN(5)]
 		return f

@@ -51,7 +51,9 @@ func (s *Store) GetEnterprise(ctx context.Context, id uint64) (*Enterprise, erro
 type EnterpriseFilter struct {
 	RegionCode []string
 	USCC       string
-	Page       Page
+	// Name keeps the enterprises whose name contains it (literally).
+	Name string
+	Page Page
 }
 
 // ListEnterprises lists enterprises in scope, newest first.
@@ -63,6 +65,9 @@ func (s *Store) ListEnterprises(ctx context.Context, sc Scope, f EnterpriseFilte
 	}
 	if f.USCC != "" {
 		q = q.Where("uscc = ?", f.USCC)
+	}
+	if f.Name != "" {
+		q = q.Where("name LIKE ? ESCAPE '!'", "%"+escapeLike(f.Name)+"%")
 	}
 	var out []Enterprise
 	next, err := pageQuery(q, f.Page, &out, func(i int) uint64 { return out[i].ID })

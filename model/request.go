@@ -167,15 +167,46 @@ type RequestFilter struct {
 	Overdue        *bool
 	Supervised     *bool
 	Q              string
-	Page           Page
+	Category       string
+	// CreatedFrom and CreatedTo bound the filing time: from ≤ created_at < to
+	// (zero: unbounded).
+	CreatedFrom, CreatedTo time.Time
+	Page                   Page
+
+	// filed is the range of ids filed in [CreatedFrom, CreatedTo), found by
+	// ListRequests (zero: not looked up).
+	filed [2]uint64
 }
 
 // ListRequests lists the requests the scope may see that match f, newest first.
 // When the filter and scope pin the rows to a few (region_code, status) pairs
 // it reads one index range per pair in one statement (list_pairs.go);
 // otherwise it runs the plain keyset query. Both return the same page.
+//
+// A filing-date filter is read through idx_requests_created first: the
+// lowest and highest id filed in the period bound the list to that stretch
+// of ids (a condition every matching row meets, whatever the order ids were
+// given in), so the list starts reading there instead of walking back from
+// the newest request through every later one.
 func (s *Store) ListRequests(ctx context.Context, sc Scope, f RequestFilter) ([]Request, uint64, error) {
 	now := s.Now()
+	if !f.CreatedFrom.IsZero() || !f.CreatedTo.IsZero() {
+		q := s.db.WithContext(ctx).Model(&Request{})
+		if !f.CreatedFrom.IsZero() {
+			q = q.Where("created_at >= ?", f.CreatedFrom.UTC())
+		}
+		if !f.CreatedTo.IsZero() {
+			q = q.Where("created_at < ?", f.CreatedTo.UTC())
+		}
+		var r struct{ Lo, Hi *uint64 }
+		if err := q.Select("MIN(id) AS lo, MAX(id) AS hi").Scan(&r).Error; err != nil {
+			return nil, 0, formatError(err)
+		}
+		if r.Lo == nil || r.Hi == nil {
+			return nil, 0, nil // nothing was filed in the period
+		}
+		f.filed = [2]uint64{*r.Lo, *r.Hi}
+	}
 	if pairs, ok := s.listPairs(sc, f); ok {
 		return s.listRequestsByPairs(ctx, pairs, f, now)
 	}
@@ -227,6 +258,18 @@ func requestFilterConds(f RequestFilter, now time.Time) []sqlCond {
 	if f.Q != "" {
 		like := "%" + escapeLike(f.Q) + "%"
 		cs = append(cs, sqlCond{"title LIKE ? ESCAPE '!'", []any{like}})
+	}
+	if f.Category != "" {
+		cs = append(cs, sqlCond{"category = ?", []any{f.Category}})
+	}
+	if !f.CreatedFrom.IsZero() {
+		cs = append(cs, sqlCond{"created_at >= ?", []any{f.CreatedFrom.UTC()}})
+	}
+	if !f.CreatedTo.IsZero() {
+		cs = append(cs, sqlCond{"created_at < ?", []any{f.CreatedTo.UTC()}})
+	}
+	if f.filed != [2]uint64{} {
+		cs = append(cs, sqlCond{"id >= ? AND id <= ?", []any{f.filed[0], f.filed[1]}})
 	}
 	return cs
 }

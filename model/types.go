@@ -56,6 +56,10 @@ type Account struct {
 	// everywhere, password change, disabling) invalidates the account's
 	// outstanding tokens at their next request.
 	TokenVersion int `gorm:"not null;default:0"`
+	// PasswordChangeRequired: the password was generated, not chosen by the
+	// account's holder (the admin's first password); the console asks for a
+	// new one before anything else, and SetPassword clears it.
+	PasswordChangeRequired bool `gorm:"not null;default:false"`
 }
 
 // Request is an enterprise request (企呼我应).
@@ -70,12 +74,12 @@ type Request struct {
 	FiledBy    uint64  `gorm:"not null"`
 	FilerRole  string  `gorm:"size:16;not null"`
 	StationID  *uint64 `gorm:"index:idx_requests_station,priority:1"`
-	Status     string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:2;index:idx_requests_status_due,priority:1;index:idx_requests_status_closed,priority:1;index:idx_requests_assigned_region,priority:3;index:idx_requests_scan,priority:1"`
+	Status     string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:2;index:idx_requests_status_due,priority:1;index:idx_requests_status_closed,priority:1;index:idx_requests_assigned_region,priority:3;index:idx_requests_scan,priority:1;index:idx_requests_unit_due,priority:3"`
 	// The handling unit once assigned.
-	DepartmentCode *string `gorm:"size:16;index:idx_requests_unit,priority:1"`
-	UnitRegionCode *string `gorm:"size:16;index:idx_requests_unit,priority:2"`
+	DepartmentCode *string `gorm:"size:16;index:idx_requests_unit,priority:1;index:idx_requests_unit_due,priority:1"`
+	UnitRegionCode *string `gorm:"size:16;index:idx_requests_unit,priority:2;index:idx_requests_unit_due,priority:2"`
 	// The deadline of the current step.
-	DueAt         *time.Time `gorm:"index:idx_requests_status_due,priority:2;index:idx_requests_scan,priority:3"`
+	DueAt         *time.Time `gorm:"index:idx_requests_status_due,priority:2;index:idx_requests_scan,priority:3;index:idx_requests_unit_due,priority:4"`
 	DueWorking    bool       `gorm:"not null"`
 	StepStartedAt time.Time  `gorm:"not null"`
 	// FirstAssignedAt is when 工商联 first assigned the request (办结率 cohort).
@@ -93,14 +97,14 @@ type Request struct {
 	ReturnCount int     `gorm:"not null"`
 	LateSteps   int     `gorm:"not null;index:idx_requests_status_closed,priority:4"`
 	// A department's extension request waiting for 工商联 (0 = none).
-	PendingExtensionDays int        `gorm:"not null"`
+	PendingExtensionDays int        `gorm:"not null;index:idx_requests_pending_extension,priority:1"`
 	Response             string     `gorm:"type:text;not null"`
 	EvaluationScore      *int       ``
 	EvaluationComment    string     `gorm:"type:text;not null"`
 	EvaluatedAt          *time.Time ``
 	ClosedAt             *time.Time `gorm:"index:idx_requests_status_closed,priority:2"`
 	Version              int        `gorm:"not null"`
-	CreatedAt            time.Time  `gorm:"not null"`
+	CreatedAt            time.Time  `gorm:"not null;index:idx_requests_created,priority:1"`
 	UpdatedAt            time.Time  `gorm:"not null"`
 	// ChainHead is the Hash of the request's newest event when its last
 	// writer recorded it; NULL: read it from events (model/audit.go).
@@ -198,15 +202,15 @@ type Lead struct {
 	SubjectAccountID      *uint64 `gorm:"index:idx_leads_subject,priority:1"`
 	// RuleCode is the interaction-list item (configs/interaction_rules.yaml) cited.
 	RuleCode *string `gorm:"size:16"`
-	Status   string  `gorm:"size:16;not null;index:idx_leads_region_status,priority:2;index:idx_leads_status_due,priority:1;index:idx_leads_scan,priority:1"`
+	Status   string  `gorm:"size:16;not null;index:idx_leads_region_status,priority:2;index:idx_leads_status_due,priority:1;index:idx_leads_scan,priority:1;index:idx_leads_unit_due,priority:3"`
 	// The decision (评估决策). Investigation notes are the investigate events.
 	Disposal   *string `gorm:"size:32"`
 	Assessment string  `gorm:"type:text;not null"`
 	TransferTo string  `gorm:"size:200;not null"`
 	Grounds    string  `gorm:"type:text;not null"`
 	// The rectification task (执行), once a decision charges a unit with it.
-	RectifyDepartmentCode *string    `gorm:"size:16;index:idx_leads_unit,priority:1"`
-	RectifyRegionCode     *string    `gorm:"size:16;index:idx_leads_unit,priority:2"`
+	RectifyDepartmentCode *string    `gorm:"size:16;index:idx_leads_unit,priority:1;index:idx_leads_unit_due,priority:1"`
+	RectifyRegionCode     *string    `gorm:"size:16;index:idx_leads_unit,priority:2;index:idx_leads_unit_due,priority:2"`
 	RectifyDays           int        `gorm:"not null"`
 	RectifyDueAt          *time.Time ``
 	RectifyReport         string     `gorm:"type:text;not null"`
@@ -216,7 +220,7 @@ type Lead struct {
 	VerifyResult   string     `gorm:"type:text;not null"`
 	VerifiedAt     *time.Time ``
 	// The deadline of the current step.
-	DueAt         *time.Time `gorm:"index:idx_leads_status_due,priority:2;index:idx_leads_scan,priority:3"`
+	DueAt         *time.Time `gorm:"index:idx_leads_status_due,priority:2;index:idx_leads_scan,priority:3;index:idx_leads_unit_due,priority:4"`
 	DueWorking    bool       `gorm:"not null"`
 	StepStartedAt time.Time  `gorm:"not null"`
 	Overdue       bool       `gorm:"not null;index:idx_leads_scan,priority:2"`

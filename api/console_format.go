@@ -1,0 +1,171 @@
+package api
+
+import (
+	"html/template"
+	"strconv"
+	"time"
+
+	"qinqing/workflow"
+)
+
+// Template functions and the formatting helpers behind them. Pages show
+// times in Beijing time, codes by their Chinese names, and deadlines in
+// words that say whether they count 工作日 or 自然日.
+
+func (cs *console) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset":      cs.assetURL,
+		"region":     cs.regionName,
+		"department": func(code string) string { return deptLabel(cs.s.ref, code) },
+		"category":   cs.categoryName,
+		"role":       func(r string) string { return roleLabels[r] },
+		"datetime":   cs.datetime,
+		"date":       cs.date,
+		"fieldError": func(p *formProblem, field string) string { return p.For(field) },
+		"deref": func(s *string) string {
+			if s == nil {
+				return ""
+			}
+			return *s
+		},
+	}
+}
+
+func (cs *console) regionName(code string) string {
+	if r, ok := cs.s.ref.Regions[code]; ok {
+		return r.Name
+	}
+	return code
+}
+
+func (cs *console) categoryName(code string) string {
+	if c, ok := cs.s.ref.Categories[code]; ok {
+		return c.Name
+	}
+	return code
+}
+
+// datetime shows t as 2026-11-25 10:00 in Beijing time ("" for the zero time).
+func (cs *console) datetime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(cs.s.cal.Location()).Format("2006-01-02 15:04")
+}
+
+func (cs *console) date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(cs.s.cal.Location()).Format("2006-01-02")
+}
+
+// deadline is an open step's deadline as a page shows it.
+type deadline struct {
+	// Text says what is left or how late, and on which count:
+	// 剩余 2个工作日3小时, 已超期 5小时（自然日）.
+	Text string
+	// Due is the deadline itself, Basis 工作日 or 自然日.
+	Due, Basis string
+	// Mark is red (overdue), amber (due soon) or green, MarkLabel its words.
+	Mark, MarkLabel string
+}
+
+// deadlineOf words the deadline due of a step counted in working days when
+// working (a request's or lead's due_working), at the server's now.
+// overdue is the case's own flag (the scanner's mark stays when a
+// deadline is moved later). nil when there is no deadline.
+func (cs *console) deadlineOf(due *time.Time, working, overdue bool) *deadline {
+	if due == nil {
+		return nil
+	}
+	now := cs.s.now()
+	basis := "自然日"
+	if working {
+		basis = "工作日"
+	}
+	d := &deadline{Due: cs.datetime(*due), Basis: basis}
+	rem := cs.s.cal.Remaining(now, *due, working)
+	soonW, soonC := cs.s.store.DueSoonCutoffs(now)
+	soon := soonC
+	if working {
+		soon = soonW
+	}
+	switch {
+	case overdue || rem < 0:
+		d.Mark, d.MarkLabel = "red", "已超期"
+	case due.Before(soon):
+		d.Mark, d.MarkLabel = "amber", "即将到期"
+	default:
+		d.Mark, d.MarkLabel = "green", "正常"
+	}
+	d.Text = remainingWords(rem, basis)
+	return d
+}
+
+// remainingWords: 剩余 2个工作日3小时, 已超期 1个自然日, 剩余 5小时20分钟（工作日）.
+func remainingWords(d time.Duration, basis string) string {
+	prefix := "剩余 "
+	if d < 0 {
+		prefix, d = "已超期 ", -d
+	}
+	days := int(d / (24 * time.Hour))
+	hours := int((d % (24 * time.Hour)) / time.Hour)
+	mins := int((d % time.Hour) / time.Minute)
+	switch {
+	case days > 0 && hours > 0:
+		return prefix + strconv.Itoa(days) + "个" + basis + strconv.Itoa(hours) + "小时"
+	case days > 0:
+		return prefix + strconv.Itoa(days) + "个" + basis
+	case hours > 0:
+		return prefix + strconv.Itoa(hours) + "小时" + strconv.Itoa(mins) + "分钟（" + basis + "）"
+	case mins > 0:
+		return prefix + strconv.Itoa(mins) + "分钟（" + basis + "）"
+	}
+	return prefix + strconv.Itoa(int(d/time.Second)) + "秒（" + basis + "）"
+}
+
+// fieldLabels are the Chinese names of body and query fields, for problems
+// shown in a form. A form whose fields mean something more specific passes
+// its own labels (cs.problem).
+var fieldLabels = map[string]string{
+	"username": "用户名", "password": "密码", "current_password": "当前密码", "new_password": "新密码",
+	"new_password_confirm": "确认新密码",
+	"title":                "标题", "content": "内容", "category": "类别", "enterprise_id": "企业",
+	"department_code": "承办部门", "region_code": "区划", "note": "备注", "reason": "理由", "response": "答复内容",
+	"comment": "评价意见", "score": "评分", "days": "天数", "due_at": "新的办理期限", "action": "操作",
+	"expected_version": "数据版本",
+	"status":           "状态", "from": "开始日期", "to": "结束日期", "q": "关键词", "overdue": "是否超期",
+	"supervised": "是否督办", "cursor": "分页位置", "page_size": "每页条数",
+}
+
+func fieldLabel(field string) string {
+	if l, ok := fieldLabels[field]; ok {
+		return l
+	}
+	return field
+}
+
+// notices are the confirmations a page shows after a redirect (?done=…):
+// fixed texts, so the query string cannot put words on the page.
+var notices = map[string]string{
+	"password": "密码已修改。",
+	"filed":    "诉求已提交，请留意办理进度。",
+}
+
+// noticeFor is the confirmation for done: a fixed text, or the label of a
+// request or lead action that was taken.
+func noticeFor(done string) string {
+	if n, ok := notices[done]; ok {
+		return n
+	}
+	if done == "" {
+		return ""
+	}
+	for _, m := range []*workflow.Machine{workflow.Request, workflow.Lead} {
+		if t, ok := m.Transition(workflow.Action(done)); ok {
+			return "已完成：" + t.Label + "。"
+		}
+	}
+	return ""
+}
