@@ -396,8 +396,9 @@ func TestTwoInstances(t *testing.T) {
 			})
 
 			if c := model.Cluster(a.db); c != nil {
-				t.Logf("%s: transactions run again after a conflict: %d and %d; Galera %v", driver,
-					a.store.TxRetries(), b.store.TxRetries(), c.Galera.Load())
+				ca, _ := a.store.TxRetries()
+				cb, _ := b.store.TxRetries()
+				t.Logf("%s: transactions run again after a conflict: %d and %d; Galera %v", driver, ca, cb, c.Galera.Load())
 			}
 			for i, ts := range both {
 				var v auditAnswer

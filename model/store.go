@@ -33,8 +33,9 @@ type Store struct {
 	// the p99 of filings under load. Nil on MySQL.
 	writes *sync.Mutex
 
-	// retries counts the transactions run again (inTx).
-	retries atomic.Int64
+	// retries and reconnects count the transactions run again (inTx)
+	// after a conflict and after a lost connection.
+	retries, reconnects atomic.Int64
 }
 
 // Options are the settings the store uses.
@@ -104,10 +105,12 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		if err == nil || attempt == txAttempts || ctx.Err() != nil || !retryable(err, committing) {
 			break
 		}
-		s.retries.Add(1)
 		// Let the other writer finish, or the pool find another node.
 		wait := time.Duration(attempt)*5*time.Millisecond + time.Duration(rand.Int64N(int64(10*time.Millisecond)))
-		if !isDeadlock(err) {
+		if isDeadlock(err) {
+			s.retries.Add(1)
+		} else {
+			s.reconnects.Add(1)
 			wait = time.Duration(attempt) * 100 * time.Millisecond
 		}
 		select {
@@ -145,8 +148,9 @@ func (s *Store) runTx(ctx context.Context, fn func(tx *gorm.DB) error) (committi
 	return true, tx.Commit().Error
 }
 
-// TxRetries is how many times this store ran a transaction again (inTx).
-func (s *Store) TxRetries() int64 { return s.retries.Load() }
+// TxRetries is how many times this store ran a transaction again (inTx):
+// after a conflict, and after a lost connection or node.
+func (s *Store) TxRetries() (conflicts, lost int64) { return s.retries.Load(), s.reconnects.Load() }
 
 // LoadReference writes the regions and departments of configs/ into the
 // database (insert or update), so that rows can be joined and checked there.
