@@ -21,6 +21,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "202611250006_perf_indexes", Migrate: migrate0006, Rollback: rollback0006},
 		{ID: "202611250007_request_chain_head", Migrate: migrate0007, Rollback: rollback0007},
 		{ID: "202611250008_scan_indexes", Migrate: migrate0008, Rollback: rollback0008},
+		{ID: "202611250010_shared_limits", Migrate: migrate0010, Rollback: rollback0010},
 	}
 }
 

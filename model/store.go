@@ -36,6 +36,8 @@ type Store struct {
 	// retries and reconnects count the transactions run again (inTx)
 	// after a conflict and after a lost connection.
 	retries, reconnects atomic.Int64
+	// limitsPurged is when (Unix seconds) purgeAttempts last ran.
+	limitsPurged atomic.Int64
 }
 
 // Options are the settings the store uses.
