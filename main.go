@@ -127,7 +127,7 @@ func build(ctx context.Context, cfg configs.Config, log *slog.Logger, lookup fun
 	if err != nil {
 		return nil, err
 	}
-	store, err := model.OpenStore(ctx, cfg, ref, time.Now)
+	store, err := model.OpenStoreLogged(ctx, cfg, ref, time.Now, log)
 	if err != nil {
 		return nil, err
 	}

@@ -60,11 +60,16 @@ type options struct {
 	scanItems   int
 	keep        bool
 	reuse       string
+	// secret is the JWT key of the instances (random when nil); instances
+	// of one run share it (the galera row).
+	secret []byte
+	// galeraPorts are the SQL ports of the local cluster's nodes.
+	galeraPorts string
 }
 
 func main() {
 	var o options
-	flag.StringVar(&o.driver, "db", "sqlite", "database: sqlite or mysql")
+	flag.StringVar(&o.driver, "db", "sqlite", "database: sqlite, mysql, or galera (two instances on the local cluster, rows C and T, beside one MariaDB server)")
 	flag.StringVar(&o.dsn, "dsn", "", "MySQL server DSN; a scratch database is created on it and dropped (default root@tcp(127.0.0.1:3306)/test)")
 	flag.IntVar(&o.pairs, "pairs", 5, "interleaved pairs (service, ceiling) per row")
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of each run")
@@ -78,6 +83,7 @@ func main() {
 	flag.IntVar(&o.scanItems, "scan-items", 100000, "open overdue items for the S row")
 	flag.BoolVar(&o.keep, "keep", false, "keep the scratch database")
 	flag.StringVar(&o.reuse, "reuse", "", "MySQL: measure a database kept by -keep (named) instead of seeding a new one; it is never dropped")
+	flag.StringVar(&o.galeraPorts, "galera-ports", "3311,3312,3313", "-db galera: SQL ports of the local cluster's nodes on 127.0.0.1")
 	flag.Parse()
 	if o.smoke {
 		o.requests, o.pairs, o.duration, o.enterprises = 2000, 1, time.Second, 100
@@ -118,6 +124,38 @@ type env struct {
 	password string
 	tokens   map[string]token
 	checks   []check
+	// bases and raws, when set, are several instances of the service and
+	// raw pools through several database nodes; worker w uses number
+	// w mod len (the galera row).
+	bases []string
+	raws  []*sql.DB
+}
+
+// svcURL is the service worker w sends to.
+func (e *env) svcURL(w int) string {
+	if len(e.bases) > 0 {
+		return e.bases[w%len(e.bases)]
+	}
+	return e.base
+}
+
+// rawDB is the raw pool of worker w.
+func (e *env) rawDB(w int) *sql.DB {
+	if len(e.raws) > 0 {
+		return e.raws[w%len(e.raws)]
+	}
+	return e.raw
+}
+
+// conflictOr is the outcome of a failed raw COMMIT: a deadlock, or on
+// Galera a certification conflict with a write through another node, is
+// the ceiling's 409 (tolerated); anything else an error.
+func conflictOr(err error) (outcome, error) {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1213 {
+		return opTolerated, nil
+	}
+	return opError, err
 }
 
 type token struct {
@@ -141,6 +179,9 @@ func (e *env) check(name string, ok bool, format string, args ...any) {
 }
 
 func benchMain(ctx context.Context, o options) (int, error) {
+	if o.driver == "galera" {
+		return galeraMain(ctx, o)
+	}
 	dsn, cleanup, err := scratchDB(o)
 	if err != nil {
 		return 1, err
@@ -405,14 +446,17 @@ func start(ctx context.Context, o options, dsn string) (*env, func(), error) {
 		closeAll()
 		return nil, nil, err
 	}
-	var secret [32]byte
-	_, _ = rand.Read(secret[:])
+	secret := o.secret
+	if secret == nil {
+		secret = make([]byte, 32)
+		_, _ = rand.Read(secret)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	mk := func(c configs.Config) (http.Handler, error) {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		srv, err := api.New(api.Deps{Store: store, Ref: ref, Authz: authz, Config: c, Hasher: hasher,
-			JWTSecret: []byte(hex.EncodeToString(secret[:])), Logger: log, Registry: reg, Clock: time.Now})
+			JWTSecret: []byte(hex.EncodeToString(secret)), Logger: log, Registry: reg, Clock: time.Now})
 		if err != nil {
 			return nil, err
 		}

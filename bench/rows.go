@@ -171,7 +171,7 @@ func (e *env) rowC(ctx context.Context) (rowResult, error) {
 		pair := pairN.Add(1)
 		return closedLoop(c, e.o.duration, 1<<30, func(w, i int) (outcome, error) {
 			body := fmt.Sprintf(`{"title":"benchC %s-%d-%d-%d","content":%q,"category":"policy"}`, runID, pair, w, i, content)
-			st, b, err := e.cl.do("POST", e.base+"/api/v1/requests", toks[w], []byte(body), "Idempotency-Key", fmt.Sprintf("%s-%d-%d-%d", runID, pair, w, i))
+			st, b, err := e.cl.do("POST", e.svcURL(w)+"/api/v1/requests", toks[w], []byte(body), "Idempotency-Key", fmt.Sprintf("%s-%d-%d-%d", runID, pair, w, i))
 			o, err := expect(st, b, err, 201, 0)
 			if o == opOK {
 				created.Add(1)
@@ -184,7 +184,7 @@ func (e *env) rowC(ctx context.Context) (rowResult, error) {
 			now := time.Now().UTC().Truncate(time.Millisecond)
 			due := now.Add(72 * time.Hour)
 			ent := ents[w]
-			tx, err := e.raw.BeginTx(ctx, nil)
+			tx, err := e.rawDB(w).BeginTx(ctx, nil)
 			if err != nil {
 				return opError, err
 			}
@@ -213,7 +213,10 @@ func (e *env) rowC(ctx context.Context) (rowResult, error) {
 				_ = tx.Rollback()
 				return opError, err
 			}
-			return opOK, tx.Commit()
+			if err := tx.Commit(); err != nil {
+				return conflictOr(err)
+			}
+			return opOK, nil
 		})
 	}
 	resetOK := resetHWM()
@@ -276,7 +279,7 @@ func (e *env) rowT(ctx context.Context) (rowResult, error) {
 	service := func() run {
 		return closedLoop(c, e.o.duration, 1<<30, func(w, i int) (outcome, error) {
 			id := svc[int(ns.Add(1))%len(svc)]
-			st, b, err := e.cl.do("POST", fmt.Sprintf("%s/api/v1/requests/%d/transitions", e.base, id), tok,
+			st, b, err := e.cl.do("POST", fmt.Sprintf("%s/api/v1/requests/%d/transitions", e.svcURL(w), id), tok,
 				[]byte(`{"action":"supervise","note":"请加快办理，按期答复企业"}`))
 			return expect(st, b, err, 200, 409)
 		})
@@ -294,7 +297,7 @@ func (e *env) rowT(ctx context.Context) (rowResult, error) {
 				ver := rawVer[k]
 				mu.Unlock()
 				now := time.Now().UTC().Truncate(time.Millisecond)
-				tx, err := e.raw.BeginTx(ctx, nil)
+				tx, err := e.rawDB(w).BeginTx(ctx, nil)
 				if err != nil {
 					return opError, err
 				}
@@ -327,7 +330,7 @@ func (e *env) rowT(ctx context.Context) (rowResult, error) {
 					return opError, err
 				}
 				if err := tx.Commit(); err != nil {
-					return opError, err
+					return conflictOr(err)
 				}
 				mu.Lock()
 				rawVer[k] = ver + 1

@@ -6,8 +6,11 @@ package model
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,6 +47,8 @@ type ConnOptions struct {
 	MaxOpenConns int
 	// Log turns on gorm's SQL logging (warnings only otherwise).
 	Log bool
+	// Logger, when set, hears of database nodes failing over (MySQL).
+	Logger *slog.Logger
 }
 
 // Open connects to driver ("sqlite" or "mysql") at dsn. For SQLite it creates
@@ -57,27 +62,13 @@ func Open(driver, dsn string, opt ConnOptions) (*gorm.DB, error) {
 		}
 		dial = sqlite.Open(dsn)
 	case "mysql":
-		c, err := mysqldrv.ParseDSN(dsn)
+		// One server, or the nodes of a Galera cluster in order of
+		// preference: tcp(db1:3306,db2:3306,db3:3306) (nodes.go).
+		conn, first, err := newNodeConnector(dsn, tuneMySQL, opt.Logger)
 		if err != nil {
-			return nil, fmt.Errorf("model: mysql DSN: %w", err)
+			return nil, err
 		}
-		// No call may hang on a dead server: bound dialing and each read and
-		// write unless the DSN says otherwise; times are UTC.
-		if c.Timeout == 0 {
-			c.Timeout = 5 * time.Second
-		}
-		if c.ReadTimeout == 0 {
-			c.ReadTimeout = 30 * time.Second
-		}
-		if c.WriteTimeout == 0 {
-			c.WriteTimeout = 30 * time.Second
-		}
-		c.ParseTime = true
-		// Arguments are interpolated into the statement on the client (safe
-		// with utf8mb4; the driver refuses the charsets where it is not), so
-		// a statement is one round trip instead of prepare, execute and close.
-		c.InterpolateParams = true
-		dial = mysql.New(mysql.Config{DSNConfig: c, DefaultStringSize: 191})
+		dial = mysql.New(mysql.Config{Conn: sql.OpenDB(conn), DSNConfig: first, DefaultStringSize: 191})
 	default:
 		return nil, fmt.Errorf("model: unknown database driver %q", driver)
 	}
@@ -110,9 +101,35 @@ func Open(driver, dsn string, opt ConnOptions) (*gorm.DB, error) {
 	}
 	sqlDB.SetMaxOpenConns(n)
 	sqlDB.SetMaxIdleConns(n)
-	sqlDB.SetConnMaxLifetime(4 * time.Minute)
+	if driver == "mysql" {
+		// A connection on a fallback node is replaced within a minute, by
+		// one on the first node of the list when it is back (nodes.go).
+		sqlDB.SetConnMaxLifetime(connMaxLifetime)
+	} else {
+		sqlDB.SetConnMaxLifetime(4 * time.Minute)
+	}
 	sqlDB.SetConnMaxIdleTime(time.Minute)
 	return db, nil
+}
+
+// tuneMySQL sets what the service needs of every MySQL connection.
+func tuneMySQL(c *mysqldrv.Config) {
+	// No call may hang on a dead server: bound dialing and each read and
+	// write unless the DSN says otherwise; times are UTC.
+	if c.Timeout == 0 {
+		c.Timeout = 5 * time.Second
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = 30 * time.Second
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 30 * time.Second
+	}
+	c.ParseTime = true
+	// Arguments are interpolated into the statement on the client (safe
+	// with utf8mb4; the driver refuses the charsets where it is not), so
+	// a statement is one round trip instead of prepare, execute and close.
+	c.InterpolateParams = true
 }
 
 // plainInserts makes gorm insert on SQLite without RETURNING, taking a new
@@ -187,14 +204,18 @@ func formatError(err error) error {
 		return ErrNotFound
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return fmt.Errorf("%w: %v", ErrConflict, err)
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), errors.Is(err, ErrUnavailable):
 		return err
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysqldrv.ErrInvalidConn):
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	var me *mysqldrv.MySQLError
 	if errors.As(err, &me) {
 		switch me.Number {
-		case 1213, 1205: // deadlock, lock wait timeout: the other writer won
+		case errDeadlock, errLockWait: // deadlock or certification conflict, lock wait timeout: the other writer won
 			return fmt.Errorf("%w: %v", ErrVersionConflict, err)
+		case errWsrepNotReady, errWsrepAppend: // the Galera node is outside the Primary Component
+			return fmt.Errorf("%w: %v", ErrUnavailable, err)
 		case 1040, 1053, 2002, 2003, 2006, 2013:
 			return fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
@@ -223,7 +244,22 @@ func Ping(ctx context.Context, db *gorm.DB) error {
 	if err != nil {
 		return err
 	}
-	return formatError(sqlDB.PingContext(ctx))
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return formatError(err)
+	}
+	return nodeReady(ctx, sqlDB)
+}
+
+// Cluster returns what the connector of db did (nil for SQLite).
+func Cluster(db *gorm.DB) *ClusterStats {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil
+	}
+	if c := clusterOf(sqlDB); c != nil {
+		return c.stats
+	}
+	return nil
 }
 
 // Analyze refreshes the query planner's statistics where the database does
@@ -243,4 +279,31 @@ func (s *Store) Analyze(ctx context.Context) error {
 		}
 		return c.Exec("ANALYZE").Error
 	}))
+}
+
+// isDeadlock reports a deadlock or, on Galera, a certification conflict.
+func isDeadlock(err error) bool {
+	var me *mysqldrv.MySQLError
+	return errors.As(err, &me) && me.Number == errDeadlock
+}
+
+// retryable reports whether a transaction that failed with err committed
+// nothing for certain, so that it may be run again: a deadlock (InnoDB
+// rolled it back; on Galera a certification failure is never committed),
+// or, before COMMIT was sent, a lost connection or a node that left the
+// Primary Component.
+func retryable(err error, committing bool) bool {
+	if isDeadlock(err) {
+		return true
+	}
+	if committing {
+		return false
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldrv.ErrInvalidConn) ||
+		errors.Is(err, ErrUnavailable) || notReady(err) || isConnRefused(err)
+}
+
+// isConnRefused: the server is down (the driver's dial error).
+func isConnRefused(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "connection refused")
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"qinqing/configs"
@@ -12,7 +13,13 @@ import (
 // reference data into it and returns the store over it: how the service,
 // its benchmark and its tests all get one. Close releases the connections.
 func OpenStore(ctx context.Context, cfg configs.Config, ref *Reference, clock func() time.Time) (*Store, error) {
-	db, err := Open(cfg.DB.Driver, cfg.DB.DSN, ConnOptions{MaxOpenConns: cfg.DB.MaxOpenConns})
+	return OpenStoreLogged(ctx, cfg, ref, clock, nil)
+}
+
+// OpenStoreLogged is OpenStore whose connections report database nodes
+// failing over to log (MySQL, MariaDB, Galera).
+func OpenStoreLogged(ctx context.Context, cfg configs.Config, ref *Reference, clock func() time.Time, log *slog.Logger) (*Store, error) {
+	db, err := Open(cfg.DB.Driver, cfg.DB.DSN, ConnOptions{MaxOpenConns: cfg.DB.MaxOpenConns, Logger: log})
 	if err != nil {
 		return nil, err
 	}

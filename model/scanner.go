@@ -91,7 +91,9 @@ func claimBatch[T any](s *Store, ctx context.Context, res *ScanResult, candidate
 		return 0, nil
 	}
 	token := newToken()
+	before := *res
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		*res = before // a conflict runs the transaction again: count it once
 		res.Statements++
 		if r := flip(tx, ids, token); r.Error != nil || r.RowsAffected == 0 {
 			return r.Error

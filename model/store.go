@@ -3,7 +3,9 @@ package model
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -30,6 +32,12 @@ type Store struct {
 	// 2, 5, 10 … 100 ms at a time), which put hundreds of milliseconds on
 	// the p99 of filings under load. Nil on MySQL.
 	writes *sync.Mutex
+
+	// retries and reconnects count the transactions run again (inTx)
+	// after a conflict and after a lost connection.
+	retries, reconnects atomic.Int64
+	// limitsPurged is when (Unix seconds) purgeAttempts last ran.
+	limitsPurged atomic.Int64
 }
 
 // Options are the settings the store uses.
@@ -79,13 +87,72 @@ func (s *Store) DB() *gorm.DB { return s.db }
 // both databases keep.
 func (s *Store) Now() time.Time { return s.clock().UTC().Truncate(time.Millisecond) }
 
+// txAttempts bounds how often inTx runs a transaction.
+const txAttempts = 4
+
+// inTx runs fn in a transaction. A transaction the database aborted having
+// committed nothing is run again from the start (re-reading what it read),
+// up to txAttempts times in all: a deadlock, which on a Galera cluster is
+// also how a certification conflict with a write committed through another
+// node surfaces (error 1213, at any statement or at COMMIT), and the loss
+// of the connection (or of its node's quorum) before COMMIT was sent. A
+// connection lost during COMMIT is not retried: the transaction may have
+// committed, and the caller answers 503 instead. What is left after the
+// last attempt maps to ErrVersionConflict (409) or ErrUnavailable (503).
 func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		var committing bool
+		committing, err = s.runTx(ctx, fn)
+		if err == nil || attempt == txAttempts || ctx.Err() != nil || !retryable(err, committing) {
+			break
+		}
+		// Let the other writer finish, or the pool find another node.
+		wait := time.Duration(attempt)*5*time.Millisecond + time.Duration(rand.Int64N(int64(10*time.Millisecond)))
+		if isDeadlock(err) {
+			s.retries.Add(1)
+		} else {
+			s.reconnects.Add(1)
+			wait = time.Duration(attempt) * 100 * time.Millisecond
+		}
+		select {
+		case <-ctx.Done():
+			return formatError(err)
+		case <-time.After(wait):
+		}
+	}
+	return formatError(err)
+}
+
+// runTx runs fn in one transaction; committing reports whether the error,
+// if any, came from COMMIT.
+func (s *Store) runTx(ctx context.Context, fn func(tx *gorm.DB) error) (committing bool, err error) {
 	if s.writes != nil {
 		s.writes.Lock()
 		defer s.writes.Unlock()
 	}
-	return formatError(s.db.WithContext(ctx).Transaction(fn))
+	tx := s.db.WithContext(ctx).Begin()
+	if tx.Error != nil {
+		return false, tx.Error
+	}
+	done := false
+	defer func() {
+		if !done {
+			tx.Rollback()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		done = true
+		tx.Rollback()
+		return false, err
+	}
+	done = true
+	return true, tx.Commit().Error
 }
+
+// TxRetries is how many times this store ran a transaction again (inTx):
+// after a conflict, and after a lost connection or node.
+func (s *Store) TxRetries() (conflicts, lost int64) { return s.retries.Load(), s.reconnects.Load() }
 
 // LoadReference writes the regions and departments of configs/ into the
 // database (insert or update), so that rows can be joined and checked there.

@@ -170,6 +170,8 @@ wsrep_sst_receive_address   = 127.0.0.1:$(sst_port "$n")
 wsrep_sst_method         = $SST_METHOD
 wsrep_sst_auth           = root:
 wsrep_slave_threads      = 2
+# A table without a primary key cannot be created (the service's have one each).
+wsrep_mode               = REQUIRED_PRIMARY_KEY
 wsrep_provider_options   = "gmcast.listen_addr=tcp://127.0.0.1:$(gcomm_port "$n");ist.recv_addr=127.0.0.1:$(ist_port "$n");gcache.size=64M"
 EOF
 }
