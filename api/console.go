@@ -151,7 +151,7 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	in.GET("/leads", cs.h(cs.leadList))
 	in.GET("/leads/new", cs.h(cs.leadNew))
 	in.POST("/leads", cs.h(cs.leadFile))
-	in.GET("/leads/receipt", cs.h(cs.leadReceipt))
+	in.GET("/leads/new/receipt", cs.h(cs.leadReceipt))
 	in.GET("/leads/:id", cs.h(cs.leadDetailPage))
 	in.POST("/leads/:id", cs.h(cs.leadAct))
 	in.GET("/leads/:id/reads", cs.h(cs.leadReadsPage))

@@ -26,7 +26,7 @@ import (
 //
 // The receipt never travels in a URL. The form's answer keeps it sealed
 // (AES-GCM, bound to the session) in a short-lived cookie and redirects to
-// /leads/receipt, which opens it, forgets it and shows it: reloading that
+// /leads/new/receipt, which opens it, forgets it and shows it: reloading that
 // page or coming back to it shows that it was shown already, and a reload
 // never files the report twice. Like the API, the form has no idempotency
 // key: a remembered answer would tie the account to an anonymous lead.
@@ -87,7 +87,7 @@ func (cs *console) fillLeadNew(c *gin.Context, p *principal, pg *page, form url.
 	d.Regions = cs.regionOptions(cs.s.authz.Descendants(p.account.RegionCode), region, "")
 	d.Departments = []option{{Value: "", Label: "不涉及具体单位"}}
 	for _, dp := range cs.s.ref.DeptList {
-		d.Departments = append(d.Departments, option{Value: dp.Code, Label: dp.Name, Selected: form.Get("subject_department_code") == dp.Code})
+		d.Departments = append(d.Departments, option{Value: dp.Code, Label: deptShortName(dp.Name), Selected: form.Get("subject_department_code") == dp.Code})
 	}
 	for _, list := range []string{"negative", "positive", "advocacy"} {
 		g := ruleGroup{Label: interactionListLabels[list]}
@@ -163,7 +163,7 @@ func (cs *console) leadFile(c *gin.Context) error {
 		if err := cs.holdReceipt(c, p, receipt); err != nil {
 			return err
 		}
-		redirect(c, "/leads/receipt")
+		redirect(c, "/leads/new/receipt")
 		return nil
 	}
 	redirect(c, "/leads/"+idString(l.ID)+"?done=reported")

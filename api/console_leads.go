@@ -26,7 +26,7 @@ import (
 //	/leads/{id}          the lead, with the forms of leadActions
 //	/leads/{id}/reads    who was shown it (inspectors)
 //	/leads/new           the report form of stations and enterprises
-//	/leads/receipt       the receipt of an anonymous report, shown once
+//	/leads/new/receipt   the receipt of an anonymous report, shown once
 //	/leads/lookup        the status of an anonymous lead by its receipt (public)
 
 // noStore keeps a page out of every cache: lead pages hold confidential
@@ -286,7 +286,7 @@ func (cs *console) leadPage(c *gin.Context, p *principal, l *model.Lead, problem
 			part.Region = cs.regionName(*v.RegionCode)
 		}
 		if cv.SubjectDepartmentCode != nil {
-			part.SubjectDepartment = deptLabel(cs.s.ref, *cv.SubjectDepartmentCode)
+			part.SubjectDepartment = deptShortName(deptLabel(cs.s.ref, *cv.SubjectDepartmentCode))
 		}
 		if cv.RuleCode != nil {
 			part.Rule = cs.ruleText(*cv.RuleCode)
@@ -435,7 +435,7 @@ func (cs *console) leadActionForm(p *principal, l *model.Lead, it transitionItem
 					codes, labels = append(codes, dp.Code), append(labels, dp.Label)
 				}
 			}
-			fl.ShowWhen = "disposal=" + strings.Join(codes, ",")
+			fl.ShowWhen, fl.Needed = "disposal="+strings.Join(codes, ","), true
 			fl.When = "处置方式为" + strings.Join(labels, "、") + "时填写"
 		}
 	}

@@ -100,7 +100,7 @@ func TestConsoleLeadPagesByRole(t *testing.T) {
 				want = http.StatusOK
 			}
 			cc.get("/leads/new").want(t, want)
-			cc.get("/leads/receipt").want(t, want)
+			cc.get("/leads/new/receipt").want(t, want)
 			cc.get("/leads/lookup").want(t, http.StatusOK)
 			// A form for an action the role never takes: 403; on a lead out
 			// of sight, or for the subject: 404 — the API's order.
@@ -425,15 +425,15 @@ func TestConsoleLeadReport(t *testing.T) {
 		ent := ts.consoleAs(t, "ent_hs")
 		ent.get("/leads/new").want(t, http.StatusOK).wantNoText(t, `name="enterprise_id"`)
 		res := ent.post("/leads", url.Values{"content": {"匿名反映：审批拖延"}, "region_code": {"330203"}, "subject_name": {"审批科"},
-			"anonymous": {"true"}}).wantRedirect(t, "/leads/receipt")
-		if l := res.header.Get("Location"); l != "/leads/receipt" {
+			"anonymous": {"true"}}).wantRedirect(t, "/leads/new/receipt")
+		if l := res.header.Get("Location"); l != "/leads/new/receipt" {
 			t.Errorf("an anonymous report goes to %q", l)
 		}
 		sealed := sessionCookie(t, res, "qinqing_receipt")
 		if !sealed.HttpOnly || sealed.SameSite != http.SameSiteStrictMode || receiptText.MatchString(sealed.Value) || sealed.MaxAge <= 0 {
 			t.Errorf("the receipt cookie %+v", sealed)
 		}
-		p := ent.get("/leads/receipt").want(t, http.StatusOK).wantText(t, "只显示这一次", "已上报")
+		p := ent.get("/leads/new/receipt").want(t, http.StatusOK).wantText(t, "只显示这一次", "已上报")
 		if cc := p.header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("the receipt page is cacheable: %q", cc)
 		}
@@ -441,7 +441,7 @@ func TestConsoleLeadReport(t *testing.T) {
 		if receipt == "" {
 			t.Fatalf("no receipt on the page: %.2000s", p.body)
 		}
-		ent.get("/leads/receipt").want(t, http.StatusOK).wantText(t, "现已不再显示").wantNoText(t, receipt)
+		ent.get("/leads/new/receipt").want(t, http.StatusOK).wantText(t, "现已不再显示").wantNoText(t, receipt)
 		ts.as(t, "ent_hs", "POST", "/api/v1/leads/lookup", map[string]string{"receipt": receipt}).want(http.StatusOK)
 		ent.get("/leads").want(t, http.StatusOK).wantNoText(t, "审批拖延")
 		var anon string
@@ -455,12 +455,12 @@ func TestConsoleLeadReport(t *testing.T) {
 		}
 		// The sealed receipt opens for its own session only.
 		res = ent.post("/leads", url.Values{"content": {"第二件"}, "region_code": {"330203"}, "subject_name": {"某人"},
-			"anonymous": {"true"}}).wantRedirect(t, "/leads/receipt")
+			"anonymous": {"true"}}).wantRedirect(t, "/leads/new/receipt")
 		other := ts.consoleAs(t, "ent_hs")
 		u, _ := url.Parse(ts.url)
 		other.hc.Jar.SetCookies(u, []*http.Cookie{sessionCookie(t, res, "qinqing_receipt")})
-		other.get("/leads/receipt").want(t, http.StatusOK).wantText(t, "现已不再显示")
-		if receiptText.MatchString(other.get("/leads/receipt").body) {
+		other.get("/leads/new/receipt").want(t, http.StatusOK).wantText(t, "现已不再显示")
+		if receiptText.MatchString(other.get("/leads/new/receipt").body) {
 			t.Error("another session opened the receipt")
 		}
 

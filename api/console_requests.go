@@ -302,8 +302,12 @@ func (cs *console) eventRow(e *model.Event) eventRow {
 			continue
 		}
 		s := cs.payloadValue(k, v)
+		label := eventLabels[k]
+		if k == "days" && e.CaseKind == string(workflow.KindLead) {
+			label = "整改期限"
+		}
 		if s != "" {
-			row.Details = append(row.Details, detail{Label: eventLabels[k], Value: s})
+			row.Details = append(row.Details, detail{Label: label, Value: s})
 		}
 	}
 	return row
@@ -383,8 +387,10 @@ type actionField struct {
 	Options                  []option
 	// ShowWhen ("field=value1,value2") shows the field only while another
 	// field of the form has one of those values (console.js); When says so
-	// in words for a browser without the script.
+	// in words for a browser without the script. Needed: while shown, the
+	// field must be filled in (it is not marked optional).
 	ShowWhen, When string
+	Needed         bool
 }
 
 // fieldSpec says how a body field is asked for: its label, its input
