@@ -101,6 +101,13 @@ func TestConsoleLeadPagesByRole(t *testing.T) {
 			}
 			cc.get("/leads/new").want(t, want)
 			cc.get("/leads/new/receipt").want(t, want)
+			// Filing: a reporter's empty form is named in the form (400),
+			// any other role is refused before anything is read (403).
+			cc.get("/")
+			if want == http.StatusOK {
+				want = http.StatusBadRequest
+			}
+			cc.post("/leads", url.Values{"content": {""}}).want(t, want)
 			cc.get("/leads/lookup").want(t, http.StatusOK)
 			// A form for an action the role never takes: 403; on a lead out
 			// of sight, or for the subject: 404 — the API's order.
