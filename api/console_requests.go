@@ -423,6 +423,7 @@ var actionFieldSpecs = map[string]fieldSpec{
 	"report":           {Label: "整改情况报告", Input: "textarea", Max: 5000},
 	"accepted":         {Label: "回访结论", Input: "radio"},
 	"result":           {Label: "回访结果", Input: "textarea", Max: 5000},
+	"subject_username": {Label: "涉及人员的平台账号", Input: "text", Max: 64},
 }
 
 // actionLabels word a field for one action where the general label would
