@@ -387,3 +387,216 @@ func TestBrowserFirstSignIn(t *testing.T) {
 	a.signIn("admin", "my-own-password-1")
 	a.waitText("本辖区账号")
 }
+
+// choose picks value in the select with id, as a person's choice does
+// (the change event lets the page show the fields that follow it).
+func (a *browserApp) choose(id, value string) {
+	a.t.Helper()
+	a.do(chromedp.SetValue(chromedp.ID(id), value))
+	if _, err := chromedp.Run(a.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+		`document.getElementById(%q).dispatchEvent(new Event("change", {bubbles: true}))`, id))); err != nil {
+		a.t.Fatalf("choose %s: %v", id, err)
+	}
+}
+
+// acceptConfirm answers yes to the page's next confirmation and returns a
+// function that reports the question it asked.
+func (a *browserApp) acceptConfirm() func() string {
+	a.t.Helper()
+	if _, err := chromedp.Run(a.ctx, chromedp.Evaluate[bool](
+		`window.confirm = function (m) { sessionStorage.setItem("qqAsked", m); return true; }; true`)); err != nil {
+		a.t.Fatal(err)
+	}
+	// The question outlives the page the form leaves.
+	return func() string {
+		s, _ := chromedp.Run(a.ctx, chromedp.Evaluate[string](`sessionStorage.getItem("qqAsked") || ""`))
+		return s
+	}
+}
+
+// visible tells whether the element with id is shown.
+func (a *browserApp) visible(id string) bool {
+	a.t.Helper()
+	v, err := chromedp.Run(a.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+		`(function (e) { return !!e && !e.disabled && e.offsetParent !== null; })(document.getElementById(%q))`, id)))
+	if err != nil {
+		a.t.Fatalf("visible %s: %v", id, err)
+	}
+	return v
+}
+
+// TestBrowserLeadLoop: a station reports a lead by name and another
+// anonymously (its receipt shown once, then looked up without signing
+// in); the inspector registers, investigates and decides on a
+// rectification, the decision form showing the fields of the disposal
+// chosen; the unit reports its rectification; the inspector verifies and
+// sees 已办结 and who read the lead — by clicking and typing.
+func TestBrowserLeadLoop(t *testing.T) {
+	a := startBrowserApp(t, map[string]string{"QINQING_ADMIN_PASSWORD": "admin-demo-2026"})
+	admin := &apiClient{t: t, base: a.base}
+	admin.token = admin.call("POST", "/auth/login", map[string]string{"username": "admin", "password": "admin-demo-2026"}, 200)["access_token"].(string)
+	admin.call("POST", "/enterprises", map[string]string{"uscc": "91330203MA2J8K7Q3Q", "name": "宁波甬兴机械有限公司",
+		"region_code": "330203", "contact_name": "王海", "contact_phone": "0574-87000001"}, 201)
+	station := admin.call("POST", "/stations", map[string]string{"name": "海曙亲清家园", "region_code": "330203", "address": "海曙区中山西路1号"}, 201)["id"].(string)
+	for _, u := range []map[string]string{
+		{"username": "qqjy_haishu", "password": "qqjy-haishu-2026", "role": "station", "region_code": "330203", "station_id": station, "display_name": "海曙亲清家园 周丽"},
+		{"username": "jw_haishu", "password": "jw-haishu-2026", "role": "inspector", "region_code": "330203", "display_name": "海曙区纪委监委 赵刚"},
+		{"username": "scjg_haishu", "password": "scjg-haishu-2026", "role": "department", "region_code": "330203", "department_code": "scjg", "display_name": "海曙区市场监管局 刘洋"},
+	} {
+		admin.call("POST", "/users", u, 201)
+	}
+
+	// 1. The station reports a lead under its name.
+	a.signIn("qqjy_haishu", "qqjy-haishu-2026")
+	a.clickText("a", "报告线索")
+	a.do(chromedp.WaitVisible(chromedp.ID("content")),
+		chromedp.SendKeys(chromedp.ID("content"), "企业办理食品经营许可延续时，窗口工作人员多次以材料不全为由推诿，暗示“找人”可以加快。"),
+		chromedp.SendKeys(chromedp.ID("subject_name"), "行政审批科窗口工作人员"),
+		chromedp.SendKeys(chromedp.ID("evidence"), "企业提供的三次窗口受理回执照片。"))
+	a.choose("subject_department_code", "scjg")
+	a.choose("rule_code", "N06")
+	a.do(chromedp.SetValue(chromedp.CSS(`#enterprise_id`), "1"))
+	a.shot("station-reports")
+	a.clickText("button", "提交线索")
+	a.waitText("线索已提交")
+	if got := a.text(".case-head .badge"); got != "已上报" {
+		t.Fatalf("a new lead shows %q, want 已上报", got)
+	}
+	ref := a.text("h1")
+	if !regexp.MustCompile(`^XS-\d{4}-\d{6}$`).MatchString(ref) {
+		t.Fatalf("the lead page is titled %q, want its reference XS-…", ref)
+	}
+	if body := a.text("main"); strings.Contains(body, "找人") || strings.Contains(body, "行政审批科") {
+		t.Error("the reporter's page shows the lead's content")
+	}
+	a.shot("station-reported")
+
+	// 2. …and another anonymously: the receipt, once.
+	a.clickText("a", "报告线索")
+	a.do(chromedp.WaitVisible(chromedp.ID("content")),
+		chromedp.SendKeys(chromedp.ID("content"), "某科室工作人员在企业报销个人餐费。"),
+		chromedp.SendKeys(chromedp.ID("subject_name"), "某科室工作人员"),
+		chromedp.Click(chromedp.CSS(`input[name="anonymous"]`)))
+	a.clickText("button", "提交线索")
+	a.waitText("只显示这一次")
+	receipt := a.text("#receipt")
+	if !regexp.MustCompile(`^XSQ(-[0-9A-Z]{4}){6}$`).MatchString(receipt) {
+		t.Fatalf("the receipt page shows %q", receipt)
+	}
+	if loc, _ := chromedp.Run(a.ctx, chromedp.Location()); strings.Contains(loc, receipt) || strings.Contains(loc, strings.ReplaceAll(receipt, "-", "")) {
+		t.Errorf("the receipt is in the URL %s", loc)
+	}
+	a.shot("anonymous-receipt")
+	a.do(chromedp.Reload())
+	a.waitText("现已不再显示")
+	a.signOut()
+
+	// 3. Its status, without signing in.
+	a.clickText("a", "凭查询码查询办理状态")
+	a.do(chromedp.WaitVisible(chromedp.ID("receipt")), chromedp.SendKeys(chromedp.ID("receipt"), strings.ToLower(receipt)))
+	a.clickText("button", "查询")
+	a.waitText("当前状态")
+	if got := a.text(".lookup-result .badge"); got != "已上报" {
+		t.Errorf("the lookup shows %q, want 已上报", got)
+	}
+	a.shot("public-lookup")
+
+	// 4. The inspector registers, investigates and decides.
+	a.signIn("jw_haishu", "jw-haishu-2026")
+	a.waitText("待登记的线索")
+	a.shot("inspector-home")
+	a.clickText("a", ref)
+	a.waitText("行政审批科窗口工作人员")
+	a.clickText("summary", "受理登记")
+	a.clickText("button", "确认受理登记")
+	a.waitText("已完成：受理登记")
+	a.clickText("summary", "调查核实")
+	a.do(chromedp.SendKeys(chromedp.ID("f-notes"), "调取窗口受理记录三份，约谈窗口负责人，情况基本属实。"))
+	a.clickText("button", "确认调查核实")
+	a.waitText("已完成：调查核实")
+	a.clickText("summary", "评估决策")
+	a.do(chromedp.WaitVisible(chromedp.ID("f-assessment")))
+	for _, id := range []string{"f-department_code", "f-unit_region_code", "f-days", "f-transfer_to", "f-grounds"} {
+		if a.visible(id) {
+			t.Errorf("before a disposal is chosen the decision form shows %s", id)
+		}
+	}
+	a.do(chromedp.SendKeys(chromedp.ID("f-assessment"), "经核实，窗口存在推诿拖延的苗头性问题，情节轻微。"))
+	a.choose("f-disposal", "transfer")
+	if !a.visible("f-transfer_to") || a.visible("f-days") || a.visible("f-grounds") {
+		t.Error("移送 does not show the receiving organ alone")
+	}
+	a.choose("f-disposal", "talk_reminder")
+	if !a.visible("f-department_code") || !a.visible("f-unit_region_code") || !a.visible("f-days") || a.visible("f-transfer_to") || a.visible("f-grounds") {
+		t.Error("谈话提醒 does not show the unit and the days alone")
+	}
+	a.choose("f-department_code", "scjg")
+	a.choose("f-unit_region_code", "330203")
+	a.do(chromedp.SendKeys(chromedp.ID("f-days"), "10"))
+	a.shot("inspector-decides")
+	asked := a.acceptConfirm()
+	a.clickText("button", "确认评估决策")
+	a.waitText("已完成：评估决策")
+	if q := asked(); !strings.Contains(q, "决策") {
+		t.Errorf("deciding asked %q before sending", q)
+	}
+	if got := a.text(".case-head .badge"); got != "整改中" {
+		t.Fatalf("after the decision the lead shows %q, want 整改中", got)
+	}
+	a.signOut()
+
+	// 5. The unit sees its task, and only its task, and reports.
+	a.signIn("scjg_haishu", "scjg-haishu-2026")
+	a.waitText("整改任务")
+	a.clickText("a", ref)
+	a.waitText("交由本单位的整改任务")
+	if body := a.text("main"); strings.Contains(body, "找人") || strings.Contains(body, "qqjy_haishu") || strings.Contains(body, "约谈") ||
+		strings.Contains(body, "谈话提醒") {
+		t.Errorf("the unit's page shows confidential text:\n%s", body)
+	}
+	a.clickText("summary", "整改完成")
+	a.do(chromedp.SendKeys(chromedp.ID("f-report"), "已对窗口工作人员进行提醒谈话，实行首问负责制，企业许可已办结。"))
+	a.shot("department-reports")
+	a.clickText("button", "确认整改完成")
+	a.waitText("已完成：整改完成")
+	a.signOut()
+
+	// 6. The inspector's return visit closes it.
+	a.signIn("jw_haishu", "jw-haishu-2026")
+	a.waitText("待回访的线索")
+	a.clickText("a", ref)
+	a.clickText("summary", "监督回访")
+	a.do(chromedp.Click(chromedp.ID("accepted-false")))
+	if !a.visible("f-days") {
+		t.Error("a rejected rectification does not offer new days")
+	}
+	a.do(chromedp.Click(chromedp.ID("accepted-true")))
+	if a.visible("f-days") {
+		t.Error("an accepted rectification offers new days")
+	}
+	a.do(chromedp.SendKeys(chromedp.ID("f-result"), "回访企业，许可已办结，企业对整改满意。"))
+	a.shot("inspector-verifies")
+	a.clickText("button", "确认监督回访")
+	a.waitText("已完成：监督回访")
+	if got := a.text(".case-head .badge"); got != "已办结" {
+		t.Fatalf("after the return visit the lead shows %q, want 已办结", got)
+	}
+	timeline := a.text(".timeline")
+	for _, step := range []string{"上报", "受理登记", "调查核实", "评估决策", "整改完成", "监督回访"} {
+		if !strings.Contains(timeline, step) {
+			t.Errorf("the timeline lacks %s:\n%s", step, timeline)
+		}
+	}
+	a.shot("inspector-closed")
+	a.clickText("a", "查阅记录 ›")
+	a.waitText("scjg_haishu")
+	a.waitText("qqjy_haishu")
+	a.shot("reads-log")
+	a.clickText("a", "线索")
+	a.waitText(ref)
+	a.shot("inspector-list")
+	a.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	a.clickText("a", ref)
+	a.waitText("办理过程")
+	a.shot("inspector-closed-phone")
+}

@@ -32,6 +32,8 @@ import (
 //	console_format.go   template functions: deadlines, times, labels, form errors
 //	console_home.go     我的待办, per role
 //	console_requests.go the request list, detail, actions and filing form
+//	console_leads.go    the lead list, a lead's page and actions, its reads log
+//	console_lead_report.go the report form, the receipt, the public lookup
 //	console/templates   one file per page, plus layout.html and parts.html
 //	console/static      console.css, console.js (embedded, no build step)
 //
@@ -52,6 +54,8 @@ type console struct {
 	cookieKey, csrfKey []byte
 	// proxies are QINQING_TRUSTED_PROXIES, whose X-Forwarded-Proto is believed.
 	proxies []netip.Prefix
+	// lookups counts the public receipt lookups that found nothing, per address.
+	lookups *loginThrottle
 }
 
 // consoleAsset is an embedded static file, served under a URL that carries
@@ -65,7 +69,7 @@ type consoleAsset struct {
 func newConsole(s *Server) (*console, error) {
 	cs := &console{s: s, pages: map[string]*template.Template{}, assets: map[string]consoleAsset{},
 		cookieKey: deriveKey(s.secret, "qinqing console session cookie v1"),
-		csrfKey:   deriveKey(s.secret, "qinqing console csrf v1")}
+		csrfKey:   deriveKey(s.secret, "qinqing console csrf v1"), lookups: newLoginThrottle(s.clock)}
 	for _, p := range s.cfg.TrustedProxies {
 		pre, err := netip.ParsePrefix(p)
 		if err != nil {
@@ -131,6 +135,8 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	out := e.Group("", consoleHeaders)
 	out.GET("/login", cs.h(cs.loginPage))
 	out.POST("/login", cs.rateLimit, cs.h(cs.login))
+	out.GET("/leads/lookup", cs.h(cs.lookupPage))
+	out.POST("/leads/lookup", cs.rateLimit, cs.h(cs.lookup))
 
 	in := e.Group("", consoleHeaders, cs.session, cs.rateLimit, cs.csrf)
 	in.POST("/logout", cs.h(cs.logout))
@@ -142,6 +148,13 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	in.POST("/requests", cs.h(cs.requestFile))
 	in.GET("/requests/:id", cs.h(cs.requestDetail))
 	in.POST("/requests/:id", cs.h(cs.requestAct))
+	in.GET("/leads", cs.h(cs.leadList))
+	in.GET("/leads/new", cs.h(cs.leadNew))
+	in.POST("/leads", cs.h(cs.leadFile))
+	in.GET("/leads/new/receipt", cs.h(cs.leadReceipt))
+	in.GET("/leads/:id", cs.h(cs.leadDetailPage))
+	in.POST("/leads/:id", cs.h(cs.leadAct))
+	in.GET("/leads/:id/reads", cs.h(cs.leadReadsPage))
 }
 
 // isAPIPath tells the paths that answer problem+json when nothing matches
@@ -219,6 +232,13 @@ var consoleNav = []navEntry{
 	{Label: "我的待办", Path: "/"},
 	{Label: "诉求", Path: "/requests", Kind: "request", Act: "list"},
 	{Label: "提交诉求", Path: "/requests/new", Kind: "request", Act: "create"},
+	// One name of the lead list per role: inspectors see leads, units
+	// their rectification tasks, reporters what they reported by name.
+	{Label: "线索", Path: "/leads", Kind: "lead.investigation", Act: "read"},
+	{Label: "整改任务", Path: "/leads", Kind: "lead", Act: "complete_rectification"},
+	{Label: "我报告的线索", Path: "/leads", Kind: "lead", Act: "create"},
+	{Label: "报告线索", Path: "/leads/new", Kind: "lead", Act: "create"},
+	{Label: "查询码查询", Path: "/leads/lookup", Kind: "lead", Act: "create"},
 }
 
 type navLink struct {

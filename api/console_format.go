@@ -151,6 +151,7 @@ func fieldLabel(field string) string {
 var notices = map[string]string{
 	"password": "密码已修改。",
 	"filed":    "诉求已提交，请留意办理进度。",
+	"reported": "线索已提交，纪检监察机关将依规处理。",
 }
 
 // noticeFor is the confirmation for done: a fixed text, or the label of a

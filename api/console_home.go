@@ -63,15 +63,16 @@ var homeLists = map[workflow.Role][]homeList{
 		{Title: "待答复", Empty: "没有待答复的诉求。", Kind: workflow.KindRequest,
 			Filter: model.WaitingFilter{Statuses: statuses(workflow.InProgress), OwnUnit: true}},
 		{Title: "整改任务", Empty: "没有进行中的整改任务。", Kind: workflow.KindLead,
-			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadRectifying), OwnUnit: true}},
+			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadRectifying), OwnUnit: true}, More: "status=rectifying"},
 	},
 	workflow.RoleInspector: {
 		{Title: "待登记的线索", Empty: "没有待登记的线索。", Kind: workflow.KindLead,
-			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadReportedStatus)}},
+			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadReportedStatus)}, More: "status=reported"},
 		{Title: "待决策的线索", Empty: "没有待决策的线索。", Kind: workflow.KindLead,
-			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadRegistered, workflow.LeadInvestigating)}},
+			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadRegistered, workflow.LeadInvestigating)},
+			More:   "status=registered,investigating"},
 		{Title: "待回访的线索", Empty: "没有待回访的线索。", Kind: workflow.KindLead,
-			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadVerifying)}},
+			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadVerifying)}, More: "status=verifying"},
 		{Title: "可督办的超期诉求", Empty: "本辖区没有超期的诉求。", Kind: workflow.KindRequest,
 			Filter: model.WaitingFilter{Statuses: statuses(workflow.Assigned, workflow.InProgress), Overdue: true},
 			More:   "status=assigned,in_progress&overdue=true"},
@@ -81,8 +82,11 @@ var homeLists = map[workflow.Role][]homeList{
 // casePath is the console page of a case; "" while the console has no page
 // for its kind (the item is then shown without a link).
 func casePath(kind workflow.Kind, id uint64) string {
-	if kind == workflow.KindRequest {
+	switch kind {
+	case workflow.KindRequest:
 		return "/requests/" + idString(id)
+	case workflow.KindLead:
+		return "/leads/" + idString(id)
 	}
 	return ""
 }
@@ -138,7 +142,7 @@ func (cs *console) home(c *gin.Context) error {
 func (cs *console) worklist(ctx context.Context, p *principal, hl homeList) (worklist, error) {
 	wl := worklist{Title: hl.Title, Empty: hl.Empty}
 	if hl.More != "" {
-		wl.MoreURL = "/requests?" + hl.More
+		wl.MoreURL = "/" + string(hl.Kind) + "s?" + hl.More
 	}
 	now := cs.s.now()
 	switch hl.Kind {

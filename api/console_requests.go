@@ -71,7 +71,7 @@ func (cs *console) requestList(c *gin.Context) error {
 	pg := cs.newPage(c, "诉求")
 	pg.Form = values
 	d := requestListData{Filtered: len(values) > 1 || (len(values) == 1 && !values.Has("cursor"))}
-	d.Statuses = cs.statusOptions(values.Get("status"))
+	d.Statuses = cs.statusOptions(workflow.Request, values.Get("status"))
 	d.Categories = []option{{Value: "", Label: "全部类别"}}
 	for _, cat := range cs.s.ref.CatList {
 		d.Categories = append(d.Categories, option{Value: cat.Code, Label: cat.Name, Selected: values.Get("category") == cat.Code})
@@ -121,12 +121,12 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// statusOptions are the request states to filter by; a combination of
+// statusOptions are the states of m to filter by; a combination of
 // several (from a link of 我的待办) is offered as it is.
-func (cs *console) statusOptions(current string) []option {
+func (cs *console) statusOptions(m *workflow.Machine, current string) []option {
 	out := []option{{Value: "", Label: "全部状态"}}
 	found := current == ""
-	for _, st := range workflow.Request.States {
+	for _, st := range m.States {
 		sel := string(st.Status) == current
 		found = found || sel
 		out = append(out, option{Value: string(st.Status), Label: st.Label, Selected: sel})
@@ -134,7 +134,7 @@ func (cs *console) statusOptions(current string) []option {
 	if !found {
 		var labels []string
 		for _, s := range strings.Split(current, ",") {
-			labels = append(labels, workflow.Request.Label(workflow.Status(s)))
+			labels = append(labels, m.Label(workflow.Status(s)))
 		}
 		out = append(out, option{Value: current, Label: strings.Join(labels, "、"), Selected: true})
 	}
@@ -239,17 +239,9 @@ func (cs *console) requestPage(c *gin.Context, p *principal, r *model.Request, p
 		d.Events = append(d.Events, cs.eventRow(&evs[i]))
 	}
 	for _, it := range cs.s.requestActions(p, r) {
-		f := cs.actionForm(p, r, it, workflow.Request)
+		f := cs.actionForm(p, r.RegionCode, r.Version, it, workflow.Request)
 		if workflow.Action(it.Action) == open {
-			f.Open, f.Problem = true, problem
-			for i := range f.Fields {
-				fl := &f.Fields[i]
-				fl.Value = form.Get(fl.Name)
-				fl.Error = problem.For(fl.Name)
-				for j := range fl.Options {
-					fl.Options[j].Selected = fl.Options[j].Value == fl.Value
-				}
-			}
+			f.refill(problem, form)
 		}
 		d.Actions = append(d.Actions, f)
 	}
@@ -269,16 +261,20 @@ var eventLabels = map[string]string{
 	"department_code": "承办部门", "region_code": "承办单位所在区划", "score": "评分", "comment": "评价意见",
 	"response": "答复内容", "content": "补充内容", "reason": "理由", "note": "意见", "days": "延期",
 	"due_at": "办理期限", "step": "环节",
+	"notes": "调查核实情况", "assessment": "评估意见", "disposal": "处置方式", "transfer_to": "移送机关",
+	"grounds": "容错免责依据", "report": "整改情况报告", "accepted": "回访结论", "result": "回访结果",
 }
 
 var payloadOrder = []string{"department_code", "region_code", "score", "comment", "response", "content", "reason",
-	"note", "days", "step", "due_at"}
+	"note", "notes", "assessment", "disposal", "transfer_to", "grounds", "report", "accepted", "result", "days", "step", "due_at"}
 
 func (cs *console) eventRow(e *model.Event) eventRow {
 	row := eventRow{Action: workflow.ActionLabel(workflow.Action(e.Action)), At: cs.datetime(e.At)}
 	switch e.ActorRole {
 	case string(workflow.RoleSystem):
 		row.Actor = "系统"
+	case model.AnonymousRole:
+		row.Actor = "匿名报告人"
 	default:
 		row.Actor = roleLabels[e.ActorRole]
 	}
@@ -290,7 +286,11 @@ func (cs *console) eventRow(e *model.Event) eventRow {
 	if d, ok := payload["department_code"].(string); ok {
 		for _, rk := range []string{"region_code", "unit_region_code"} {
 			if r, ok := payload[rk].(string); ok {
-				row.Details = append(row.Details, detail{Label: "承办单位", Value: cs.unitName(&d, &r)})
+				label := "承办单位"
+				if rk == "unit_region_code" {
+					label = "整改单位"
+				}
+				row.Details = append(row.Details, detail{Label: label, Value: cs.unitName(&d, &r)})
 				delete(payload, "department_code")
 				delete(payload, rk)
 			}
@@ -302,8 +302,12 @@ func (cs *console) eventRow(e *model.Event) eventRow {
 			continue
 		}
 		s := cs.payloadValue(k, v)
+		label := eventLabels[k]
+		if k == "days" && e.CaseKind == string(workflow.KindLead) {
+			label = "整改期限"
+		}
 		if s != "" {
-			row.Details = append(row.Details, detail{Label: eventLabels[k], Value: s})
+			row.Details = append(row.Details, detail{Label: label, Value: s})
 		}
 	}
 	return row
@@ -319,6 +323,10 @@ func (cs *console) payloadValue(k string, v any) string {
 			return cs.regionName(x)
 		case "step":
 			return stepLabels[x]
+		case "disposal":
+			if d, ok := workflow.DisposalByCode(x); ok {
+				return d.Label
+			}
 		case "due_at":
 			if t, err := time.Parse(time.RFC3339, x); err == nil {
 				return cs.datetime(t)
@@ -334,6 +342,13 @@ func (cs *console) payloadValue(k string, v any) string {
 			return strconv.Itoa(n) + " 个工作日"
 		}
 		return strconv.Itoa(n)
+	case bool:
+		if k == "accepted" {
+			if x {
+				return "整改到位，予以办结"
+			}
+			return "整改未到位，重新整改"
+		}
 	}
 	return ""
 }
@@ -350,6 +365,19 @@ type actionForm struct {
 	Version int
 }
 
+// refill opens f after it was refused with problem, filled with form.
+func (f *actionForm) refill(problem *formProblem, form url.Values) {
+	f.Open, f.Problem = true, problem
+	for i := range f.Fields {
+		fl := &f.Fields[i]
+		fl.Value = form.Get(fl.Name)
+		fl.Error = problem.For(fl.Name)
+		for j := range fl.Options {
+			fl.Options[j].Selected = fl.Options[j].Value == fl.Value
+		}
+	}
+}
+
 // actionField is one input of an action form.
 type actionField struct {
 	Name, Label, Input, Hint string
@@ -357,11 +385,17 @@ type actionField struct {
 	Max                      int
 	Value, Error             string
 	Options                  []option
+	// ShowWhen ("field=value1,value2") shows the field only while another
+	// field of the form has one of those values (console.js); When says so
+	// in words for a browser without the script. Needed: while shown, the
+	// field must be filled in (it is not marked optional).
+	ShowWhen, When string
+	Needed         bool
 }
 
 // fieldSpec says how a body field is asked for: its label, its input
-// (text, textarea, department, unit_region, stars, days, datetime,
-// yesno), a hint and the longest text. Which fields an action takes is its
+// (text, textarea, department, unit_region, select, radio, stars, days,
+// datetime), a hint and the longest text (for days: the most days). Which fields an action takes is its
 // workflow row's (Require, Optional); this only words them.
 type fieldSpec struct {
 	Label, Input, Hint string
@@ -377,8 +411,19 @@ var actionFieldSpecs = map[string]fieldSpec{
 	"comment":         {Label: "评价意见", Input: "textarea", Max: 5000},
 	"content":         {Label: "补充内容", Input: "textarea", Max: 5000},
 	"score":           {Label: "满意度", Input: "stars", Hint: "3 星及以上办结；1–2 星退回原单位重办"},
-	"days":            {Label: "延期天数（工作日）", Input: "days", Hint: "1–30 个工作日"},
+	"days":            {Label: "延期天数（工作日）", Input: "days", Hint: "1–30 个工作日", Max: workflow.MaxExtensionDays},
 	"due_at":          {Label: "新的办理期限", Input: "datetime", Hint: "北京时间，须晚于现在；不填则不改期限"},
+	// Lead actions (console_leads.go words them further per action).
+	"notes":            {Label: "调查核实情况", Input: "textarea", Max: 5000, Hint: "每次提交追加一条调查记录"},
+	"assessment":       {Label: "评估意见", Input: "textarea", Max: 5000},
+	"disposal":         {Label: "处置方式", Input: "select"},
+	"unit_region_code": {Label: "整改单位所在区划", Input: "unit_region", Hint: "线索发生地或其上级区划"},
+	"transfer_to":      {Label: "移送机关", Input: "text", Max: 200, Hint: "接收线索的机关，如：区纪委监委第二审查调查室"},
+	"grounds":          {Label: "容错免责依据", Input: "textarea", Max: 5000},
+	"report":           {Label: "整改情况报告", Input: "textarea", Max: 5000},
+	"accepted":         {Label: "回访结论", Input: "radio"},
+	"result":           {Label: "回访结果", Input: "textarea", Max: 5000},
+	"subject_username": {Label: "涉及人员的平台账号", Input: "text", Max: 64},
 }
 
 // actionLabels word a field for one action where the general label would
@@ -392,6 +437,11 @@ var actionLabels = map[workflow.Action]map[string]string{
 	workflow.DenyExtension:    {"note": "驳回意见"},
 	workflow.Withdraw:         {"reason": "撤回原因"},
 	workflow.Supervise:        {"note": "督办意见"},
+	workflow.LeadRegister:     {"note": "登记意见"},
+	workflow.LeadDismiss:      {"reason": "不予受理的理由"},
+	workflow.LeadDecide:       {"department_code": "整改单位（部门）", "days": "整改期限（工作日）"},
+	workflow.LeadVerify:       {"days": "新的整改期限（工作日）"},
+	workflow.LeadReopen:       {"reason": "重新启动的理由"},
 }
 
 // formLabels are the labels of action a's fields as its form shows them.
@@ -411,15 +461,19 @@ func formLabels(m *workflow.Machine, a workflow.Action) map[string]string {
 
 // actionConfirms are asked before actions that end or undo something.
 var actionConfirms = map[workflow.Action]string{
-	workflow.Reject:   "确定不予受理该诉求？",
-	workflow.Return:   "确定退回该诉求？退回后将重新受理并计一次退单。",
-	workflow.Withdraw: "确定撤回该诉求？撤回后不能恢复。",
+	workflow.Reject:      "确定不予受理该诉求？",
+	workflow.Return:      "确定退回该诉求？退回后将重新受理并计一次退单。",
+	workflow.Withdraw:    "确定撤回该诉求？撤回后不能恢复。",
+	workflow.LeadDismiss: "确定不予受理该线索？",
+	workflow.LeadDecide:  "确定作出该决策？决策作出后不能修改。",
 }
 
-func (cs *console) actionForm(p *principal, r *model.Request, it transitionItem, m *workflow.Machine) actionForm {
+// actionForm builds the form of it, an action on a case of machine m in
+// region at version.
+func (cs *console) actionForm(p *principal, region string, version int, it transitionItem, m *workflow.Machine) actionForm {
 	a := workflow.Action(it.Action)
 	t, _ := m.Transition(a)
-	f := actionForm{Action: it.Action, Label: it.Label, Confirm: actionConfirms[a], Version: r.Version}
+	f := actionForm{Action: it.Action, Label: it.Label, Confirm: actionConfirms[a], Version: version}
 	labels := formLabels(m, a)
 	for _, name := range it.Fields {
 		spec := actionFieldSpecs[name]
@@ -435,16 +489,22 @@ func (cs *console) actionForm(p *principal, r *model.Request, it transitionItem,
 				fl.Options = append(fl.Options, option{Value: d.Code, Label: deptShortName(d.Name)})
 			}
 		case "unit_region":
-			// The regions with jurisdiction over the request (its own and
-			// those above it) that lie within the caller's.
+			// The regions with jurisdiction over the case (its own and
+			// those above it) that lie within the caller's. An optional
+			// choice starts empty, so that it can be left out.
 			var codes []string
-			for code := r.RegionCode; code != ""; code = cs.s.ref.Parents[code] {
+			for code := region; code != ""; code = cs.s.ref.Parents[code] {
 				if cs.s.authz.Within(code, p.account.RegionCode) {
 					codes = append(codes, code)
 				}
 			}
-			fl.Value = r.RegionCode
-			fl.Options = cs.regionOptions(codes, fl.Value, "")
+			none := ""
+			if fl.Required {
+				fl.Value = region
+			} else {
+				none = "请选择区划"
+			}
+			fl.Options = cs.regionOptions(codes, fl.Value, none)
 		case "stars":
 			for n := 5; n >= 1; n-- {
 				fl.Options = append(fl.Options, option{Value: strconv.Itoa(n), Label: strconv.Itoa(n) + " 星 " + scoreLabels[n]})

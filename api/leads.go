@@ -41,11 +41,37 @@ func (s *Server) createLead(c *gin.Context) error {
 	if err := s.mayEver(p, "lead", "create"); err != nil {
 		return err
 	}
-	var b createLeadBody
-	if err := s.decode(c, &b); err != nil {
+	raw, err := readJSON(c)
+	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
+	var b createLeadBody
+	if err := decodeStrict(raw, &b); err != nil {
+		return err
+	}
+	l, receipt, err := s.fileLead(c.Request.Context(), p, b)
+	if err != nil {
+		return err
+	}
+	out := leadCreatedView{leadView: s.leadView(p, l, leadHeader)}
+	if receipt != "" {
+		out.Receipt = &receipt
+	} else {
+		c.Header("Location", "/api/v1/leads/"+idString(l.ID))
+	}
+	c.JSON(http.StatusCreated, out)
+	return nil
+}
+
+// fileLead files b for p (no gin: the API and the console's report form
+// call it). It returns the receipt of an anonymous lead ("" for a named one).
+func (s *Server) fileLead(ctx context.Context, p *principal, b createLeadBody) (*model.Lead, string, error) {
+	if err := s.mayEver(p, "lead", "create"); err != nil {
+		return nil, "", err
+	}
+	if err := s.valid.check(&b); err != nil {
+		return nil, "", err
+	}
 	ref := s.ref
 	var v workflow.ValidationError
 	if strings.TrimSpace(b.Content) == "" {
@@ -92,29 +118,18 @@ func (s *Server) createLead(c *gin.Context) error {
 			if !ok || errors.Is(err, model.ErrNotFound) {
 				v.Add("enterprise_id", "企业不存在或不在本站点服务范围内")
 			} else if err != nil {
-				return err
+				return nil, "", err
 			}
 			in.EnterpriseID = id
 		}
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return nil, "", err
 	}
 	if err := s.allow(p, "lead", "create", b.RegionCode); err != nil {
-		return err
+		return nil, "", err
 	}
-	l, receipt, err := s.store.CreateLead(ctx, in)
-	if err != nil {
-		return err
-	}
-	out := leadCreatedView{leadView: s.leadView(p, l, leadHeader)}
-	if receipt != "" {
-		out.Receipt = &receipt
-	} else {
-		c.Header("Location", "/api/v1/leads/"+idString(l.ID))
-	}
-	c.JSON(http.StatusCreated, out)
-	return nil
+	return s.store.CreateLead(ctx, in)
 }
 
 // rfc3339Pattern is a date-time as RFC 3339 writes it. Go's parser alone
@@ -172,30 +187,68 @@ func (s *Server) lookupLead(c *gin.Context) error {
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
-	l, err := s.store.FindLeadByReceipt(c.Request.Context(), p.scope, b.Receipt)
+	l, err := s.leadByReceipt(c.Request.Context(), p, b.Receipt)
 	if err != nil {
 		return err
-	}
-	// A receipt used outside the region where it could have been filed finds nothing.
-	if err := s.allow(p, "lead", "read", l.RegionCode); err != nil {
-		return model.ErrNotFound
 	}
 	c.JSON(http.StatusOK, s.leadView(p, l, leadHeader))
 	return nil
 }
+
+// leadByReceipt finds the anonymous lead whose receipt this is. For a
+// signed-in reporter (POST /leads/lookup) a receipt used outside the region
+// where it could have been filed finds nothing; p nil is the console's
+// public lookup page (README "Console"), which holds the receipt alone to
+// be the proof and shows the status only.
+func (s *Server) leadByReceipt(ctx context.Context, p *principal, receipt string) (*model.Lead, error) {
+	var sc model.Scope
+	if p != nil {
+		sc = p.scope
+	}
+	l, err := s.store.FindLeadByReceipt(ctx, sc, receipt)
+	if err != nil {
+		return nil, err
+	}
+	if p != nil && s.allow(p, "lead", "read", l.RegionCode) != nil {
+		return nil, model.ErrNotFound
+	}
+	return l, nil
+}
+
+// leadListParams are the query parameters of the lead list.
+var leadListParams = []string{"status", "region_code", "overdue", "disposal"}
 
 func (s *Server) listLeads(c *gin.Context) error {
 	p := principalOf(c)
 	if err := s.mayEver(p, "lead", "list"); err != nil {
 		return err
 	}
-	q := s.query(c, "status", "region_code", "overdue", "disposal")
-	// A filter on a field the caller may not see would reveal that field.
+	q := s.query(c, leadListParams...)
+	f, err := s.leadFilter(p, q)
+	if err != nil {
+		return err
+	}
+	ls, next, err := s.store.ListLeads(c.Request.Context(), p.scope, f)
+	if err != nil {
+		return err
+	}
+	out := make([]leadView, len(ls))
+	for i := range ls {
+		out[i] = s.leadView(p, &ls[i], leadSummary)
+	}
+	c.JSON(http.StatusOK, newList(out, next))
+	return nil
+}
+
+// leadFilter reads the lead list's filters (leadListParams) from q for p;
+// the API's list and the console's share it. A filter on a field p may not
+// see is refused (403): it would reveal that field.
+func (s *Server) leadFilter(p *principal, q *query) (model.LeadFilter, error) {
 	for _, f := range []struct{ param, kind string }{
 		{"region_code", "lead.content"}, {"disposal", "lead.investigation"}, {"overdue", "lead.rectification"},
 	} {
 		if q.values.Has(f.param) && !s.authz.Can(p.account.Role, f.kind, "read") {
-			return policyForbidden("无权按 " + f.param + " 筛选线索")
+			return model.LeadFilter{}, policyForbidden("无权按 " + f.param + " 筛选线索")
 		}
 	}
 	f := model.LeadFilter{RegionCodes: s.regionFilter(q), Overdue: q.boolean("overdue"), Page: q.page()}
@@ -215,19 +268,7 @@ func (s *Server) listLeads(c *gin.Context) error {
 			f.Disposal = append(f.Disposal, x)
 		}
 	}
-	if err := q.err(); err != nil {
-		return err
-	}
-	ls, next, err := s.store.ListLeads(c.Request.Context(), p.scope, f)
-	if err != nil {
-		return err
-	}
-	out := make([]leadView, len(ls))
-	for i := range ls {
-		out[i] = s.leadView(p, &ls[i], leadSummary)
-	}
-	c.JSON(http.StatusOK, newList(out, next))
-	return nil
+	return f, q.err()
 }
 
 // findLead finds the lead with path id rawID for act (see findCase); the

@@ -103,32 +103,48 @@ var Lead = &Machine{
 	},
 }
 
-// validateDecision checks the fields a disposal needs: a unit and working
-// days for rectification, the receiving organ for transfer, the grounds for
-// tolerance; and nothing a disposal does not use.
-func validateDecision(c Command, v *ValidationError) {
-	d, ok := DisposalByCode(c.Disposal)
+// decisionFields are the fields a decision may carry beyond assessment and
+// disposal, in order.
+var decisionFields = []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds"}
+
+// DisposalFields lists the fields a decision with disposal code needs
+// beyond assessment and disposal: a unit and working days for
+// rectification, the receiving organ for transfer, the grounds (and a
+// rectification) for tolerance; nothing for no_issue and shelved. Any other
+// field of the decision is refused. nil for an unknown code.
+func DisposalFields(code string) []string {
+	d, ok := DisposalByCode(code)
 	if !ok {
-		v.Add("disposal", "未知的处置方式")
-		return
+		return nil
 	}
-	need := map[string]bool{}
+	out := []string{}
 	if !d.Closes {
-		need["department_code"], need["unit_region_code"], need["days"] = true, true, true
+		out = append(out, "department_code", "unit_region_code", "days")
 	}
 	switch d.Code {
 	case DisposalTransfer:
-		need["transfer_to"] = true
+		out = append(out, "transfer_to")
 	case DisposalTolerance:
-		need["grounds"] = true
+		out = append(out, "grounds")
 	}
-	for _, f := range []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds"} {
+	return out
+}
+
+// validateDecision checks the fields a disposal needs (DisposalFields), and
+// that it carries nothing a disposal does not use.
+func validateDecision(c Command, v *ValidationError) {
+	if _, ok := DisposalByCode(c.Disposal); !ok {
+		v.Add("disposal", "未知的处置方式")
+		return
+	}
+	need := DisposalFields(c.Disposal)
+	for _, f := range decisionFields {
 		switch {
-		case need[f] && !c.has(f):
+		case slices.Contains(need, f) && !c.has(f):
 			v.Add(f, "该处置方式必须填写此字段")
-		case !need[f] && c.has(f):
+		case !slices.Contains(need, f) && c.has(f):
 			v.Add(f, "该处置方式不接受此字段")
-		case need[f] && f != "days" && strings.TrimSpace(c.Text(f)) == "":
+		case slices.Contains(need, f) && f != "days" && strings.TrimSpace(c.Text(f)) == "":
 			v.Add(f, "不能为空")
 		}
 	}

@@ -176,6 +176,45 @@ func TestLeadDisposalsMatchDesign(t *testing.T) {
 	}
 }
 
+// TestDisposalFields: the fields each disposal needs are docs/design.md's
+// "extra fields" column, and they are what the decision's validation asks
+// for (the console builds its decision form from DisposalFields).
+func TestDisposalFields(t *testing.T) {
+	t.Parallel()
+	unit := []string{"department_code", "unit_region_code", "days"}
+	want := map[string][]string{
+		"talk_reminder": unit, "written_inquiry": unit, "preliminary_verification": unit, "case_filing": unit,
+		"tolerance": append(slices.Clone(unit), "grounds"), "transfer": {"transfer_to"}, "no_issue": {}, "shelved": {},
+	}
+	decide, _ := Lead.Transition("decide")
+	for _, d := range Disposals() {
+		got := DisposalFields(d.Code)
+		if !slices.Equal(got, want[d.Code]) || got == nil {
+			t.Errorf("DisposalFields(%s) = %v, want %v", d.Code, got, want[d.Code])
+		}
+		if err := decideCommand(t, d.Code).validate(KindLead, decide); err != nil {
+			t.Errorf("%s with its fields: %v", d.Code, err)
+		}
+		for _, f := range decisionFields {
+			c := decideCommand(t, d.Code)
+			if slices.Contains(got, f) {
+				c.Present = slices.DeleteFunc(c.Present, func(x string) bool { return x == f })
+			} else {
+				c.Present = append(c.Present, f)
+				c.TransferTo, c.Grounds = "区纪委监委", "依据"
+				c.DepartmentCode, c.UnitRegionCode, c.Days = "scjg", "330203", 5
+			}
+			var v *ValidationError
+			if err := c.validate(KindLead, decide); !errors.As(err, &v) || !slices.ContainsFunc(v.Errors, func(e FieldError) bool { return e.Field == f }) {
+				t.Errorf("%s with %s toggled: %v, want a refusal naming %s", d.Code, f, err, f)
+			}
+		}
+	}
+	if DisposalFields("bogus") != nil {
+		t.Error("DisposalFields of an unknown disposal is not nil")
+	}
+}
+
 func TestLeadLabels(t *testing.T) {
 	t.Parallel()
 	for _, s := range []Status{"", "bogus", "submitted"} {

@@ -3,6 +3,10 @@
 (function () {
   "use strict";
 
+  // Pages may word things differently for a browser that runs this script
+  // (the .when hints of fields that follow a choice are for one that does not).
+  document.documentElement.className += " js";
+
   // <form data-confirm="…">: ask before sending.
   document.addEventListener("submit", function (e) {
     var form = e.target;
