@@ -32,6 +32,7 @@ import (
 //	console_format.go   template functions: deadlines, times, labels, form errors
 //	console_home.go     我的待办, per role
 //	console_requests.go the request list, detail, actions and filing form
+//	console_deadlines.go the deadline board (its export: deadlines_export.go)
 //	console/templates   one file per page, plus layout.html and parts.html
 //	console/static      console.css, console.js (embedded, no build step)
 //
@@ -142,6 +143,8 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	in.POST("/requests", cs.h(cs.requestFile))
 	in.GET("/requests/:id", cs.h(cs.requestDetail))
 	in.POST("/requests/:id", cs.h(cs.requestAct))
+	in.GET("/deadlines", cs.h(cs.deadlineBoard))
+	in.GET("/deadlines/export.xlsx", cs.h(cs.deadlineExport))
 }
 
 // isAPIPath tells the paths that answer problem+json when nothing matches
@@ -219,6 +222,7 @@ var consoleNav = []navEntry{
 	{Label: "我的待办", Path: "/"},
 	{Label: "诉求", Path: "/requests", Kind: "request", Act: "list"},
 	{Label: "提交诉求", Path: "/requests/new", Kind: "request", Act: "create"},
+	{Label: "期限看板", Path: "/deadlines", Kind: "deadline", Act: "list"},
 }
 
 type navLink struct {
