@@ -33,6 +33,7 @@ import (
 //	console_home.go     我的待办, per role
 //	console_requests.go the request list, detail, actions and filing form
 //	console_deadlines.go the deadline board (its export: deadlines_export.go)
+//	console_stats.go    statistics, with console_chart.go's SVG charts
 //	console/templates   one file per page, plus layout.html and parts.html
 //	console/static      console.css, console.js (embedded, no build step)
 //
@@ -145,6 +146,7 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	in.POST("/requests/:id", cs.h(cs.requestAct))
 	in.GET("/deadlines", cs.h(cs.deadlineBoard))
 	in.GET("/deadlines/export.xlsx", cs.h(cs.deadlineExport))
+	in.GET("/stats", cs.h(cs.statsPage))
 }
 
 // isAPIPath tells the paths that answer problem+json when nothing matches
@@ -223,6 +225,7 @@ var consoleNav = []navEntry{
 	{Label: "诉求", Path: "/requests", Kind: "request", Act: "list"},
 	{Label: "提交诉求", Path: "/requests/new", Kind: "request", Act: "create"},
 	{Label: "期限看板", Path: "/deadlines", Kind: "deadline", Act: "list"},
+	{Label: "统计", Path: "/stats", Kind: "stats", Act: "read"},
 }
 
 type navLink struct {
