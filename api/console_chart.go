@@ -54,13 +54,13 @@ type barChart struct {
 // Geometry of the charts, in SVG user units (the chart scales to the
 // width of its box).
 const (
-	chartWidth    = 720.0
+	chartWidth    = 520.0
 	chartFontSize = 12.0
 	// horizontal: a row per bar
-	hLabelWidth = 150.0
+	hLabelWidth = 120.0
 	hRowHeight  = 26.0
 	hBarHeight  = 16.0
-	hValueRoom  = 100.0
+	hValueRoom  = 84.0
 	// vertical: a column per bar
 	vHeight    = 280.0
 	vAxisWidth = 44.0
@@ -147,9 +147,44 @@ func (c barChart) open(b *strings.Builder, height float64) {
 	fmt.Fprintf(b, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, esc(c.ID), esc(c.Title), esc(c.ID), esc(c.Desc))
 }
 
-// ticks are the axis' values: 0, ¼, ½, ¾ and all of max.
+// ticks are the axis' values from 0 to max in 5 or 4 equal steps, a step
+// of 1, 2, 2.5 or 5 × 10^n when one fits (0, 20 … 100; 0, 50 … 250).
 func ticks(max float64) []float64 {
-	return []float64{0, max / 4, max / 2, max * 3 / 4, max}
+	n := 4
+	for _, k := range []int{5, 4} {
+		if roundStep(max / float64(k)) {
+			n = k
+			break
+		}
+	}
+	out := make([]float64, n+1)
+	for i := range out {
+		out[i] = max * float64(i) / float64(n)
+	}
+	return out
+}
+
+// roundStep tells a round step: 1, 2, 2.5 or 5 × 10^n.
+func roundStep(step float64) bool {
+	if step <= 0 {
+		return false
+	}
+	m := step / math.Pow(10, math.Floor(math.Log10(step)))
+	for _, r := range []float64{1, 2, 2.5, 5, 10} {
+		if math.Abs(m-r) < 1e-9 {
+			return true
+		}
+	}
+	return false
+}
+
+// valueText is a bar's value as written at its end: 92.5%, or the number
+// alone when the unit is written once on the axis.
+func (c barChart) valueText(v float64) string {
+	if c.Unit == "%" {
+		return chartNumber(v) + "%"
+	}
+	return chartNumber(v)
 }
 
 func (c barChart) horizontal() template.HTML {
@@ -183,9 +218,12 @@ func (c barChart) horizontal() template.HTML {
 			fmt.Fprintf(&b, `<rect class="%s" x="%s" y="%s" width="%s" height="%s" data-value="%s"/>`,
 				bar.class(), coord(hLabelWidth), coord(by), coord(w), coord(hBarHeight), strconv.FormatFloat(*bar.Value, 'g', -1, 64))
 			fmt.Fprintf(&b, `<text class="value" x="%s" y="%s" dominant-baseline="central">%s</text>`,
-				coord(hLabelWidth+w+6), coord(mid), esc(chartNumber(*bar.Value)+c.unitSuffix()))
+				coord(hLabelWidth+w+6), coord(mid), esc(c.valueText(*bar.Value)))
 		}
 		b.WriteString(`</g>`)
+	}
+	if c.Unit != "" && c.Unit != "%" {
+		fmt.Fprintf(&b, `<text class="tick" x="%s" y="%s" text-anchor="start">%s</text>`, coord(hLabelWidth+plot+14), coord(axisY+16), esc(c.Unit))
 	}
 	fmt.Fprintf(&b, `<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s"/>`, coord(hLabelWidth), coord(y0), coord(hLabelWidth), coord(axisY))
 	fmt.Fprintf(&b, `<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s"/>`, coord(hLabelWidth), coord(axisY), coord(hLabelWidth+plot), coord(axisY))

@@ -227,4 +227,19 @@ func TestChartAxis(t *testing.T) {
 			}
 		}
 	}
+	// Ticks fall on round numbers.
+	for max, want := range map[float64][]float64{100: {0, 20, 40, 60, 80, 100}, 250: {0, 50, 100, 150, 200, 250},
+		200: {0, 50, 100, 150, 200}, 5: {0, 1, 2, 3, 4, 5}, 0.5: {0, 0.1, 0.2, 0.3, 0.4, 0.5}} {
+		got := ticks(max)
+		if len(got) != len(want) {
+			t.Errorf("ticks(%v) = %v, want %v", max, got, want)
+			continue
+		}
+		for i := range got {
+			if math.Abs(got[i]-want[i]) > 1e-9 {
+				t.Errorf("ticks(%v) = %v, want %v", max, got, want)
+				break
+			}
+		}
+	}
 }

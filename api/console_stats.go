@@ -227,14 +227,14 @@ func statsCellOf(v rateView) statsCell {
 	if v.Value == nil {
 		return statsCell{Text: "—", Note: rateNote(v), Missing: true}
 	}
-	return statsCell{Text: chartNumber(*v.Value), Note: rateNote(v)}
+	return statsCell{Text: strconv.FormatFloat(*v.Value, 'f', 1, 64), Note: rateNote(v)}
 }
 
 func statsCellOfBar(b chartBar) statsCell {
 	if b.Value == nil {
 		return statsCell{Text: "—", Note: b.Note, Missing: true}
 	}
-	return statsCell{Text: chartNumber(*b.Value), Note: b.Note}
+	return statsCell{Text: strconv.FormatFloat(*b.Value, 'f', 1, 64), Note: b.Note}
 }
 
 // chartBarOf is the bar of indicator code in v (missing when v lacks it).
