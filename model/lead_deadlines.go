@@ -101,11 +101,15 @@ func (s *Store) boardLeadQuery(ctx context.Context, sc Scope, f DeadlineFilter) 
 	return q
 }
 
+// boardLeadColumns are the columns a board item needs: none confidential.
+var boardLeadColumns = []string{"id", "created_at", "status", "region_code", "rectify_department_code",
+	"rectify_region_code", "due_at", "due_working", "overdue"}
+
 // boardLeads lists open lead steps for the deadline board. An item carries
-// no confidential field.
+// no confidential field; none is even read.
 func (s *Store) boardLeads(q *gorm.DB, sc Scope, now time.Time, limit int) ([]DeadlineItem, error) {
 	var rows []Lead
-	if err := q.Limit(limit).Find(&rows).Error; err != nil {
+	if err := q.Select(boardLeadColumns).Limit(limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]DeadlineItem, len(rows))
