@@ -116,7 +116,7 @@ func (cs *console) deadlineBoard(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	counts, err := cs.s.store.CountDeadlinesByState(ctx, p.scope, f)
+	counts, err := cs.s.deadlineCounts(ctx, p, f)
 	if err != nil {
 		return err
 	}

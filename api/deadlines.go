@@ -140,6 +140,15 @@ func (s *Server) deadlines(ctx context.Context, p *principal, f model.DeadlineFi
 	return s.store.ListDeadlines(ctx, p.scope, f)
 }
 
+// deadlineCounts counts the board of p under f by state (f.State and the
+// cursor aside): the console's board and the export show them.
+func (s *Server) deadlineCounts(ctx context.Context, p *principal, f model.DeadlineFilter) (model.BoardCounts, error) {
+	if err := s.allow(p, "deadline", "list", p.account.RegionCode); err != nil {
+		return model.BoardCounts{}, err
+	}
+	return s.store.CountDeadlinesByState(ctx, p.scope, f)
+}
+
 // listDeadlines is the deadline board: open steps of requests and leads the
 // caller may see, most urgent first. Lead items carry no confidential field.
 func (s *Server) listDeadlines(c *gin.Context) error {

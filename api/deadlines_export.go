@@ -66,7 +66,7 @@ func (s *Server) sendDeadlineXLSX(c *gin.Context, p *principal, values url.Value
 
 // deadlineWorkbook builds the export of the board of p under f.
 func (s *Server) deadlineWorkbook(ctx context.Context, p *principal, f model.DeadlineFilter) (*excelize.File, error) {
-	counts, err := s.store.CountDeadlinesByState(ctx, p.scope, f)
+	counts, err := s.deadlineCounts(ctx, p, f)
 	if err != nil {
 		return nil, err
 	}
