@@ -34,6 +34,8 @@ import (
 //	console_requests.go the request list, detail, actions and filing form
 //	console_leads.go    the lead list, a lead's page and actions, its reads log
 //	console_lead_report.go the report form, the receipt, the public lookup
+//	console_deadlines.go the deadline board (its export: deadlines_export.go)
+//	console_stats.go    statistics, with console_chart.go's SVG charts
 //	console/templates   one file per page, plus layout.html and parts.html
 //	console/static      console.css, console.js (embedded, no build step)
 //
@@ -155,6 +157,9 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	in.GET("/leads/:id", cs.h(cs.leadDetailPage))
 	in.POST("/leads/:id", cs.h(cs.leadAct))
 	in.GET("/leads/:id/reads", cs.h(cs.leadReadsPage))
+	in.GET("/deadlines", cs.h(cs.deadlineBoard))
+	in.GET("/deadlines/export.xlsx", cs.h(cs.deadlineExport))
+	in.GET("/stats", cs.h(cs.statsPage))
 }
 
 // isAPIPath tells the paths that answer problem+json when nothing matches
@@ -239,6 +244,8 @@ var consoleNav = []navEntry{
 	{Label: "我报告的线索", Path: "/leads", Kind: "lead", Act: "create"},
 	{Label: "报告线索", Path: "/leads/new", Kind: "lead", Act: "create"},
 	{Label: "查询码查询", Path: "/leads/lookup", Kind: "lead", Act: "create"},
+	{Label: "期限看板", Path: "/deadlines", Kind: "deadline", Act: "list"},
+	{Label: "统计", Path: "/stats", Kind: "stats", Act: "read"},
 }
 
 type navLink struct {

@@ -113,12 +113,14 @@ type workItem struct {
 type homeData struct {
 	Lists    []worklist
 	Accounts *accountOverview
+	// Board: the role has the deadline board (a link to it).
+	Board bool
 }
 
 func (cs *console) home(c *gin.Context) error {
 	p := principalOf(c)
 	ctx := c.Request.Context()
-	var d homeData
+	d := homeData{Board: cs.s.authz.Can(p.account.Role, "deadline", "list")}
 	for _, hl := range homeLists[p.role()] {
 		wl, err := cs.worklist(ctx, p, hl)
 		if err != nil {

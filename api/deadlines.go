@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -77,14 +78,13 @@ func parseDeadlineCursor(s string) (*model.DeadlineCursor, bool) {
 	return &model.DeadlineCursor{DueAt: time.UnixMilli(ms).UTC(), Kind: kind, ID: id}, true
 }
 
-// listDeadlines is the deadline board: open steps of requests and leads the
-// caller may see, most urgent first. Lead items carry no confidential field.
-func (s *Server) listDeadlines(c *gin.Context) error {
-	p := principalOf(c)
-	if err := s.mayEver(p, "deadline", "list"); err != nil {
-		return err
-	}
-	q := s.query(c, "state", "kind", "region_code", "department_code")
+// deadlineParams are the query parameters of the deadline board (besides
+// page_size and cursor), for GET /deadlines, its export and the console.
+var deadlineParams = []string{"state", "kind", "region_code", "department_code"}
+
+// deadlineFilter reads the board's filters from q (its errors go to q);
+// paged reads page_size and cursor too.
+func (s *Server) deadlineFilter(q *query, paged bool) model.DeadlineFilter {
 	f := model.DeadlineFilter{State: q.values.Get("state"), Kind: workflow.Kind(q.values.Get("kind")),
 		RegionCodes: s.regionFilter(q), DepartmentCode: q.values.Get("department_code")}
 	switch f.State {
@@ -104,16 +104,23 @@ func (s *Server) listDeadlines(c *gin.Context) error {
 			q.errs.Add("department_code", "未知的部门代码")
 		}
 	}
-	page := model.Page{Size: 20}
+	if !paged {
+		for _, k := range []string{"page_size", "cursor"} {
+			if q.values.Has(k) {
+				q.errs.Add(k, "导出不分页")
+			}
+		}
+		return f
+	}
+	f.Size = 20
 	if v := q.values.Get("page_size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			q.errs.Add("page_size", "必须是 1 到 100 之间的整数")
 		} else {
-			page.Size = min(n, 100)
+			f.Size = min(n, 100)
 		}
 	}
-	f.Size = page.Size
 	if cur := q.values.Get("cursor"); cur != "" {
 		after, ok := parseDeadlineCursor(cur)
 		if !ok {
@@ -121,13 +128,40 @@ func (s *Server) listDeadlines(c *gin.Context) error {
 		}
 		f.After = after
 	}
+	return f
+}
+
+// deadlines is the board's use case, gin-free: the open steps p may see
+// under f, a page at a time (the API and the console call it).
+func (s *Server) deadlines(ctx context.Context, p *principal, f model.DeadlineFilter) ([]model.DeadlineItem, *model.DeadlineCursor, error) {
+	if err := s.allow(p, "deadline", "list", p.account.RegionCode); err != nil {
+		return nil, nil, err
+	}
+	return s.store.ListDeadlines(ctx, p.scope, f)
+}
+
+// deadlineCounts counts the board of p under f by state (f.State and the
+// cursor aside): the console's board and the export show them.
+func (s *Server) deadlineCounts(ctx context.Context, p *principal, f model.DeadlineFilter) (model.BoardCounts, error) {
+	if err := s.allow(p, "deadline", "list", p.account.RegionCode); err != nil {
+		return model.BoardCounts{}, err
+	}
+	return s.store.CountDeadlinesByState(ctx, p.scope, f)
+}
+
+// listDeadlines is the deadline board: open steps of requests and leads the
+// caller may see, most urgent first. Lead items carry no confidential field.
+func (s *Server) listDeadlines(c *gin.Context) error {
+	p := principalOf(c)
+	if err := s.mayEver(p, "deadline", "list"); err != nil {
+		return err
+	}
+	q := s.query(c, deadlineParams...)
+	f := s.deadlineFilter(q, true)
 	if err := q.err(); err != nil {
 		return err
 	}
-	if err := s.allow(p, "deadline", "list", p.account.RegionCode); err != nil {
-		return err
-	}
-	items, next, err := s.store.ListDeadlines(c.Request.Context(), p.scope, f)
+	items, next, err := s.deadlines(c.Request.Context(), p, f)
 	if err != nil {
 		return err
 	}

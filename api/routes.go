@@ -85,6 +85,7 @@ func (s *Server) routes() error {
 	v1.GET("/leads/:id/reads", s.h(s.leadReads))
 
 	v1.GET("/deadlines", s.h(s.listDeadlines))
+	v1.GET("/deadlines/export.xlsx", s.h(s.exportDeadlines))
 	v1.GET("/stats", s.h(s.getStats))
 
 	v1.GET("/indicators", s.h(s.getIndicators))

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -28,24 +29,14 @@ type statsView struct {
 	Indicators []rateView `json:"indicators"`
 }
 
-// getStats answers the tracker indicators of a region (and everything below
-// it) over a period (period=2026-Q3) or a date range (from, to: inclusive
-// dates in Beijing time).
-func (s *Server) getStats(c *gin.Context) error {
-	p := principalOf(c)
-	if err := s.mayEver(p, "stats", "read"); err != nil {
-		return err
-	}
-	q := s.query(c, "region_code", "period", "from", "to")
-	region := q.values.Get("region_code")
-	if region == "" {
-		region = p.account.RegionCode
-	}
-	if _, ok := s.ref.Regions[region]; !ok {
-		q.errs.Add("region_code", "未知的行政区划代码")
-	}
+// statsParams are the query parameters of GET /stats.
+var statsParams = []string{"region_code", "period", "from", "to"}
+
+// statsRange reads the period (period=2026-Q3) or the date range (from,
+// to: inclusive dates in Beijing time) of q as [from, to); its errors go
+// to q.
+func (s *Server) statsRange(q *query) (from, to time.Time) {
 	loc := s.cal.Location()
-	var from, to time.Time
 	if name := q.values.Get("period"); name != "" {
 		if q.values.Get("from") != "" || q.values.Get("to") != "" {
 			q.errs.Add("period", "period 与 from/to 不能同时使用")
@@ -54,32 +45,48 @@ func (s *Server) getStats(c *gin.Context) error {
 		if err != nil {
 			q.errs.Add("period", "期间格式应为 2026、2026-Q3 或 2026-11")
 		}
-		from, to = per.From, per.To
-	} else {
-		var err1, err2 error
-		from, err1 = time.ParseInLocation(time.DateOnly, q.values.Get("from"), loc)
-		to, err2 = time.ParseInLocation(time.DateOnly, q.values.Get("to"), loc)
-		if err1 != nil {
-			q.errs.Add("from", "须为日期 YYYY-MM-DD（或改用 period）")
-		}
-		if err2 != nil {
-			q.errs.Add("to", "须为日期 YYYY-MM-DD（或改用 period）")
-		}
-		if err1 == nil && err2 == nil && to.Before(from) {
-			q.errs.Add("to", "结束日期不能早于开始日期")
-		}
-		to = to.AddDate(0, 0, 1)
+		return per.From, per.To
 	}
-	if err := q.err(); err != nil {
-		return err
+	var err1, err2 error
+	from, err1 = time.ParseInLocation(time.DateOnly, q.values.Get("from"), loc)
+	to, err2 = time.ParseInLocation(time.DateOnly, q.values.Get("to"), loc)
+	if err1 != nil {
+		q.errs.Add("from", "须为日期 YYYY-MM-DD（或改用 period）")
 	}
-	if err := s.allow(p, "stats", "read", region); err != nil {
-		return err
+	if err2 != nil {
+		q.errs.Add("to", "须为日期 YYYY-MM-DD（或改用 period）")
 	}
-	st, err := s.store.TrackerStats(c.Request.Context(), s.authz.Descendants(region), from, to)
+	if err1 == nil && err2 == nil && to.Before(from) {
+		q.errs.Add("to", "结束日期不能早于开始日期")
+	}
+	return from, to.AddDate(0, 0, 1)
+}
+
+// trackerStats is the statistics use case, gin-free (the API and the
+// console call it): the tracker indicators of each region (with
+// everything below it) over [from, to), as p may see them. Several
+// regions are computed in one pass over the data.
+func (s *Server) trackerStats(ctx context.Context, p *principal, regions []string, from, to time.Time) ([]statsView, error) {
+	scopes := make([][]string, len(regions))
+	for i, region := range regions {
+		if err := s.allow(p, "stats", "read", region); err != nil {
+			return nil, err
+		}
+		scopes[i] = s.authz.Descendants(region)
+	}
+	sts, err := s.store.TrackerStatsForScopes(ctx, scopes, from, to)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	out := make([]statsView, len(sts))
+	for i, st := range sts {
+		out[i] = s.statsView(regions[i], from, to, st)
+	}
+	return out, nil
+}
+
+// statsView is the answer for one region.
+func (s *Server) statsView(region string, from, to time.Time, st model.TrackerStats) statsView {
 	byCode := map[string]model.Rate{}
 	for _, r := range st.Rates {
 		byCode[r.Code] = r
@@ -100,6 +107,33 @@ func (s *Server) getStats(c *gin.Context) error {
 		}
 		out.Indicators = append(out.Indicators, v)
 	}
-	c.JSON(http.StatusOK, out)
+	return out
+}
+
+// getStats answers the tracker indicators of a region (and everything below
+// it) over a period (period=2026-Q3) or a date range (from, to: inclusive
+// dates in Beijing time).
+func (s *Server) getStats(c *gin.Context) error {
+	p := principalOf(c)
+	if err := s.mayEver(p, "stats", "read"); err != nil {
+		return err
+	}
+	q := s.query(c, statsParams...)
+	region := q.values.Get("region_code")
+	if region == "" {
+		region = p.account.RegionCode
+	}
+	if _, ok := s.ref.Regions[region]; !ok {
+		q.errs.Add("region_code", "未知的行政区划代码")
+	}
+	from, to := s.statsRange(q)
+	if err := q.err(); err != nil {
+		return err
+	}
+	views, err := s.trackerStats(c.Request.Context(), p, []string{region}, from, to)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, views[0])
 	return nil
 }

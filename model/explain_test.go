@@ -153,6 +153,13 @@ func TestQueriesUseIndexes(t *testing.T) {
 		for _, q := range cap.take() {
 			queries = append(queries, query{name: "ListDeadlines " + sn, sql: q})
 		}
+		// The board's counts by state (the console's 期限看板).
+		if _, err := cs.CountDeadlinesByState(ctx, sc, DeadlineFilter{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range cap.take() {
+			queries = append(queries, query{name: "CountDeadlinesByState " + sn, sql: q})
+		}
 	}
 	// The worklists of 我的待办 (the console's home), as each role asks.
 	own := Scope{Role: workflow.RoleDepartment, DepartmentCode: *one.DepartmentCode, HomeRegion: county[0], Regions: county}

@@ -81,11 +81,11 @@ func (s *Store) countLeadDeadlines(ctx context.Context, now, cutW, cutC time.Tim
 	return over, soon, formatError(err)
 }
 
-// boardLeads lists the open lead steps of the scope for the deadline board.
-// An item carries no confidential field. A department's deadline on a lead
-// is its rectification, and it is placed by the unit's region, not by where
-// the lead happened (which only inspectors see).
-func (s *Store) boardLeads(ctx context.Context, sc Scope, f DeadlineFilter, now time.Time, limit int) ([]DeadlineItem, error) {
+// boardLeadQuery is the open lead steps of the scope under the filter's
+// region and department. A department's deadline on a lead is its
+// rectification, and it is placed by the unit's region, not by where the
+// lead happened (which only inspectors see).
+func (s *Store) boardLeadQuery(ctx context.Context, sc Scope, f DeadlineFilter) *gorm.DB {
 	q := leadScope(s.db.WithContext(ctx).Model(&Lead{}), sc).Where("status IN ?", leadScanStatuses)
 	regionColumn := "region_code"
 	if sc.Role == workflow.RoleDepartment {
@@ -98,8 +98,18 @@ func (s *Store) boardLeads(ctx context.Context, sc Scope, f DeadlineFilter, now 
 	if f.DepartmentCode != "" {
 		q = q.Where("rectify_department_code = ?", f.DepartmentCode)
 	}
+	return q
+}
+
+// boardLeadColumns are the columns a board item needs: none confidential.
+var boardLeadColumns = []string{"id", "created_at", "status", "region_code", "rectify_department_code",
+	"rectify_region_code", "due_at", "due_working", "overdue"}
+
+// boardLeads lists open lead steps for the deadline board. An item carries
+// no confidential field; none is even read.
+func (s *Store) boardLeads(q *gorm.DB, sc Scope, now time.Time, limit int) ([]DeadlineItem, error) {
 	var rows []Lead
-	if err := s.boardWindow(q, workflow.KindLead, f, now).Limit(limit).Find(&rows).Error; err != nil {
+	if err := q.Select(boardLeadColumns).Limit(limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]DeadlineItem, len(rows))

@@ -70,17 +70,17 @@ type Request struct {
 	Category     string `gorm:"size:32;not null"`
 	EnterpriseID uint64 `gorm:"not null;index:idx_requests_enterprise,priority:1"`
 	// RegionCode is the enterprise's region: the request's place in the region tree.
-	RegionCode string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:1;index:idx_requests_status_closed,priority:3;index:idx_requests_assigned_region,priority:2"`
+	RegionCode string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:1;index:idx_requests_status_closed,priority:3;index:idx_requests_assigned_region,priority:2;index:idx_requests_board,priority:3"`
 	FiledBy    uint64  `gorm:"not null"`
 	FilerRole  string  `gorm:"size:16;not null"`
 	StationID  *uint64 `gorm:"index:idx_requests_station,priority:1"`
-	Status     string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:2;index:idx_requests_status_due,priority:1;index:idx_requests_status_closed,priority:1;index:idx_requests_assigned_region,priority:3;index:idx_requests_scan,priority:1;index:idx_requests_unit_due,priority:3"`
+	Status     string  `gorm:"size:16;not null;index:idx_requests_region_status,priority:2;index:idx_requests_status_due,priority:1;index:idx_requests_status_closed,priority:1;index:idx_requests_assigned_region,priority:3;index:idx_requests_scan,priority:1;index:idx_requests_unit_due,priority:3;index:idx_requests_board,priority:1"`
 	// The handling unit once assigned.
 	DepartmentCode *string `gorm:"size:16;index:idx_requests_unit,priority:1;index:idx_requests_unit_due,priority:1"`
 	UnitRegionCode *string `gorm:"size:16;index:idx_requests_unit,priority:2;index:idx_requests_unit_due,priority:2"`
 	// The deadline of the current step.
-	DueAt         *time.Time `gorm:"index:idx_requests_status_due,priority:2;index:idx_requests_scan,priority:3;index:idx_requests_unit_due,priority:4"`
-	DueWorking    bool       `gorm:"not null"`
+	DueAt         *time.Time `gorm:"index:idx_requests_status_due,priority:2;index:idx_requests_scan,priority:3;index:idx_requests_unit_due,priority:4;index:idx_requests_board,priority:2"`
+	DueWorking    bool       `gorm:"not null;index:idx_requests_board,priority:4"`
 	StepStartedAt time.Time  `gorm:"not null"`
 	// FirstAssignedAt is when 工商联 first assigned the request (办结率 cohort).
 	FirstAssignedAt *time.Time `gorm:"index:idx_requests_assigned_region,priority:1"`
