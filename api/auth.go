@@ -270,25 +270,26 @@ func (s *Server) login(c *gin.Context) error {
 // call it, so both are throttled alike). clientIP is the caller's address
 // as c.ClientIP() gives it.
 func (s *Server) signIn(ctx context.Context, username, password, clientIP string) (*model.Account, *model.AuthSession, string, error) {
-	acctKey, addrKey := accountKey(model.NormalizeUsername(username)), addressKey(clientIP)
-	if wait := s.throttle.wait(acctKey, addrKey); wait > 0 {
-		return nil, nil, "", throttled(wait)
+	name := model.NormalizeUsername(username)
+	ticket, err := s.throttle.reserve(ctx, accountAttempt(name), addressAttempt(clientIP))
+	if err != nil {
+		return nil, nil, "", err
 	}
 	bad := errBadCredentials
 	a, err := s.store.FindAccountByUsername(ctx, username)
 	if errors.Is(err, model.ErrNotFound) {
 		s.hasher.Verify(s.dummyHash, password) // same work as a wrong password
-		s.throttle.fail(acctKey, addrKey)
 		return nil, nil, "", bad
 	}
 	if err != nil {
 		return nil, nil, "", err
 	}
 	if !s.hasher.Verify(a.PasswordHash, password) || a.Disabled {
-		s.throttle.fail(acctKey, addrKey)
 		return nil, nil, "", bad
 	}
-	s.throttle.clear(acctKey)
+	if err := s.throttle.succeeded(ctx, ticket, accountKey(name)); err != nil {
+		return nil, nil, "", err
+	}
 	sess, refresh, err := s.store.StartSession(ctx, a.ID, clientIP, sessionPolicy)
 	if err != nil {
 		return nil, nil, "", err

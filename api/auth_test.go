@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -299,6 +300,8 @@ func TestLoginThrottling(t *testing.T) {
 			login("thr_insp", "wrong-"+strconv.Itoa(i)).want(http.StatusUnauthorized)
 		}
 		ts.signIn(t, "thr_insp", testPassword)
+		// (Ten tries a minute per account, successes included: a minute on.)
+		ts.clock.Advance(time.Minute)
 		for i := range 4 {
 			login("thr_insp", "wrong-"+strconv.Itoa(i)).want(http.StatusUnauthorized)
 		}
@@ -323,6 +326,63 @@ func TestLoginThrottling(t *testing.T) {
 		ts.do(t, p.Access, "POST", "/api/v1/me/password", map[string]string{"current_password": testPassword, "new_password": "whatever-123"}).
 			wantProblem(http.StatusTooManyRequests, "rate_limited")
 		login("thr_insp", testPassword).wantProblem(http.StatusTooManyRequests, "rate_limited")
+	})
+}
+
+// TestLoginThrottleParallel: guesses sent all at once for one account
+// check at most the account's budget of passwords (5), whatever their
+// number; the rest are 429 without a password checked, and the right
+// password afterwards is refused too until the window passes. Before the
+// attempt was reserved ahead of the check, all 30 were checked.
+func TestLoginThrottleParallel(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.newAccount(t, "par_insp", "inspector", "330203")
+		before := ts.hasher.verifies.Load()
+		var wg sync.WaitGroup
+		statuses := make([]int, 30)
+		for i := range statuses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = ts.do(t, "", "POST", "/api/v1/auth/login",
+					map[string]string{"username": "par_insp", "password": "guess-" + strconv.Itoa(i)}).status
+			}()
+		}
+		wg.Wait()
+		count := map[int]int{}
+		for _, st := range statuses {
+			count[st]++
+		}
+		if count[http.StatusUnauthorized] != 5 || count[http.StatusTooManyRequests] != 25 {
+			t.Fatalf("30 parallel guesses: %v; want 5 × 401 and 25 × 429", count)
+		}
+		if n := ts.hasher.verifies.Load() - before; n != 5 {
+			t.Fatalf("%d passwords checked for 30 parallel guesses; want 5", n)
+		}
+		ts.do(t, "", "POST", "/api/v1/auth/login", map[string]string{"username": "par_insp", "password": testPassword}).
+			wantProblem(http.StatusTooManyRequests, "rate_limited")
+	})
+}
+
+// TestLoginTriesBudget: successful sign-ins are limited too, ten a minute
+// per account, so a script holding the password cannot flood the hasher.
+func TestLoginTriesBudget(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.newAccount(t, "tries_insp", "inspector", "330203")
+		for range 10 {
+			ts.do(t, "", "POST", "/api/v1/auth/login", map[string]string{"username": "tries_insp", "password": testPassword}).
+				want(http.StatusOK)
+		}
+		res := ts.do(t, "", "POST", "/api/v1/auth/login", map[string]string{"username": "tries_insp", "password": testPassword})
+		res.wantProblem(http.StatusTooManyRequests, "rate_limited")
+		if ra, _ := strconv.Atoi(res.header.Get("Retry-After")); ra < 1 || ra > 60 {
+			t.Errorf("Retry-After %q; want within a minute", res.header.Get("Retry-After"))
+		}
+		ts.clock.Advance(time.Minute + time.Second)
+		ts.do(t, "", "POST", "/api/v1/auth/login", map[string]string{"username": "tries_insp", "password": testPassword}).
+			want(http.StatusOK)
 	})
 }
 

@@ -56,8 +56,6 @@ type console struct {
 	cookieKey, csrfKey []byte
 	// proxies are QINQING_TRUSTED_PROXIES, whose X-Forwarded-Proto is believed.
 	proxies []netip.Prefix
-	// lookups counts the public receipt lookups that found nothing, per address.
-	lookups *loginThrottle
 }
 
 // consoleAsset is an embedded static file, served under a URL that carries
@@ -71,7 +69,7 @@ type consoleAsset struct {
 func newConsole(s *Server) (*console, error) {
 	cs := &console{s: s, pages: map[string]*template.Template{}, assets: map[string]consoleAsset{},
 		cookieKey: deriveKey(s.secret, "qinqing console session cookie v1"),
-		csrfKey:   deriveKey(s.secret, "qinqing console csrf v1"), lookups: newLoginThrottle(s.clock)}
+		csrfKey:   deriveKey(s.secret, "qinqing console csrf v1")}
 	for _, p := range s.cfg.TrustedProxies {
 		pre, err := netip.ParsePrefix(p)
 		if err != nil {

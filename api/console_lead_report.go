@@ -306,8 +306,11 @@ func (cs *console) lookup(c *gin.Context) error {
 		cs.refuseCSRF(c)
 		return nil
 	}
-	key := addressKey(c.ClientIP())
-	if wait := cs.lookups.wait(key); wait > 0 {
+	ticket, wait, _, err := cs.s.throttle.counts.ReserveAttempt(c.Request.Context(), []model.AttemptKey{lookupAttempt(c.ClientIP())})
+	if err != nil {
+		return err
+	}
+	if ticket == "" {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Header("Retry-After", strconv.Itoa(secs))
 		cs.renderLookup(c, http.StatusTooManyRequests, &formProblem{Status: http.StatusTooManyRequests,
@@ -316,17 +319,23 @@ func (cs *console) lookup(c *gin.Context) error {
 	}
 	b := lookupLeadBody{Receipt: strings.TrimSpace(c.PostForm("receipt"))}
 	if err := cs.s.valid.check(&b); err != nil {
+		// A malformed receipt is a typo, not a guess: it does not count.
+		if err := cs.s.throttle.counts.ReleaseAttempt(c.Request.Context(), ticket); err != nil {
+			return err
+		}
 		cs.renderLookup(c, http.StatusBadRequest, cs.problem(err, map[string]string{"receipt": "查询码"}), nil)
 		return nil
 	}
 	l, err := cs.s.leadByReceipt(c.Request.Context(), nil, b.Receipt)
 	switch {
 	case errors.Is(err, model.ErrNotFound):
-		cs.lookups.fail(key)
 		cs.renderLookup(c, http.StatusNotFound, &formProblem{Status: http.StatusNotFound,
 			Detail: "没有找到该查询码对应的线索。请核对后重新输入（不区分大小写，短横线可省略）。"}, nil)
 		return nil
 	case err != nil:
+		return err
+	}
+	if err := cs.s.throttle.counts.ReleaseAttempt(c.Request.Context(), ticket); err != nil {
 		return err
 	}
 	cs.renderLookup(c, http.StatusOK, nil, cs.leadStatus(l))

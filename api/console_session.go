@@ -185,7 +185,7 @@ func (cs *console) rateLimit(c *gin.Context) {
 	if p := principalOf(c); p != nil {
 		key = "account:" + strconv.FormatUint(p.account.ID, 10)
 	}
-	if ok, wait := cs.s.limiter.allow(key); !ok {
+	if ok, wait := cs.s.limiter.allow(c.Request.Context(), key); !ok {
 		cs.fail(c, retryAfter(errRateLimited, int(math.Ceil(wait.Seconds()))))
 		return
 	}

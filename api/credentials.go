@@ -47,12 +47,11 @@ func (s *Server) setOwnPassword(ctx context.Context, p *principal, b passwordBod
 	if err := s.valid.check(&b); err != nil {
 		return err
 	}
-	key := accountKey(p.account.Username)
-	if wait := s.throttle.wait(key); wait > 0 {
-		return throttled(wait)
+	ticket, err := s.throttle.reserve(ctx, accountAttempt(p.account.Username))
+	if err != nil {
+		return err
 	}
 	if !s.hasher.Verify(p.account.PasswordHash, b.CurrentPassword) {
-		s.throttle.fail(key)
 		return workflow.Invalid("current_password", "当前密码不正确")
 	}
 	switch {
@@ -64,8 +63,7 @@ func (s *Server) setOwnPassword(ctx context.Context, p *principal, b passwordBod
 	if err := s.store.SetPassword(ctx, s.hasher, p.account.ID, p.account.PasswordHash, b.NewPassword); err != nil {
 		return err
 	}
-	s.throttle.clear(key)
-	return nil
+	return s.throttle.succeeded(ctx, ticket, accountKey(p.account.Username))
 }
 
 type userPatchBody struct {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,6 +79,8 @@ type testServer struct {
 	db     *gorm.DB
 	clock  *fakeClock
 	ref    configs.Reference
+	// hasher counts the password checks the server made.
+	hasher *countingHasher
 
 	mu     sync.Mutex
 	tokens map[string]cachedToken
@@ -136,7 +139,7 @@ func newTestServer(t testing.TB, driver string, tweak func(*configs.Config)) *te
 	if err != nil {
 		t.Fatal(err)
 	}
-	hasher := testHasher()
+	hasher := &countingHasher{PasswordHasher: testHasher()}
 	if _, err := store.EnsureAdmin(context.Background(), hasher, testPassword, "330200"); err != nil {
 		t.Fatal(err)
 	}
@@ -148,8 +151,19 @@ func newTestServer(t testing.TB, driver string, tweak func(*configs.Config)) *te
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &testServer{t: t, driver: driver, url: hs.URL, srv: srv, store: store, db: db, clock: clock, ref: raw,
+	return &testServer{t: t, driver: driver, url: hs.URL, srv: srv, store: store, db: db, clock: clock, ref: raw, hasher: hasher,
 		tokens: map[string]cachedToken{}, ids: map[string]string{}}
+}
+
+// countingHasher counts Verify calls (password checks).
+type countingHasher struct {
+	model.PasswordHasher
+	verifies atomic.Int64
+}
+
+func (h *countingHasher) Verify(hash, password string) bool {
+	h.verifies.Add(1)
+	return h.PasswordHasher.Verify(hash, password)
 }
 
 // testHasher is argon2id with small parameters: the same code path, faster.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -406,6 +407,58 @@ func TestTwoInstances(t *testing.T) {
 				if !v.OK {
 					t.Errorf("instance %d: audit %+v", i, v)
 				}
+			}
+		})
+	}
+}
+
+// TestSharedLimitsAcrossInstances: on a database several instances share,
+// an account's failed sign-ins and its request rate are counted once for
+// all of them, so two instances behind a balancer do not give an attacker
+// two budgets. (SQLite serves one process: its counts stay in memory.)
+func TestSharedLimitsAcrossInstances(t *testing.T) {
+	for driver, pair := range instancePairs(t) {
+		if driver == "sqlite" {
+			continue
+		}
+		t.Run(driver, func(t *testing.T) {
+			clock := &fakeClock{now: harnessEpoch}
+			limit := func(c *configs.Config) {
+				c.RateLimit.RPS, c.RateLimit.Burst = 0.05, 30 // a token per 20 s: none refills during the test
+			}
+			a := newInstance(t, driver, pair[0], clock, limit)
+			b := newInstance(t, driver, pair[1], clock, limit)
+			both := []*testServer{a, b}
+			a.newAccount(t, "shared_insp", "inspector", "330203")
+			login := func(ts *testServer, pw string) *response {
+				return ts.do(t, "", "POST", "/api/v1/auth/login", map[string]string{"username": "shared_insp", "password": pw})
+			}
+			// Five failures spread over both instances exhaust the account's
+			// budget on both.
+			for i := range 5 {
+				login(both[i%2], "wrong-"+strconv.Itoa(i)).wantProblem(http.StatusUnauthorized, "unauthenticated")
+			}
+			for _, ts := range both {
+				login(ts, testPassword).wantProblem(http.StatusTooManyRequests, "rate_limited")
+			}
+			a.clock.Advance(15*time.Minute + time.Second)
+			p := a.signIn(t, "shared_insp", testPassword)
+
+			// Thirty requests a burst for the account, whichever instance
+			// serves them.
+			var ok, limited int
+			for i := range 40 {
+				switch st := both[i%2].do(t, p.Access, "GET", "/api/v1/me", nil).status; st {
+				case http.StatusOK:
+					ok++
+				case http.StatusTooManyRequests:
+					limited++
+				default:
+					t.Fatalf("GET /me: %d", st)
+				}
+			}
+			if ok != 30 || limited != 10 {
+				t.Fatalf("40 requests over two instances: %d × 200, %d × 429; want 30 and 10 (one bucket of 30)", ok, limited)
 			}
 		})
 	}

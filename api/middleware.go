@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"qinqing/configs"
+	"qinqing/model"
 )
 
 // Keys of values kept in the gin context.
@@ -128,15 +130,21 @@ func (s *Server) observe(c *gin.Context) {
 	s.metrics.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
 }
 
-// limiter is a token bucket per account. It lives in each instance's
-// memory: with N instances behind a balancer an account gets up to N times
-// the rate, which the operator sizes for (documented in README).
+// limiter is a token bucket per account (per address before sign-in).
+// On the embedded single-process default it lives in memory; on MySQL,
+// MariaDB or Galera, which several instances may share, the bucket is in
+// the database (model.RateLimiter, taken in chunks so a busy account costs
+// one write per chunk), so N instances do not give an account N times the
+// rate. Should the database fail to answer, the request goes through: a
+// limit must not refuse work the database could do.
 type limiter struct {
-	cfg   configs.RateLimit
-	clock func() time.Time
-	mu    sync.Mutex
-	keys  map[string]*limiterEntry
-	sweep time.Time
+	cfg    configs.RateLimit
+	clock  func() time.Time
+	shared *model.RateLimiter
+	log    *slog.Logger
+	mu     sync.Mutex
+	keys   map[string]*limiterEntry
+	sweep  time.Time
 }
 
 type limiterEntry struct {
@@ -144,14 +152,26 @@ type limiterEntry struct {
 	seen time.Time
 }
 
-func newLimiter(cfg configs.RateLimit, clock func() time.Time) *limiter {
-	return &limiter{cfg: cfg, clock: clock, keys: map[string]*limiterEntry{}}
+func newLimiter(cfg configs.RateLimit, st *model.Store, clock func() time.Time, log *slog.Logger) *limiter {
+	l := &limiter{cfg: cfg, clock: clock, log: log, keys: map[string]*limiterEntry{}}
+	if st.Shared() && cfg.RPS > 0 {
+		l.shared = model.NewRateLimiter(st, cfg.RPS, max(1, cfg.Burst))
+	}
+	return l
 }
 
 // allow takes a token for key; when none is left it returns how long to wait.
-func (l *limiter) allow(key string) (bool, time.Duration) {
+func (l *limiter) allow(ctx context.Context, key string) (bool, time.Duration) {
 	if l.cfg.RPS <= 0 {
 		return true, 0
+	}
+	if l.shared != nil {
+		ok, wait, err := l.shared.Allow(ctx, key)
+		if err != nil {
+			l.log.Warn("限流计数不可用，请求放行", "key", key, "err", err)
+			return true, 0
+		}
+		return ok, wait
 	}
 	now := l.clock()
 	l.mu.Lock()
@@ -184,7 +204,7 @@ func (s *Server) rateLimit(c *gin.Context) {
 	if p != nil {
 		key = "account:" + strconv.FormatUint(p.account.ID, 10)
 	}
-	if ok, wait := s.limiter.allow(key); !ok {
+	if ok, wait := s.limiter.allow(c.Request.Context(), key); !ok {
 		s.writeProblem(c, retryAfter(errRateLimited, int(math.Ceil(wait.Seconds()))))
 		return
 	}

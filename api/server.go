@@ -87,7 +87,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		store: d.Store, ref: d.Ref, cal: d.Ref.Calendar, authz: d.Authz, cfg: d.Config, hasher: d.Hasher, secret: d.JWTSecret,
 		log: d.Logger, clock: d.Clock, registry: d.Registry, metrics: m,
-		limiter: newLimiter(d.Config.RateLimit, d.Clock), throttle: newLoginThrottle(d.Clock), valid: v, dummyHash: dummy,
+		limiter: newLimiter(d.Config.RateLimit, d.Store, d.Clock, d.Logger), throttle: newThrottle(d.Store, d.Clock), valid: v, dummyHash: dummy,
 	}
 	if s.console, err = newConsole(s); err != nil {
 		return nil, err
@@ -96,6 +96,15 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// newThrottle counts sign-in attempts in the database when several
+// instances may share it, else in this process's memory.
+func newThrottle(st *model.Store, clock func() time.Time) *loginThrottle {
+	if st.Shared() {
+		return &loginThrottle{counts: st}
+	}
+	return &loginThrottle{counts: model.NewLocalAttempts(clock)}
 }
 
 // now is the current time in UTC at the millisecond precision the

@@ -1,109 +1,76 @@
 package api
 
 import (
+	"context"
 	"math"
-	"sync"
 	"time"
+
+	"qinqing/model"
 )
 
-// Login throttling (等保 登录失败处理; OWASP API2/API4): failed sign-ins are
-// counted per account name and per client address in a sliding window;
-// once a key has its maximum of failures in the window, sign-ins for it
-// answer 429 with Retry-After until the oldest failure leaves the window,
-// without any password being checked. A successful sign-in clears the
-// account's count (not the address's). Unknown usernames are counted like
-// known ones, so the answers do not tell them apart.
+// Login throttling (等保 登录失败处理; OWASP API2/API4). Before a password
+// is checked, one attempt is reserved for the account name and one for the
+// client address, atomically: parallel guesses cannot check more passwords
+// than the budgets allow, whatever their number. A reservation counts as a
+// failure until the password proves right, when it is released (and the
+// account's earlier failures are forgotten, not the address's); it always
+// counts as a try, which limits successful sign-ins too.
 //
-// The counts live in each instance's memory: with N instances behind a
-// balancer an attacker gets up to N × the failures per window, and a
-// restart forgets them. The per-address limit is higher than the
-// per-account one, since many people may share an address (NAT).
-const (
-	throttleWindow     = 15 * time.Minute
-	throttleMaxAccount = 5
-	throttleMaxAddress = 20
+// Budgets: an account name 5 failures in 15 minutes and 10 tries a minute;
+// an address 20 failures in 15 minutes and 120 tries a minute (higher,
+// since many people may share an address behind NAT). At a limit the
+// answer is 429 with Retry-After, no password checked. Unknown usernames
+// are counted like known ones, so the answers do not tell them apart.
+//
+// Where the counts live: in the process's memory for the embedded
+// single-process default (model.LocalAttempts), and in the database when
+// it is MySQL, MariaDB or Galera, which several instances may share
+// (model.Store), so N instances do not give an attacker N budgets.
+var (
+	accountFailures = model.AttemptBudget{Max: 5, Window: 15 * time.Minute}
+	accountTries    = model.AttemptBudget{Max: 10, Window: time.Minute}
+	addressFailures = model.AttemptBudget{Max: 20, Window: 15 * time.Minute}
+	addressTries    = model.AttemptBudget{Max: 120, Window: time.Minute}
 )
 
-type loginThrottle struct {
-	clock func() time.Time
-	mu    sync.Mutex
-	fails map[string][]time.Time // key → failure times within the window, oldest first
-	sweep time.Time
-}
-
-func newLoginThrottle(clock func() time.Time) *loginThrottle {
-	return &loginThrottle{clock: clock, fails: map[string][]time.Time{}}
-}
+type loginThrottle struct{ counts model.Attempts }
 
 func accountKey(username string) string { return "account:" + username }
 func addressKey(ip string) string       { return "address:" + ip }
 
-func throttleMax(key string) int {
-	if len(key) > 8 && key[:8] == "address:" {
-		return throttleMaxAddress
-	}
-	return throttleMaxAccount
+func accountAttempt(username string) model.AttemptKey {
+	return model.AttemptKey{Key: accountKey(username), Failures: accountFailures, Tries: accountTries}
 }
 
-// recent drops the failures of key that left the window; the caller holds mu.
-func (t *loginThrottle) recent(key string, now time.Time) []time.Time {
-	fs := t.fails[key]
-	i := 0
-	for i < len(fs) && now.Sub(fs[i]) >= throttleWindow {
-		i++
-	}
-	fs = fs[i:]
-	if len(fs) == 0 {
-		delete(t.fails, key)
-		return nil
-	}
-	t.fails[key] = fs
-	return fs
+func addressAttempt(ip string) model.AttemptKey {
+	return model.AttemptKey{Key: addressKey(ip), Failures: addressFailures, Tries: addressTries}
 }
 
-// wait returns how long the first of keys that is at its limit stays
-// blocked; 0 when none is.
-func (t *loginThrottle) wait(keys ...string) time.Duration {
-	now := t.clock()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var longest time.Duration
-	for _, k := range keys {
-		fs := t.recent(k, now)
-		if n := throttleMax(k); len(fs) >= n {
-			if d := fs[len(fs)-n].Add(throttleWindow).Sub(now); d > longest {
-				longest = d
-			}
-		}
-	}
-	return longest
+// lookupAttempt budgets the public receipt lookups of an address: the
+// lookups that find nothing count like failed sign-ins (20 in 15 minutes).
+func lookupAttempt(ip string) model.AttemptKey {
+	return model.AttemptKey{Key: "lookup:" + ip, Failures: addressFailures}
 }
 
-// fail records a failure for each key.
-func (t *loginThrottle) fail(keys ...string) {
-	now := t.clock()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if now.Sub(t.sweep) > time.Minute {
-		for k := range t.fails {
-			t.recent(k, now)
-		}
-		t.sweep = now
+// reserve takes an attempt for every key, or answers 429 (throttled).
+func (t *loginThrottle) reserve(ctx context.Context, keys ...model.AttemptKey) (string, error) {
+	ticket, wait, _, err := t.counts.ReserveAttempt(ctx, keys)
+	if err != nil {
+		return "", err
 	}
-	for _, k := range keys {
-		fs := append(t.recent(k, now), now)
-		if n := throttleMax(k); len(fs) > n {
-			fs = fs[len(fs)-n:]
-		}
-		t.fails[k] = fs
+	if ticket == "" {
+		return "", throttled(wait)
 	}
+	return ticket, nil
 }
 
-// clear forgets the failures of key.
-func (t *loginThrottle) clear(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.fails, key)
+// succeeded releases a reservation whose check passed and forgets the
+// failures of forget (the account's, not the address's).
+func (t *loginThrottle) succeeded(ctx context.Context, ticket string, forget ...string) error {
+	if err := t.counts.ReleaseAttempt(ctx, ticket); err != nil {
+		return err
+	}
+	return t.counts.ResetAttempts(ctx, forget...)
 }
 
 // throttled is the answer while a key is blocked.

@@ -191,6 +191,11 @@ func ensureSQLiteDir(dsn string) error {
 	return nil
 }
 
+// Shared tells whether several instances of the service may share this
+// store's database (MySQL, MariaDB, Galera, TiDB), so that what they must
+// agree on (sign-in attempts, rate limits) is kept in it.
+func (s *Store) Shared() bool { return IsMySQL(s.db) }
+
 // IsMySQL reports whether db speaks the MySQL dialect.
 func IsMySQL(db *gorm.DB) bool { return db.Dialector.Name() == "mysql" }
 

@@ -60,7 +60,14 @@ func storePairs(t *testing.T) map[string][2]*Store {
 // told how long to wait; released attempts stop counting as failures but
 // still count as tries; a reset forgets the failures.
 func TestSharedAttemptsAcrossInstances(t *testing.T) {
-	for driver, pair := range storePairs(t) {
+	pairs := map[string][2]Attempts{}
+	for driver, p := range storePairs(t) {
+		pairs[driver] = [2]Attempts{p[0], p[1]}
+	}
+	// The single-process default: one LocalAttempts is both "instances".
+	local := NewLocalAttempts(time.Now)
+	pairs["memory"] = [2]Attempts{local, local}
+	for driver, pair := range pairs {
 		t.Run(driver, func(t *testing.T) {
 			ctx := context.Background()
 			budget := func(key string) AttemptKey {

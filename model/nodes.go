@@ -28,10 +28,13 @@ import (
 // connections live connMaxLifetime, so an instance returns to its first
 // node within a minute of that node's return.
 //
-// On Galera each connection also sets wsrep_sync_wait = 1 (unless the DSN
-// sets it): a read waits until the node has applied every write the
-// cluster had committed when the read began, so a client that writes
-// through one instance (node) and reads through another sees its write.
+// On Galera each connection also sets wsrep_sync_wait = 3 (unless the DSN
+// sets it): a read, a BEGIN, or an UPDATE/DELETE outside a transaction
+// waits until the node has applied every write the cluster had committed
+// when it began, so a client that writes through one instance (node) and
+// reads or changes it through another sees its write. (1 alone covers
+// reads and transactions only: a plain UPDATE on node 2 could miss rows
+// just inserted through node 1, as clearing sign-in failures did.)
 //
 // A node that leaves the Primary Component still accepts connections, and
 // answers statements with error 1047 (WSREP has not yet prepared node for
@@ -107,7 +110,7 @@ func splitNodes(dsn string) (addrs, dsns []string) {
 // each node's configuration.
 func newNodeConnector(dsn string, tune func(*mysqldrv.Config), log *slog.Logger) (*nodeConnector, *mysqldrv.Config, error) {
 	addrs, dsns := splitNodes(dsn)
-	c := &nodeConnector{addrs: addrs, syncWait: "1", log: log, stats: &ClusterStats{}}
+	c := &nodeConnector{addrs: addrs, syncWait: "3", log: log, stats: &ClusterStats{}}
 	var first *mysqldrv.Config
 	for _, d := range dsns {
 		cfg, err := mysqldrv.ParseDSN(d)
