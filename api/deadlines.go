@@ -70,9 +70,9 @@ func parseDeadlineCursor(s string) (*model.DeadlineCursor, bool) {
 		return nil, false
 	}
 	ms, err1 := strconv.ParseInt(parts[1], 10, 64)
-	id, err2 := strconv.ParseUint(parts[3], 10, 64)
+	id, ok := parseID(parts[3])
 	kind := workflow.Kind(parts[2])
-	if err1 != nil || err2 != nil || (kind != workflow.KindRequest && kind != workflow.KindLead) {
+	if err1 != nil || !ok || (kind != workflow.KindRequest && kind != workflow.KindLead) {
 		return nil, false
 	}
 	return &model.DeadlineCursor{DueAt: time.UnixMilli(ms).UTC(), Kind: kind, ID: id}, true

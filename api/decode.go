@@ -47,16 +47,98 @@ func newValidatorZH() (*validatorZH, error) {
 }
 
 func (z *validatorZH) check(x any) error {
+	out := &workflow.ValidationError{}
+	textFields(reflect.ValueOf(x), "", out)
 	err := z.v.Struct(x)
 	var ves validator.ValidationErrors
 	if errors.As(err, &ves) {
-		out := &workflow.ValidationError{}
 		for _, fe := range ves {
-			out.Add(fieldPath(fe), fe.Translate(z.tr))
+			if !hasField(out, fieldPath(fe)) {
+				out.Add(fieldPath(fe), fe.Translate(z.tr))
+			}
 		}
-		return out
+	} else if err != nil {
+		return err
 	}
-	return err
+	return out.Err()
+}
+
+func hasField(v *workflow.ValidationError, field string) bool {
+	return slices.ContainsFunc(v.Errors, func(e workflow.FieldError) bool { return e.Field == field })
+}
+
+// badText says what is wrong with text no field may hold: NUL, and the
+// bidirectional controls (U+202A–U+202E, U+2066–U+2069) that can make a
+// name or a note read differently from what is stored ("" when fine).
+func badText(s string) string {
+	for _, r := range s {
+		switch {
+		case r == 0:
+			return "不能包含空字符（NUL）"
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			return "不能包含双向文本控制字符（U+202A–U+202E、U+2066–U+2069）"
+		}
+	}
+	return ""
+}
+
+// textFields adds an error for every string in v (a body after decoding,
+// nested structs, slices and maps included) that badText refuses, named
+// by its JSON path.
+func textFields(v reflect.Value, path string, out *workflow.ValidationError) {
+	join := func(name string) string {
+		if path == "" {
+			return name
+		}
+		return path + "." + name
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			textFields(v.Elem(), path, out)
+		}
+	case reflect.String:
+		if msg := badText(v.String()); msg != "" && !hasField(out, path) {
+			out.Add(path, msg)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if f.Anonymous && f.Tag.Get("json") == "" {
+				textFields(v.Field(i), path, out)
+				continue
+			}
+			textFields(v.Field(i), join(name), out)
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return
+		}
+		for i := range v.Len() {
+			textFields(v.Index(i), fmt.Sprintf("%s[%d]", path, i), out)
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			k := fmt.Sprint(iter.Key().Interface())
+			if msg := badText(k); msg != "" && !hasField(out, path) {
+				out.Add(path, msg)
+				continue
+			}
+			textFields(iter.Value(), join(k), out)
+		}
+	}
 }
 
 // fieldPath is the JSON path of a failed field, without the struct name.
@@ -98,6 +180,9 @@ func decodeStrict(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return workflow.Invalid("body", "请求体不能为空")
 	}
+	if err := duplicateKeys(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -110,6 +195,81 @@ func decodeStrict(body []byte, dst any) error {
 		return workflow.Invalid("body", "请求体只能包含一个 JSON 对象")
 	}
 	return exactNames(body, dst)
+}
+
+// duplicateKeys refuses an object that gives a key twice
+// ({"title":"a","title":"b"}): encoding/json would keep the last silently,
+// and another reader of the same body might keep the first. The field is
+// named by its path; a body that is not JSON is left to the decoder.
+func duplicateKeys(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		path   string
+		key    string // the key whose value comes next (objects)
+		index  int    // the next element's index (arrays)
+		want   bool   // an object expects a key next
+	}
+	var stack []*frame
+	child := func() string { // the path of the value about to start
+		if len(stack) == 0 {
+			return ""
+		}
+		f := stack[len(stack)-1]
+		if f.object {
+			if f.path == "" {
+				return f.key
+			}
+			return f.path + "." + f.key
+		}
+		return fmt.Sprintf("%s[%d]", f.path, f.index)
+	}
+	done := func() { // a value ended inside the top frame
+		if len(stack) == 0 {
+			return
+		}
+		f := stack[len(stack)-1]
+		if f.object {
+			f.want = true
+		} else {
+			f.index++
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // io.EOF, or a syntax error the decoder will report
+		}
+		top := (*frame)(nil)
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				stack = append(stack, &frame{object: t == '{', keys: map[string]bool{}, path: child(), want: t == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+				done()
+			}
+			continue
+		case string:
+			if top != nil && top.object && top.want {
+				if top.keys[t] {
+					name := t
+					if top.path != "" {
+						name = top.path + "." + t
+					}
+					return workflow.Invalid(name, "字段重复")
+				}
+				top.keys[t], top.key, top.want = true, t, false
+				continue
+			}
+		}
+		done()
+	}
 }
 
 // badTimeField names the time field of dst whose value is not a time: the
@@ -167,7 +327,7 @@ func jsonError(err error) error {
 	var typ *json.UnmarshalTypeError
 	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig):
+	case errors.As(err, &tooBig), errors.Is(err, errBodyTimeout):
 		return err
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
 		return workflow.Invalid("body", "请求体不是有效的 JSON")

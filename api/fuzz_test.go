@@ -46,6 +46,26 @@ func FuzzPostBodies(f *testing.F) {
 	} {
 		f.Add(uint8(i), seed)
 	}
+	// Hostile input, each to a route that reads it: duplicate keys, NUL and
+	// bidirectional controls in text, ids beyond a signed 64-bit column.
+	for _, seed := range []struct {
+		route uint8
+		body  string
+	}{
+		{5, `{"title":"a","title":"b","content":"c","category":"policy"}`},
+		{5, `{"title":"a","content":{"x":1,"x":2},"category":"policy"}`},
+		{5, `{"title":"a\u0000b","content":"c","category":"policy"}`},
+		{5, `{"title":"\u202eabc","content":"c\u2066d\u2069","category":"policy"}`},
+		{6, `{"title":"t","content":"c","category":"policy","enterprise_id":"9223372036854775808"}`},
+		{6, `{"title":"t","content":"c","category":"policy","enterprise_id":"18446744073709551615"}`},
+		{2, `{"username":"u1","password":"password-1","role":"station","region_code":"330203","station_id":"18446744073709551615"}`},
+		{3, `{"uscc":"91330212MA2H0A1BX9","name":"甬\u202b","region_code":"330212","contact_name":"张","contact_phone":"0574-1234567"}`},
+		{16, `{"account_id":"9223372036854775808","name":"k"}`},
+		{0, `{"username":"admin","username":"x","password":"x"}`},
+		{7, `{"action":"reject","reason":"\u0000"}`},
+	} {
+		f.Add(seed.route, seed.body)
+	}
 	tokens := map[string]string{}
 	for _, r := range routes {
 		if r.user != "" {

@@ -1017,6 +1017,20 @@ func FuzzLeadBodies(f *testing.F) {
 	} {
 		f.Add(uint8(i), seed)
 	}
+	// Hostile input: duplicate keys, NUL and bidirectional controls, ids
+	// beyond a signed 64-bit column.
+	for _, seed := range []struct {
+		route uint8
+		body  string
+	}{
+		{0, `{"content":"c","content":"d","region_code":"330203","subject_name":"某"}`},
+		{0, `{"content":"c\u202e","region_code":"330203","subject_name":"某\u2067"}`},
+		{0, `{"content":"c","region_code":"330203","subject_name":"某","enterprise_id":"18446744073709551615"}`},
+		{2, `{"receipt":"XSQ\u0000"}`},
+		{3, `{"action":"decide","action":"close"}`},
+	} {
+		f.Add(seed.route, seed.body)
+	}
 	tokens := map[string]string{}
 	for _, r := range routes {
 		tokens[r.user] = ts.login(f, r.user)

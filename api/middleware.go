@@ -4,9 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -92,7 +96,37 @@ func (s *Server) timeout(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	c.Request = c.Request.WithContext(ctx)
+	if c.Request.ContentLength != 0 && c.Request.Body != nil && c.Request.Body != http.NoBody {
+		// A body that arrives too slowly ends in 408 when the request's time
+		// is up, not later at the server's ReadTimeout; once read, the
+		// deadline is lifted so that net/http's watch for a closed
+		// connection does not trip over it.
+		rc := http.NewResponseController(c.Writer)
+		dl, _ := ctx.Deadline()
+		if rc.SetReadDeadline(dl) == nil {
+			c.Request.Body = &deadlineBody{ReadCloser: c.Request.Body, rc: rc}
+		}
+	}
 	c.Next()
+}
+
+// deadlineBody reports a read that hit the request's deadline as
+// errBodyTimeout (408) and lifts the deadline at the end of the body.
+type deadlineBody struct {
+	io.ReadCloser
+	rc *http.ResponseController
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var ne net.Error
+	switch {
+	case err == io.EOF:
+		_ = b.rc.SetReadDeadline(time.Time{})
+	case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		err = errBodyTimeout
+	}
+	return n, err
 }
 
 // httpMetrics are the Prometheus series of the HTTP layer.

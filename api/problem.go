@@ -37,6 +37,7 @@ var (
 	errNoRoute          = errors.New("api: no such route")
 	errNoMethod         = errors.New("api: method not allowed")
 	errTooLarge         = errors.New("api: body too large")
+	errBodyTimeout      = errors.New("api: request body too slow")
 	errNotReady         = errors.New("api: database not ready")
 	errValidation       = errors.New("api: validation failed")
 )
@@ -70,6 +71,7 @@ var errorTable = []struct {
 	{model.ErrConflict, http.StatusConflict, "conflict", "数据已存在"},
 	{model.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, "idempotency_key_reused", "同一幂等键已用于不同的请求内容"},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "请求体超过 1 MiB 上限"},
+	{errBodyTimeout, http.StatusRequestTimeout, "request_timeout", "请求体接收超时，请重新提交"},
 	{errUnsupportedMedia, http.StatusUnsupportedMediaType, "unsupported_media_type", "请求体须为 application/json"},
 	{errRateLimited, http.StatusTooManyRequests, "rate_limited", "请求过于频繁，请稍后再试"},
 	{errLoginThrottled, http.StatusTooManyRequests, "rate_limited", "登录失败次数过多，请稍后再试"},

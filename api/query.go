@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,7 +21,57 @@ type query struct {
 }
 
 func (s *Server) query(c *gin.Context, known ...string) *query {
-	return s.queryOf(c.Request.URL.Query(), known...)
+	values, bad := strictQuery(c.Request.URL.RawQuery)
+	q := s.queryOf(values, known...)
+	for _, e := range bad.Errors {
+		q.errs.Add(e.Field, e.Message)
+	}
+	return q
+}
+
+// strictQuery parses a raw query string as url.ParseQuery does, but names
+// what it cannot read instead of dropping it: a pair with a semicolon
+// (status=closed;x), bad percent-encoding, a parameter given twice, or a
+// value with characters no filter holds (NUL, bidirectional controls).
+func strictQuery(raw string) (url.Values, *workflow.ValidationError) {
+	values, bad := url.Values{}, &workflow.ValidationError{}
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		rawKey, rawVal, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil || strings.Contains(key, ";") {
+			bad.Add(printable(key, rawKey), "无法解析的查询参数")
+			continue
+		}
+		val, err := url.QueryUnescape(rawVal)
+		switch {
+		case err != nil:
+			bad.Add(key, "参数值的百分号编码无效")
+		case strings.Contains(rawVal, ";"):
+			bad.Add(key, "参数值不能包含分号；多个值请用英文逗号分隔")
+		case values.Has(key):
+			bad.Add(key, "参数重复；多个值请用英文逗号分隔")
+		default:
+			if msg := badText(key); msg != "" {
+				bad.Add(printable(key, rawKey), msg)
+			} else if msg := badText(val); msg != "" {
+				bad.Add(key, msg)
+			} else {
+				values.Set(key, val)
+			}
+		}
+	}
+	return values, bad
+}
+
+// printable is key, or its raw form when key cannot be read or shown.
+func printable(key, raw string) string {
+	if key == "" || badText(key) != "" || strings.Contains(key, ";") {
+		return raw
+	}
+	return key
 }
 
 // queryOf is query over values (the console passes its form's).

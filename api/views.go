@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"strconv"
 	"time"
 
@@ -21,10 +22,12 @@ func optID(id *uint64) *string {
 	return &s
 }
 
-// parseID reads an id from a path or body; a malformed id is simply not found.
+// parseID reads an id from a path, body or cursor; a malformed id, or one
+// no row can have (ids are signed 64-bit in the database: SQLite refuses a
+// larger one), is simply not found.
 func parseID(s string) (uint64, bool) {
 	id, err := strconv.ParseUint(s, 10, 64)
-	return id, err == nil && id > 0
+	return id, err == nil && id > 0 && id <= math.MaxInt64
 }
 
 // Times go out as RFC 3339 in Beijing time.
