@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -90,7 +91,14 @@ func (s *Store) CreateLead(ctx context.Context, in NewLead) (*Lead, string, erro
 	var receipt string
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		now := s.Now()
-		l := &Lead{
+		if in.Anonymous {
+			now = s.reportDay(now)
+		}
+		id, err := newLeadID(tx, in.Anonymous)
+		if err != nil {
+			return err
+		}
+		l := &Lead{ID: id,
 			Content: in.Content, Evidence: in.Evidence, OccurredAt: in.OccurredAt, RegionCode: in.RegionCode,
 			Anonymous: in.Anonymous, SubjectName: in.SubjectName, SubjectUsername: NormalizeUsername(in.SubjectUsername),
 			Status: string(workflow.LeadReportedStatus), StepStartedAt: now, Version: 1, CreatedAt: now, UpdatedAt: now,
@@ -144,6 +152,48 @@ func (s *Store) CreateLead(ctx context.Context, in NewLead) (*Lead, string, erro
 		return nil, "", err
 	}
 	return created, receipt, nil
+}
+
+// Anonymous leads cannot be tied to whoever reported them by their id,
+// their place in any order, or their time (docs/design.md#unlinkability):
+//
+//   - their ids are random in [AnonymousLeadIDs, 2·AnonymousLeadIDs), a space
+//     of their own, so an anonymous lead's id says nothing of when it was
+//     filed relative to any other lead; named leads take the next id below
+//     AnonymousLeadIDs (explicitly: the databases' own counters would jump
+//     past the first random id);
+//   - their report time (created_at, the report event's time, the start of
+//     the first step and so its deadline) is the start of the day, Beijing
+//     time, on which they were filed;
+//   - event ids are never shown (the API and webhooks give opaque ones), and
+//     the report event of an anonymous lead is not sent to webhooks.
+const AnonymousLeadIDs uint64 = 1 << 52
+
+// reportDay is the start of now's day in the calendar's time zone, in UTC.
+func (s *Store) reportDay(now time.Time) time.Time {
+	t := now.In(s.cal.Location())
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location()).UTC()
+}
+
+// newLeadID returns the id of a new lead: random in the anonymous space,
+// else the next named id (a locking read on MySQL, so two filings wait for
+// each other instead of taking one id; SQLite's write transactions are
+// serial anyway).
+func newLeadID(tx *gorm.DB, anonymous bool) (uint64, error) {
+	if anonymous {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		return AnonymousLeadIDs + binary.BigEndian.Uint64(b[:])%AnonymousLeadIDs, nil
+	}
+	q := "SELECT COALESCE(MAX(id), 0) FROM leads WHERE id < ?"
+	if tx.Dialector.Name() == "mysql" {
+		q += " FOR UPDATE"
+	}
+	var last uint64
+	if err := tx.Raw(q, AnonymousLeadIDs).Scan(&last).Error; err != nil {
+		return 0, err
+	}
+	return last + 1, nil
 }
 
 // AnonymousRole is the actor role of the event that records an anonymous report.
