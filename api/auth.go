@@ -42,7 +42,7 @@ func (p *principal) subject() policy.Subject {
 }
 
 func (p *principal) actor() model.Actor {
-	a := model.Actor{AccountID: p.account.ID, Role: p.role(), RegionCode: p.account.RegionCode}
+	a := model.Actor{AccountID: p.account.ID, Username: p.account.Username, Role: p.role(), RegionCode: p.account.RegionCode}
 	if p.account.DepartmentCode != nil {
 		a.DepartmentCode = *p.account.DepartmentCode
 	}
@@ -67,7 +67,7 @@ func principalOf(c *gin.Context) *principal {
 func (s *Server) scopeFor(a *model.Account) model.Scope {
 	act := (&principal{account: a}).actor()
 	return model.Scope{
-		AccountID: a.ID, Role: workflow.Role(a.Role), HomeRegion: a.RegionCode,
+		AccountID: a.ID, Username: a.Username, Role: workflow.Role(a.Role), HomeRegion: a.RegionCode,
 		Regions: s.authz.Descendants(a.RegionCode), DepartmentCode: act.DepartmentCode,
 		StationID: act.StationID, EnterpriseID: act.EnterpriseID,
 	}

@@ -60,11 +60,11 @@ func lzInspectorOnly(user string) [7]int {
 
 // lzAvailable is GET /leads/{id}/transitions where it answers 200.
 var lzAvailable = map[string]map[string][]string{
-	"L1": {"insp_city": {}, "insp_hs": {}, "dept_hs_scjg": {"complete_rectification"}, "dept_city_scjg": {}, "station_hs": {}},
-	"L2": {"insp_city": {"register", "dismiss"}, "insp_yz": {"register", "dismiss"}, "ent_yz": {}},
-	"L3": {"insp_city": {"investigate"}, "insp_hs": {"investigate"}},
-	"L4": {"insp_city": {"verify"}, "insp_hs": {"verify"}, "dept_city_scjg": {}, "ent_hs_town": {}},
-	"L5": {"insp_city": {"investigate", "decide"}, "station_hs": {}},
+	"L1": {"insp_city": {"set_subject", "recuse"}, "insp_hs": {"set_subject", "recuse"}, "dept_hs_scjg": {"complete_rectification"}, "dept_city_scjg": {}, "station_hs": {}},
+	"L2": {"insp_city": {"register", "dismiss", "set_subject", "recuse"}, "insp_yz": {"register", "dismiss", "set_subject", "recuse"}, "ent_yz": {}},
+	"L3": {"insp_city": {"investigate", "set_subject", "recuse"}, "insp_hs": {"investigate", "set_subject", "recuse"}},
+	"L4": {"insp_city": {"verify", "set_subject", "recuse"}, "insp_hs": {"verify", "set_subject", "recuse"}, "dept_city_scjg": {}, "ent_hs_town": {}},
+	"L5": {"insp_city": {"investigate", "decide", "set_subject", "recuse"}, "station_hs": {}},
 	"L6": {"insp_city": {}, "insp_yz": {}, "station_yz": {}},
 }
 

@@ -204,10 +204,14 @@ const AnonymousRole = "anonymous"
 // only the leads whose rectification is charged to its department in its
 // region or below; a station or an enterprise sees only the leads it
 // reported under its name (anonymous ones only through their receipt). The
-// account named as a lead's subject never sees it (recusal).
+// account named as a lead's subject never sees it (recusal), checked now
+// against the account: by id (the account matched when the subject was
+// named, whatever it is called since) and by username (an account created
+// or renamed to the name later); nor does an inspector who declared a
+// conflict with it (回避, lead_recusals).
 func leadScope(q *gorm.DB, sc Scope) *gorm.DB {
 	if sc.Role != workflow.RoleSystem {
-		q = q.Where("(subject_account_id IS NULL OR subject_account_id <> ?)", sc.AccountID)
+		q = notRecused(q, sc.AccountID, sc.Username)
 	}
 	switch sc.Role {
 	case workflow.RoleInspector:
@@ -225,6 +229,15 @@ func leadScope(q *gorm.DB, sc Scope) *gorm.DB {
 	return q.Where("1 = 0")
 }
 
+// notRecused keeps the leads account (named username) is not recused from.
+func notRecused(q *gorm.DB, account uint64, username string) *gorm.DB {
+	q = q.Where("(subject_account_id IS NULL OR subject_account_id <> ?)", account)
+	if u := NormalizeUsername(username); u != "" {
+		q = q.Where("subject_username <> ?", u)
+	}
+	return q.Where("NOT EXISTS (SELECT 1 FROM lead_recusals WHERE lead_recusals.lead_id = leads.id AND lead_recusals.account_id = ?)", account)
+}
+
 // FindLead returns the lead when the scope may see it; ErrNotFound when it
 // does not exist or lies outside the scope.
 func (s *Store) FindLead(ctx context.Context, sc Scope, id uint64) (*Lead, error) {
@@ -239,8 +252,8 @@ func (s *Store) FindLead(ctx context.Context, sc Scope, id uint64) (*Lead, error
 // ErrNotFound. The subject of the lead is refused like everyone else.
 func (s *Store) FindLeadByReceipt(ctx context.Context, sc Scope, receipt string) (*Lead, error) {
 	var l Lead
-	q := s.db.WithContext(ctx).Where("receipt_hash = ? AND anonymous = ?", receiptHash(receipt), true).
-		Where("(subject_account_id IS NULL OR subject_account_id <> ?)", sc.AccountID)
+	q := notRecused(s.db.WithContext(ctx).Model(&Lead{}).Where("receipt_hash = ? AND anonymous = ?", receiptHash(receipt), true),
+		sc.AccountID, sc.Username)
 	if err := q.Take(&l).Error; err != nil {
 		return nil, formatError(err)
 	}
@@ -293,7 +306,8 @@ func (l *Lead) IsOverdue(now time.Time) bool {
 // LeadActor is a as the engine sees it for l: the rectifying unit's party
 // (same department, same region), and whether a is named as l's subject.
 func LeadActor(a Actor, l *Lead) workflow.Actor {
-	wa := workflow.Actor{Role: a.Role, Subject: l.SubjectAccountID != nil && *l.SubjectAccountID == a.AccountID}
+	wa := workflow.Actor{Role: a.Role, Subject: (l.SubjectAccountID != nil && *l.SubjectAccountID == a.AccountID) ||
+		(l.SubjectUsername != "" && l.SubjectUsername == NormalizeUsername(a.Username))}
 	if a.Role == workflow.RoleDepartment && l.RectifyDepartmentCode != nil && l.RectifyRegionCode != nil &&
 		a.DepartmentCode == *l.RectifyDepartmentCode && a.RegionCode == *l.RectifyRegionCode {
 		wa.Parties = append(wa.Parties, workflow.PartyRectifyingUnit)

@@ -299,6 +299,7 @@ func (r *Request) IsOverdue(now time.Time) bool {
 // Actor is the account acting, as the workflow engine and the timeline need it.
 type Actor struct {
 	AccountID      uint64
+	Username       string
 	Role           workflow.Role
 	RegionCode     string
 	DepartmentCode string
