@@ -40,7 +40,7 @@ var lzReads = map[string][7]int{
 	"dept_hs_scjg":   {200, 404, 404, 404, 404, 404, 404},
 	"dept_hs_sw":     {404, 404, 404, 404, 404, 404, 404},
 	"dept_yz_scjg":   {404, 404, 404, 404, 404, 404, 404},
-	"dept_city_scjg": {200, 404, 404, 200, 404, 404, 404},
+	"dept_city_scjg": {404, 404, 404, 200, 404, 404, 404}, // L1 is a district unit's task, not the city unit's
 	"insp_city":      {200, 200, 200, 200, 200, 200, 404},
 	"insp_hs":        {200, 404, 200, 200, 404, 404, 404},
 	"insp_yz":        {404, 200, 404, 404, 404, 200, 404},
@@ -196,7 +196,7 @@ var lzActions = map[string][7]int{
 	"dept_hs_scjg":   {403, 403, 403, 403, 200, 403, 403},
 	"dept_hs_sw":     {403, 403, 403, 403, 404, 403, 403},
 	"dept_yz_scjg":   {403, 403, 403, 403, 404, 403, 403},
-	"dept_city_scjg": {403, 403, 403, 403, 403, 403, 403}, // sees the task of the district unit, is not that unit
+	"dept_city_scjg": {403, 403, 403, 403, 404, 403, 403}, // the district unit's task is out of its sight
 	"insp_city":      {200, 200, 200, 200, 403, 200, 200},
 	"insp_hs":        {200, 200, 200, 200, 403, 200, 200},
 	"insp_yz":        {404, 404, 404, 404, 403, 404, 404},

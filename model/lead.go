@@ -201,8 +201,8 @@ const AnonymousRole = "anonymous"
 
 // leadScope is the visibility rule of docs/design.md#lead-loop as a query condition:
 // inspectors see the leads of their region and below; a department sees
-// only the leads whose rectification is charged to its department in its
-// region or below; a station or an enterprise sees only the leads it
+// only the leads whose rectification is charged to its own unit (its
+// department in its own region, not below); a station or an enterprise sees only the leads it
 // reported under its name (anonymous ones only through their receipt). The
 // account named as a lead's subject never sees it (recusal), checked now
 // against the account: by id (the account matched when the subject was
@@ -217,8 +217,10 @@ func leadScope(q *gorm.DB, sc Scope) *gorm.DB {
 	case workflow.RoleInspector:
 		return q.Where("region_code IN ?", nonEmpty(sc.Regions))
 	case workflow.RoleDepartment:
-		return q.Where("rectify_department_code = ? AND rectify_region_code IN ? AND status IN ?", sc.DepartmentCode,
-			nonEmpty(sc.Regions), []string{string(workflow.LeadRectifying), string(workflow.LeadVerifying), string(workflow.LeadClosed)})
+		// its own unit's task only (its department in its own region): a
+		// city department does not see the district units' tasks
+		return q.Where("rectify_department_code = ? AND rectify_region_code = ? AND status IN ?", sc.DepartmentCode,
+			sc.HomeRegion, []string{string(workflow.LeadRectifying), string(workflow.LeadVerifying), string(workflow.LeadClosed)})
 	case workflow.RoleEnterprise:
 		return q.Where("anonymous = ? AND reporter_role = ? AND reporter_account_id = ?", false, string(workflow.RoleEnterprise), sc.AccountID)
 	case workflow.RoleStation:
