@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -41,7 +42,7 @@ func (p *principal) subject() policy.Subject {
 }
 
 func (p *principal) actor() model.Actor {
-	a := model.Actor{AccountID: p.account.ID, Role: p.role(), RegionCode: p.account.RegionCode}
+	a := model.Actor{AccountID: p.account.ID, Username: p.account.Username, Role: p.role(), RegionCode: p.account.RegionCode}
 	if p.account.DepartmentCode != nil {
 		a.DepartmentCode = *p.account.DepartmentCode
 	}
@@ -66,7 +67,7 @@ func principalOf(c *gin.Context) *principal {
 func (s *Server) scopeFor(a *model.Account) model.Scope {
 	act := (&principal{account: a}).actor()
 	return model.Scope{
-		AccountID: a.ID, Role: workflow.Role(a.Role), HomeRegion: a.RegionCode,
+		AccountID: a.ID, Username: a.Username, Role: workflow.Role(a.Role), HomeRegion: a.RegionCode,
 		Regions: s.authz.Descendants(a.RegionCode), DepartmentCode: act.DepartmentCode,
 		StationID: act.StationID, EnterpriseID: act.EnterpriseID,
 	}
@@ -102,24 +103,35 @@ func (s *Server) authenticate(c *gin.Context) {
 		}
 	}
 	h := c.GetHeader("Authorization")
-	if key, ok := strings.CutPrefix(h, "ApiKey "); ok && key != "" {
+	key, isKey := strings.CutPrefix(h, "ApiKey ")
+	tok, isBearer := strings.CutPrefix(h, "Bearer ")
+	if (isKey && key != "") || (isBearer && tok != "") {
+		if wait := s.credBlocks.blocked(c.ClientIP()); wait > 0 {
+			s.writeProblem(c, retryAfter(errCredentialsThrottled, int(math.Ceil(wait.Seconds()))))
+			return
+		}
+	}
+	if isKey && key != "" {
 		s.authenticateKey(c, key)
 		return
 	}
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || tok == "" {
+	if !isBearer || tok == "" {
 		s.refuse(c, "", "")
 		return
 	}
 	cl, err := s.parseToken(tok)
 	if err != nil {
-		s.refuse(c, `error="invalid_token"`, "")
+		if errors.Is(err, jwt.ErrTokenExpired) {
+			s.refuse(c, `error="invalid_token"`, "")
+			return
+		}
+		s.refuseBad(c)
 		return
 	}
 	a, err := s.store.FindAccountForToken(c.Request.Context(), cl.accountID, cl.sessionID)
 	if errors.Is(err, model.ErrNotFound) || errors.Is(err, model.ErrCredentialInvalid) ||
 		(err == nil && (a.Disabled || a.TokenVersion != cl.version)) {
-		s.refuse(c, `error="invalid_token"`, "")
+		s.refuseBad(c)
 		return
 	}
 	if err != nil {
@@ -138,7 +150,7 @@ func (s *Server) authenticateKey(c *gin.Context, key string) {
 			hint = hint[:12]
 		}
 		s.log.Info("API key refused", "request_id", c.GetString(ctxRequestID), "prefix", hint)
-		s.refuse(c, `error="invalid_token"`, "")
+		s.refuseBad(c)
 		return
 	}
 	if err != nil {
@@ -147,6 +159,16 @@ func (s *Server) authenticateKey(c *gin.Context, key string) {
 	}
 	c.Set(ctxPrincipal, &principal{account: a, scope: s.scopeFor(a), apiKeyID: k.ID})
 	c.Next()
+}
+
+// refuseBad answers a credential that failed authentication: 401, or 429
+// once its address has sent too many (credentialFailures).
+func (s *Server) refuseBad(c *gin.Context) {
+	if err := s.badCredential(c.Request.Context(), c.ClientIP()); err != nil {
+		s.writeProblem(c, err)
+		return
+	}
+	s.refuse(c, `error="invalid_token"`, "")
 }
 
 // refuse answers 401 with a WWW-Authenticate challenge.
@@ -277,14 +299,32 @@ func (s *Server) signIn(ctx context.Context, username, password, clientIP string
 	}
 	bad := errBadCredentials
 	a, err := s.store.FindAccountByUsername(ctx, username)
+	// A sign-in refused for want of a hashing slot checked no password: its
+	// reservation is released, so a storm does not use the failure budgets.
+	verify := func(hash string) (bool, error) {
+		ok, err := s.hashes.verify(ctx, hash, password)
+		if err != nil {
+			if rerr := s.throttle.counts.ReleaseAttempt(ctx, ticket); rerr != nil {
+				return false, rerr
+			}
+		}
+		return ok, err
+	}
 	if errors.Is(err, model.ErrNotFound) {
-		s.hasher.Verify(s.dummyHash, password) // same work as a wrong password
+		// same work as a wrong password
+		if _, err := verify(s.dummyHash); err != nil {
+			return nil, nil, "", err
+		}
 		return nil, nil, "", bad
 	}
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if !s.hasher.Verify(a.PasswordHash, password) || a.Disabled {
+	ok, err := verify(a.PasswordHash)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if !ok || a.Disabled {
 		return nil, nil, "", bad
 	}
 	if err := s.throttle.succeeded(ctx, ticket, accountKey(name)); err != nil {

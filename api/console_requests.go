@@ -442,6 +442,8 @@ var actionLabels = map[workflow.Action]map[string]string{
 	workflow.LeadDecide:       {"department_code": "整改单位（部门）", "days": "整改期限（工作日）"},
 	workflow.LeadVerify:       {"days": "新的整改期限（工作日）"},
 	workflow.LeadReopen:       {"reason": "重新启动的理由"},
+	workflow.LeadSetSubject:   {"subject_username": "被反映人用户名", "subject_name": "被反映人姓名或单位", "note": "说明"},
+	workflow.LeadRecuse:       {"reason": "回避事由"},
 }
 
 // formLabels are the labels of action a's fields as its form shows them.

@@ -51,7 +51,11 @@ func (s *Server) setOwnPassword(ctx context.Context, p *principal, b passwordBod
 	if err != nil {
 		return err
 	}
-	if !s.hasher.Verify(p.account.PasswordHash, b.CurrentPassword) {
+	ok, err := s.hashes.verify(ctx, p.account.PasswordHash, b.CurrentPassword)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return workflow.Invalid("current_password", "当前密码不正确")
 	}
 	switch {
@@ -60,7 +64,7 @@ func (s *Server) setOwnPassword(ctx context.Context, p *principal, b passwordBod
 	case model.NormalizeUsername(b.NewPassword) == p.account.Username:
 		return workflow.Invalid("new_password", "新密码不能与用户名相同")
 	}
-	if err := s.store.SetPassword(ctx, s.hasher, p.account.ID, p.account.PasswordHash, b.NewPassword); err != nil {
+	if err := s.store.SetPassword(ctx, s.hashes.hasher(ctx), p.account.ID, p.account.PasswordHash, b.NewPassword); err != nil {
 		return err
 	}
 	return s.throttle.succeeded(ctx, ticket, accountKey(p.account.Username))

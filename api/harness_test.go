@@ -37,14 +37,20 @@ import (
 // eachDB runs fn once per database.
 func eachDB(t *testing.T, fn func(t *testing.T, ts *testServer)) {
 	t.Helper()
+	eachDBWith(t, nil, fn)
+}
+
+// eachDBWith is eachDB with tweak applied to the configuration.
+func eachDBWith(t *testing.T, tweak func(*configs.Config), fn func(t *testing.T, ts *testServer)) {
+	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		fn(t, newTestServer(t, "sqlite", nil))
+		fn(t, newTestServer(t, "sqlite", tweak))
 	})
 	if dsn := os.Getenv("QINQING_TEST_MYSQL_DSN"); dsn != "" {
 		t.Run("mysql", func(t *testing.T) {
 			t.Parallel()
-			fn(t, newTestServer(t, "mysql", nil))
+			fn(t, newTestServer(t, "mysql", tweak))
 		})
 	}
 }
@@ -155,14 +161,20 @@ func newTestServer(t testing.TB, driver string, tweak func(*configs.Config)) *te
 		tokens: map[string]cachedToken{}, ids: map[string]string{}}
 }
 
-// countingHasher counts Verify calls (password checks).
+// countingHasher counts Verify calls (password checks) and the most that
+// ran at once; delay (nanoseconds) makes each check last longer.
 type countingHasher struct {
 	model.PasswordHasher
-	verifies atomic.Int64
+	verifies, inflight, peak, delay atomic.Int64
 }
 
 func (h *countingHasher) Verify(hash, password string) bool {
 	h.verifies.Add(1)
+	n := h.inflight.Add(1)
+	defer h.inflight.Add(-1)
+	for p := h.peak.Load(); n > p && !h.peak.CompareAndSwap(p, n); p = h.peak.Load() {
+	}
+	time.Sleep(time.Duration(h.delay.Load()))
 	return h.PasswordHasher.Verify(hash, password)
 }
 

@@ -40,7 +40,7 @@ var lzReads = map[string][7]int{
 	"dept_hs_scjg":   {200, 404, 404, 404, 404, 404, 404},
 	"dept_hs_sw":     {404, 404, 404, 404, 404, 404, 404},
 	"dept_yz_scjg":   {404, 404, 404, 404, 404, 404, 404},
-	"dept_city_scjg": {200, 404, 404, 200, 404, 404, 404},
+	"dept_city_scjg": {404, 404, 404, 200, 404, 404, 404}, // L1 is a district unit's task, not the city unit's
 	"insp_city":      {200, 200, 200, 200, 200, 200, 404},
 	"insp_hs":        {200, 404, 200, 200, 404, 404, 404},
 	"insp_yz":        {404, 200, 404, 404, 404, 200, 404},
@@ -60,11 +60,11 @@ func lzInspectorOnly(user string) [7]int {
 
 // lzAvailable is GET /leads/{id}/transitions where it answers 200.
 var lzAvailable = map[string]map[string][]string{
-	"L1": {"insp_city": {}, "insp_hs": {}, "dept_hs_scjg": {"complete_rectification"}, "dept_city_scjg": {}, "station_hs": {}},
-	"L2": {"insp_city": {"register", "dismiss"}, "insp_yz": {"register", "dismiss"}, "ent_yz": {}},
-	"L3": {"insp_city": {"investigate"}, "insp_hs": {"investigate"}},
-	"L4": {"insp_city": {"verify"}, "insp_hs": {"verify"}, "dept_city_scjg": {}, "ent_hs_town": {}},
-	"L5": {"insp_city": {"investigate", "decide"}, "station_hs": {}},
+	"L1": {"insp_city": {"set_subject", "recuse"}, "insp_hs": {"set_subject", "recuse"}, "dept_hs_scjg": {"complete_rectification"}, "dept_city_scjg": {}, "station_hs": {}},
+	"L2": {"insp_city": {"register", "dismiss", "set_subject", "recuse"}, "insp_yz": {"register", "dismiss", "set_subject", "recuse"}, "ent_yz": {}},
+	"L3": {"insp_city": {"investigate", "set_subject", "recuse"}, "insp_hs": {"investigate", "set_subject", "recuse"}},
+	"L4": {"insp_city": {"verify", "set_subject", "recuse"}, "insp_hs": {"verify", "set_subject", "recuse"}, "dept_city_scjg": {}, "ent_hs_town": {}},
+	"L5": {"insp_city": {"investigate", "decide", "set_subject", "recuse"}, "station_hs": {}},
 	"L6": {"insp_city": {}, "insp_yz": {}, "station_yz": {}},
 }
 
@@ -196,7 +196,7 @@ var lzActions = map[string][7]int{
 	"dept_hs_scjg":   {403, 403, 403, 403, 200, 403, 403},
 	"dept_hs_sw":     {403, 403, 403, 403, 404, 403, 403},
 	"dept_yz_scjg":   {403, 403, 403, 403, 404, 403, 403},
-	"dept_city_scjg": {403, 403, 403, 403, 403, 403, 403}, // sees the task of the district unit, is not that unit
+	"dept_city_scjg": {403, 403, 403, 403, 404, 403, 403}, // the district unit's task is out of its sight
 	"insp_city":      {200, 200, 200, 200, 403, 200, 200},
 	"insp_hs":        {200, 200, 200, 200, 403, 200, 200},
 	"insp_yz":        {404, 404, 404, 404, 403, 404, 404},

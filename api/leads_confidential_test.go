@@ -80,7 +80,7 @@ func TestLeadFieldsByRole(t *testing.T) {
 		}{
 			{"station_hs", 200, reporterKeys},
 			{"dept_hs_scjg", 200, deptKeys},
-			{"dept_city_scjg", 200, deptKeys},
+			{"dept_city_scjg", 404, nil}, // a district unit's task: only that unit sees it
 			{"insp_hs", 200, inspKeys},
 			{"insp_city", 200, inspKeys},
 			{"station_yz", 404, nil},

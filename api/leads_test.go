@@ -920,8 +920,8 @@ func TestLeadScannerAndBoard(t *testing.T) {
 		if len(items) != 1 || items[0]["step"] != "rectify" || items[0]["department_code"] != "scjg" || items[0]["region_code"] != "330203" {
 			t.Errorf("board as the unit: %v", items)
 		}
-		if items := board("dept_city_scjg", "&department_code=scjg&region_code=330203"); len(items) != 1 {
-			t.Errorf("board as the city's scjg: %v", items)
+		if items := board("dept_city_scjg", "&department_code=scjg&region_code=330203"); len(items) != 0 {
+			t.Errorf("board as the city's scjg: %v; want nothing (the district unit's task)", items)
 		}
 		for _, user := range []string{"dept_hs_sw", "dept_yz_scjg"} {
 			if got := board(user, ""); len(got) != 0 {

@@ -230,7 +230,7 @@ func (s *Server) createUser(c *gin.Context) error {
 	if err := s.allow(p, "user", "create", b.RegionCode); err != nil {
 		return err
 	}
-	a, err := s.store.CreateAccount(c.Request.Context(), s.hasher, in)
+	a, err := s.store.CreateAccount(c.Request.Context(), s.hashes.hasher(c.Request.Context()), in)
 	if errors.Is(err, model.ErrConflict) {
 		return refuse(err, "用户名已被占用", workflow.FieldError{Field: "username", Message: "已被占用"})
 	}

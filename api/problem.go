@@ -29,17 +29,19 @@ type Problem struct {
 // The api's own refusals. Their status, code and default detail are in
 // errorTable like every other error's.
 var (
-	errUnauthenticated  = errors.New("api: not signed in")
-	errBadCredentials   = errors.New("api: wrong username or password")
-	errUnsupportedMedia = errors.New("api: unsupported media type")
-	errRateLimited      = errors.New("api: too many requests")
-	errLoginThrottled   = errors.New("api: too many failed sign-ins")
-	errNoRoute          = errors.New("api: no such route")
-	errNoMethod         = errors.New("api: method not allowed")
-	errTooLarge         = errors.New("api: body too large")
-	errBodyTimeout      = errors.New("api: request body too slow")
-	errNotReady         = errors.New("api: database not ready")
-	errValidation       = errors.New("api: validation failed")
+	errUnauthenticated      = errors.New("api: not signed in")
+	errBadCredentials       = errors.New("api: wrong username or password")
+	errUnsupportedMedia     = errors.New("api: unsupported media type")
+	errRateLimited          = errors.New("api: too many requests")
+	errLoginThrottled       = errors.New("api: too many failed sign-ins")
+	errCredentialsThrottled = errors.New("api: too many invalid credentials")
+	errNoRoute              = errors.New("api: no such route")
+	errNoMethod             = errors.New("api: method not allowed")
+	errTooLarge             = errors.New("api: body too large")
+	errBodyTimeout          = errors.New("api: request body too slow")
+	errNotReady             = errors.New("api: database not ready")
+	errBusy                 = errors.New("api: password hashing at capacity")
+	errValidation           = errors.New("api: validation failed")
 )
 
 // errorTable maps errors to problems: the only place that does. Each row
@@ -75,6 +77,8 @@ var errorTable = []struct {
 	{errUnsupportedMedia, http.StatusUnsupportedMediaType, "unsupported_media_type", "请求体须为 application/json"},
 	{errRateLimited, http.StatusTooManyRequests, "rate_limited", "请求过于频繁，请稍后再试"},
 	{errLoginThrottled, http.StatusTooManyRequests, "rate_limited", "登录失败次数过多，请稍后再试"},
+	{errCredentialsThrottled, http.StatusTooManyRequests, "rate_limited", "无效凭据过多，请稍后再试"},
+	{errBusy, http.StatusServiceUnavailable, "unavailable", "登录请求过多，请稍后重试"},
 	{errNotReady, http.StatusServiceUnavailable, "unavailable", "数据库不可用"},
 	{model.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "服务暂时不可用，请稍后重试"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout", "处理超时，请稍后重试"},
@@ -156,7 +160,9 @@ func tableProblem(err error) *Problem {
 func (s *Server) writeProblem(c *gin.Context, err error) {
 	p := toProblem(err)
 	p.Instance = c.Request.URL.Path
-	if p.Status >= 500 {
+	if errors.Is(err, errBusy) {
+		s.log.Warn("password hashing at capacity", "request_id", c.GetString(ctxRequestID), "path", c.FullPath())
+	} else if p.Status >= 500 {
 		s.log.Error("request failed", "request_id", c.GetString(ctxRequestID), "path", c.FullPath(), "err", err)
 		if p.Status == http.StatusInternalServerError {
 			p.Detail = "服务器内部错误（请求编号 " + c.GetString(ctxRequestID) + "）"

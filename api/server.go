@@ -42,7 +42,7 @@ type Server struct {
 	cal      *workflow.Calendar
 	authz    *policy.Authorizer
 	cfg      configs.Config
-	hasher   model.PasswordHasher
+	hashes   *hashGate
 	secret   []byte
 	log      *slog.Logger
 	clock    func() time.Time
@@ -50,9 +50,11 @@ type Server struct {
 	metrics  *httpMetrics
 	limiter  *limiter
 	throttle *loginThrottle
-	valid    *validatorZH
-	console  *console
-	engine   *gin.Engine
+	// credBlocks are the addresses whose credentials are refused for now.
+	credBlocks *credentialBlocks
+	valid      *validatorZH
+	console    *console
+	engine     *gin.Engine
 	// dummyHash is verified against when the username is unknown, so that
 	// unknown users and wrong passwords take the same time.
 	dummyHash string
@@ -85,9 +87,10 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		store: d.Store, ref: d.Ref, cal: d.Ref.Calendar, authz: d.Authz, cfg: d.Config, hasher: d.Hasher, secret: d.JWTSecret,
+		store: d.Store, ref: d.Ref, cal: d.Ref.Calendar, authz: d.Authz, cfg: d.Config, secret: d.JWTSecret,
 		log: d.Logger, clock: d.Clock, registry: d.Registry, metrics: m,
 		limiter: newLimiter(d.Config.RateLimit, d.Store, d.Clock, d.Logger), throttle: newThrottle(d.Store, d.Clock), valid: v, dummyHash: dummy,
+		hashes: newHashGate(d.Hasher, d.Config.HashWait), credBlocks: newCredentialBlocks(d.Clock),
 	}
 	if s.console, err = newConsole(s); err != nil {
 		return nil, err

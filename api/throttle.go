@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"math"
+	"sync"
 	"time"
 
 	"qinqing/model"
@@ -50,6 +51,71 @@ func addressAttempt(ip string) model.AttemptKey {
 // lookups that find nothing count like failed sign-ins (20 in 15 minutes).
 func lookupAttempt(ip string) model.AttemptKey {
 	return model.AttemptKey{Key: "lookup:" + ip, Failures: addressFailures}
+}
+
+// credentialFailures budgets the bearer tokens and API keys from one
+// address that fail authentication: 60 in 15 minutes, then every request
+// from the address with a credential answers 429 until the window frees,
+// without the credential being looked at. A token that only expired does
+// not count (clients refresh on that answer); a forged, malformed or
+// revoked token and an unknown, revoked or expired API key do.
+var credentialFailures = model.AttemptBudget{Max: 60, Window: 15 * time.Minute}
+
+func credentialAttempt(ip string) model.AttemptKey {
+	return model.AttemptKey{Key: "credential:" + ip, Failures: credentialFailures}
+}
+
+// credentialBlocks remembers, per address, until when its credentials are
+// refused (learnt when a failure is refused by the shared counts), so a
+// blocked address costs a map lookup, not a database read.
+type credentialBlocks struct {
+	clock func() time.Time
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+func newCredentialBlocks(clock func() time.Time) *credentialBlocks {
+	return &credentialBlocks{clock: clock, until: map[string]time.Time{}}
+}
+
+// blocked returns how long ip stays blocked (0: not blocked).
+func (b *credentialBlocks) blocked(ip string) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	u, ok := b.until[ip]
+	if !ok {
+		return 0
+	}
+	if d := u.Sub(b.clock()); d > 0 {
+		return d
+	}
+	delete(b.until, ip)
+	return 0
+}
+
+func (b *credentialBlocks) block(ip string, d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clock()
+	if len(b.until) >= 10000 {
+		for k, u := range b.until {
+			if !u.After(now) {
+				delete(b.until, k)
+			}
+		}
+	}
+	b.until[ip] = now.Add(d)
+}
+
+// badCredential counts a credential from ip that failed authentication;
+// past the budget it blocks the address and returns the 429 to send.
+func (s *Server) badCredential(ctx context.Context, ip string) error {
+	ticket, wait, _, err := s.throttle.counts.ReserveAttempt(ctx, []model.AttemptKey{credentialAttempt(ip)})
+	if err != nil || ticket != "" {
+		return err
+	}
+	s.credBlocks.block(ip, wait)
+	return retryAfter(errCredentialsThrottled, int(math.Ceil(wait.Seconds())))
 }
 
 // reserve takes an attempt for every key, or answers 429 (throttled).

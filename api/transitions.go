@@ -52,6 +52,8 @@ type transitionBody struct {
 	Report          string  `json:"report"`
 	Result          string  `json:"result"`
 	Accepted        *bool   `json:"accepted"`
+	SubjectUsername string  `json:"subject_username"`
+	SubjectName     string  `json:"subject_name"`
 }
 
 // decodeTransition reads a transition body strictly and records which
@@ -93,6 +95,7 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		DepartmentCode: b.DepartmentCode, RegionCode: b.RegionCode, Days: b.Days, Score: b.Score, DueAt: due,
 		Notes: b.Notes, Assessment: b.Assessment, Disposal: b.Disposal, UnitRegionCode: b.UnitRegionCode,
 		TransferTo: b.TransferTo, Grounds: b.Grounds, Report: b.Report, Result: b.Result, Accepted: b.Accepted,
+		SubjectUsername: b.SubjectUsername, SubjectName: b.SubjectName,
 	}
 	return cmd, b.ExpectedVersion, nil
 }

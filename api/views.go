@@ -232,7 +232,7 @@ func (s *Server) eventView(e *model.Event) eventView {
 	if !json.Valid(p) {
 		p = json.RawMessage("{}")
 	}
-	return eventView{ID: idString(e.ID), Action: e.Action, ActionLabel: workflow.ActionLabel(workflow.Action(e.Action)),
+	return eventView{ID: model.OpaqueEventID(s.secret, e.ID), Action: e.Action, ActionLabel: workflow.ActionLabel(workflow.Action(e.Action)),
 		FromStatus: e.FromStatus, ToStatus: e.ToStatus, ActorID: idString(e.ActorID), ActorRole: e.ActorRole,
 		At: s.ts(e.At), Payload: p}
 }

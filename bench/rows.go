@@ -10,7 +10,9 @@ import (
 	"io"
 	"math"
 	"net/url"
+	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1047,4 +1049,112 @@ func (e *env) rowZ(ctx context.Context) (rowResult, error) {
 	fmt.Printf("  %s\n", res.absolute)
 	_ = workflow.RoleACFIC
 	return res, nil
+}
+
+// ---- P: a login storm ---------------------------------------------------------------------
+
+// rowP signs 32 accounts in at once from one address (argon2id at the
+// default 19 MiB each) while a bystander reads /me, and reports the peak
+// resident memory and the bystander's latency during the storm against
+// the same reads before it. One storm per run whatever -pairs: the login
+// throttle allows 120 sign-ins a minute per address, and 20 at once (a
+// sign-in counts as a failure until its password is proved right).
+func (e *env) rowP(ctx context.Context) (rowResult, error) {
+	res := rowResult{name: "P", what: "login storm: 32 parallel sign-ins from one address; peak RSS and a bystander's GET /me p99",
+		noTarget: true, target: "report (hashing is bounded to the cores; excess waits, then 503)"}
+	n := e.o.enterprises
+	if n < 32 {
+		return res, fmt.Errorf("row P needs 32 enterprise accounts, have %d", n)
+	}
+	tok, err := e.login(e.user("acfic", e.root()))
+	if err != nil {
+		return res, err
+	}
+	me := func() (time.Duration, error) {
+		t := time.Now()
+		st, b, err := e.cl.do("GET", e.base+"/api/v1/me", tok, nil)
+		if _, err := expect(st, b, err, 200, 0); err != nil {
+			return 0, err
+		}
+		return time.Since(t), nil
+	}
+	// the bystander alone, for as long as the storm will take
+	idle := run{}
+	for t := time.Now(); time.Since(t) < e.o.duration; {
+		d, err := me()
+		if err != nil {
+			return res, err
+		}
+		idle.lat = append(idle.lat, d)
+	}
+	resetHWM()
+	before := vmRSS()
+	var wg sync.WaitGroup
+	statuses := make([]int, 32)
+	bad := make([]string, 32)
+	start := time.Now()
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"username":%q,"password":%q}`, e.user("ent", fmt.Sprint(n-i)), e.password)
+			st, b, err := e.cl.do("POST", e.base+"/api/v1/auth/login", "", []byte(body))
+			statuses[i] = st
+			if err != nil || (st != 200 && st != 503 && st != 429) {
+				bad[i] = fmt.Sprintf("HTTP %d %s %v", st, b, err)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	storm := run{}
+	var byErr error
+loop:
+	for {
+		select {
+		case <-done:
+			break loop
+		default:
+		}
+		d, err := me()
+		if err != nil {
+			byErr = err
+			<-done
+			break
+		}
+		storm.lat = append(storm.lat, d)
+	}
+	took := time.Since(start)
+	peak := vmHWM()
+	if byErr != nil {
+		return res, byErr
+	}
+	count := map[int]int{}
+	for i, st := range statuses {
+		count[st]++
+		if bad[i] != "" {
+			return res, fmt.Errorf("sign-in %d: %s", i, bad[i])
+		}
+	}
+	slices.Sort(idle.lat)
+	slices.Sort(storm.lat)
+	res.absolute = fmt.Sprintf("32 sign-ins in %s: %d × 200, %d × 503, %d × 429; RSS %s before, peak %s; bystander /me p50 %s p99 %s during (%d reads), p99 %s alone",
+		took.Round(time.Millisecond), count[200], count[503], count[429], before, peak, ms(storm.pct(0.5)), ms(storm.pct(0.99)), len(storm.lat), ms(idle.pct(0.99)))
+	fmt.Printf("  %s\n", res.absolute)
+	e.check("login storm answers 200, 503 (no hashing slot) or 429 (address budget) only",
+		count[200]+count[503]+count[429] == 32 && count[200] > 0, "%v", count)
+	return res, nil
+}
+
+func vmRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "n/a"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "n/a"
 }

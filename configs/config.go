@@ -61,6 +61,12 @@ type Config struct {
 	// RequestTimeout bounds the handling of one HTTP request
 	// (request_timeout, QINQING_REQUEST_TIMEOUT; default 10s).
 	RequestTimeout time.Duration
+	// HashWait is how long a sign-in or password change waits for a free
+	// password-hashing slot before answering 503 with Retry-After
+	// (hash_wait, QINQING_HASH_WAIT; default 2s). The slots are few (the
+	// cores less one, fewer when argon2's memory cost is high), so a burst of
+	// sign-ins cannot take the process's memory and CPU from everyone else.
+	HashWait time.Duration
 	// TrustedProxies are the IP addresses or CIDR prefixes of reverse
 	// proxies whose forwarding headers are trusted (trusted_proxies,
 	// QINQING_TRUSTED_PROXIES as a comma-separated list).
@@ -118,6 +124,7 @@ const (
 	maxCredCache          = time.Minute
 	defaultRPS            = 20
 	defaultRequestTimeout = 10 * time.Second
+	defaultHashWait       = 2 * time.Second
 	defaultLogLevel       = "info"
 )
 
@@ -133,6 +140,7 @@ func defaults() Config {
 		RateLimit:       RateLimit{RPS: defaultRPS, Burst: defaultBurst(defaultRPS)},
 		DueSoon:         workflow.Limit{WorkingDays: 1},
 		RequestTimeout:  defaultRequestTimeout,
+		HashWait:        defaultHashWait,
 		LogLevel:        defaultLogLevel,
 	}
 }
@@ -172,6 +180,7 @@ type fileConfig struct {
 	DemoLimit      string   `yaml:"demo_limit"`
 	DueSoon        string   `yaml:"due_soon"`
 	RequestTimeout string   `yaml:"request_timeout"`
+	HashWait       string   `yaml:"hash_wait"`
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	LogLevel       string   `yaml:"log_level"`
 	Webhooks       []struct {
@@ -248,6 +257,7 @@ func (c *Config) applyFile(f fileConfig) error {
 		{"token_ttl", f.TokenTTL, &c.TokenTTL},
 		{"scan_interval", f.ScanInterval, &c.ScanInterval},
 		{"request_timeout", f.RequestTimeout, &c.RequestTimeout},
+		{"hash_wait", f.HashWait, &c.HashWait},
 	} {
 		if err := setDuration(d.dst, d.key, d.val); err != nil {
 			return err
@@ -306,6 +316,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 		{"QINQING_TOKEN_TTL", &c.TokenTTL},
 		{"QINQING_SCAN_INTERVAL", &c.ScanInterval},
 		{"QINQING_REQUEST_TIMEOUT", &c.RequestTimeout},
+		{"QINQING_HASH_WAIT", &c.HashWait},
 	} {
 		if v, ok := get(d.name); ok {
 			if err := setDuration(d.dst, d.name, v); err != nil {

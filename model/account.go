@@ -13,7 +13,10 @@ import (
 // Scope is what an account may see: the store applies it to every query, so
 // lists are scoped like single reads.
 type Scope struct {
-	AccountID      uint64
+	AccountID uint64
+	// Username is the account's (normalised): a lead naming it as subject
+	// is hidden from the account whenever the name was given.
+	Username       string
 	Role           workflow.Role
 	HomeRegion     string
 	Regions        []string // the home region and every region below it

@@ -1,7 +1,9 @@
 package model
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"slices"
@@ -60,6 +62,9 @@ func (s *Store) insertEvents(tx *gorm.DB, evs ...*Event) error {
 	}
 	var out []*WebhookDelivery
 	for _, ev := range evs {
+		if ev.ActorRole == AnonymousRole {
+			continue // its place in the delivery order would date the report
+		}
 		typ := ev.CaseKind + "." + ev.Action
 		for _, w := range s.opt.Webhooks {
 			if !wants(w, ev) {
@@ -67,7 +72,7 @@ func (s *Store) insertEvents(tx *gorm.DB, evs ...*Event) error {
 			}
 			id := newDeliveryID()
 			body, err := json.Marshal(webhookBody{DeliveryID: id, Type: typ, Event: webhookEvent{
-				ID: strconv.FormatUint(ev.ID, 10), Kind: ev.CaseKind, CaseID: strconv.FormatUint(ev.CaseID, 10),
+				ID: OpaqueEventID([]byte(w.Secret+"\x00"+w.URL), ev.ID), Kind: ev.CaseKind, CaseID: strconv.FormatUint(ev.CaseID, 10),
 				Action: ev.Action, ActionLabel: workflow.ActionLabel(workflow.Action(ev.Action)),
 				FromStatus: ev.FromStatus, ToStatus: ev.ToStatus, ActorRole: ev.ActorRole,
 				At: ev.At.In(s.cal.Location()).Format(time.RFC3339), RegionCode: ev.RegionCode, Step: ev.Step,
@@ -112,6 +117,16 @@ type webhookEvent struct {
 	At          string `json:"at"`
 	RegionCode  string `json:"region_code"`
 	Step        string `json:"step,omitempty"`
+}
+
+// OpaqueEventID is the id an event is shown under: a keyed hash of its
+// row id, stable for one key, with no order and no gaps, so the events of
+// different cases cannot be placed relative to each other by their ids
+// (the row ids are one sequence over every case).
+func OpaqueEventID(key []byte, id uint64) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("event:" + strconv.FormatUint(id, 10)))
+	return hex.EncodeToString(m.Sum(nil)[:10])
 }
 
 func newDeliveryID() string {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -90,7 +91,14 @@ func (s *Store) CreateLead(ctx context.Context, in NewLead) (*Lead, string, erro
 	var receipt string
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		now := s.Now()
-		l := &Lead{
+		if in.Anonymous {
+			now = s.reportDay(now)
+		}
+		id, err := newLeadID(tx, in.Anonymous)
+		if err != nil {
+			return err
+		}
+		l := &Lead{ID: id,
 			Content: in.Content, Evidence: in.Evidence, OccurredAt: in.OccurredAt, RegionCode: in.RegionCode,
 			Anonymous: in.Anonymous, SubjectName: in.SubjectName, SubjectUsername: NormalizeUsername(in.SubjectUsername),
 			Status: string(workflow.LeadReportedStatus), StepStartedAt: now, Version: 1, CreatedAt: now, UpdatedAt: now,
@@ -146,25 +154,73 @@ func (s *Store) CreateLead(ctx context.Context, in NewLead) (*Lead, string, erro
 	return created, receipt, nil
 }
 
+// Anonymous leads cannot be tied to whoever reported them by their id,
+// their place in any order, or their time (docs/design.md#unlinkability):
+//
+//   - their ids are random in [AnonymousLeadIDs, 2·AnonymousLeadIDs), a space
+//     of their own, so an anonymous lead's id says nothing of when it was
+//     filed relative to any other lead; named leads take the next id below
+//     AnonymousLeadIDs (explicitly: the databases' own counters would jump
+//     past the first random id);
+//   - their report time (created_at, the report event's time, the start of
+//     the first step and so its deadline) is the start of the day, Beijing
+//     time, on which they were filed;
+//   - event ids are never shown (the API and webhooks give opaque ones), and
+//     the report event of an anonymous lead is not sent to webhooks.
+const AnonymousLeadIDs uint64 = 1 << 52
+
+// reportDay is the start of now's day in the calendar's time zone, in UTC.
+func (s *Store) reportDay(now time.Time) time.Time {
+	t := now.In(s.cal.Location())
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location()).UTC()
+}
+
+// newLeadID returns the id of a new lead: random in the anonymous space,
+// else the next named id (a locking read on MySQL, so two filings wait for
+// each other instead of taking one id; SQLite's write transactions are
+// serial anyway).
+func newLeadID(tx *gorm.DB, anonymous bool) (uint64, error) {
+	if anonymous {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		return AnonymousLeadIDs + binary.BigEndian.Uint64(b[:])%AnonymousLeadIDs, nil
+	}
+	q := "SELECT COALESCE(MAX(id), 0) FROM leads WHERE id < ?"
+	if tx.Dialector.Name() == "mysql" {
+		q += " FOR UPDATE"
+	}
+	var last uint64
+	if err := tx.Raw(q, AnonymousLeadIDs).Scan(&last).Error; err != nil {
+		return 0, err
+	}
+	return last + 1, nil
+}
+
 // AnonymousRole is the actor role of the event that records an anonymous report.
 const AnonymousRole = "anonymous"
 
 // leadScope is the visibility rule of docs/design.md#lead-loop as a query condition:
 // inspectors see the leads of their region and below; a department sees
-// only the leads whose rectification is charged to its department in its
-// region or below; a station or an enterprise sees only the leads it
+// only the leads whose rectification is charged to its own unit (its
+// department in its own region, not below); a station or an enterprise sees only the leads it
 // reported under its name (anonymous ones only through their receipt). The
-// account named as a lead's subject never sees it (recusal).
+// account named as a lead's subject never sees it (recusal), checked now
+// against the account: by id (the account matched when the subject was
+// named, whatever it is called since) and by username (an account created
+// or renamed to the name later); nor does an inspector who declared a
+// conflict with it (回避, lead_recusals).
 func leadScope(q *gorm.DB, sc Scope) *gorm.DB {
 	if sc.Role != workflow.RoleSystem {
-		q = q.Where("(subject_account_id IS NULL OR subject_account_id <> ?)", sc.AccountID)
+		q = notRecused(q, sc.AccountID, sc.Username)
 	}
 	switch sc.Role {
 	case workflow.RoleInspector:
 		return q.Where("region_code IN ?", nonEmpty(sc.Regions))
 	case workflow.RoleDepartment:
-		return q.Where("rectify_department_code = ? AND rectify_region_code IN ? AND status IN ?", sc.DepartmentCode,
-			nonEmpty(sc.Regions), []string{string(workflow.LeadRectifying), string(workflow.LeadVerifying), string(workflow.LeadClosed)})
+		// its own unit's task only (its department in its own region): a
+		// city department does not see the district units' tasks
+		return q.Where("rectify_department_code = ? AND rectify_region_code = ? AND status IN ?", sc.DepartmentCode,
+			sc.HomeRegion, []string{string(workflow.LeadRectifying), string(workflow.LeadVerifying), string(workflow.LeadClosed)})
 	case workflow.RoleEnterprise:
 		return q.Where("anonymous = ? AND reporter_role = ? AND reporter_account_id = ?", false, string(workflow.RoleEnterprise), sc.AccountID)
 	case workflow.RoleStation:
@@ -173,6 +229,15 @@ func leadScope(q *gorm.DB, sc Scope) *gorm.DB {
 		return q
 	}
 	return q.Where("1 = 0")
+}
+
+// notRecused keeps the leads account (named username) is not recused from.
+func notRecused(q *gorm.DB, account uint64, username string) *gorm.DB {
+	q = q.Where("(subject_account_id IS NULL OR subject_account_id <> ?)", account)
+	if u := NormalizeUsername(username); u != "" {
+		q = q.Where("subject_username <> ?", u)
+	}
+	return q.Where("NOT EXISTS (SELECT 1 FROM lead_recusals WHERE lead_recusals.lead_id = leads.id AND lead_recusals.account_id = ?)", account)
 }
 
 // FindLead returns the lead when the scope may see it; ErrNotFound when it
@@ -189,8 +254,8 @@ func (s *Store) FindLead(ctx context.Context, sc Scope, id uint64) (*Lead, error
 // ErrNotFound. The subject of the lead is refused like everyone else.
 func (s *Store) FindLeadByReceipt(ctx context.Context, sc Scope, receipt string) (*Lead, error) {
 	var l Lead
-	q := s.db.WithContext(ctx).Where("receipt_hash = ? AND anonymous = ?", receiptHash(receipt), true).
-		Where("(subject_account_id IS NULL OR subject_account_id <> ?)", sc.AccountID)
+	q := notRecused(s.db.WithContext(ctx).Model(&Lead{}).Where("receipt_hash = ? AND anonymous = ?", receiptHash(receipt), true),
+		sc.AccountID, sc.Username)
 	if err := q.Take(&l).Error; err != nil {
 		return nil, formatError(err)
 	}
@@ -243,7 +308,8 @@ func (l *Lead) IsOverdue(now time.Time) bool {
 // LeadActor is a as the engine sees it for l: the rectifying unit's party
 // (same department, same region), and whether a is named as l's subject.
 func LeadActor(a Actor, l *Lead) workflow.Actor {
-	wa := workflow.Actor{Role: a.Role, Subject: l.SubjectAccountID != nil && *l.SubjectAccountID == a.AccountID}
+	wa := workflow.Actor{Role: a.Role, Subject: (l.SubjectAccountID != nil && *l.SubjectAccountID == a.AccountID) ||
+		(l.SubjectUsername != "" && l.SubjectUsername == NormalizeUsername(a.Username))}
 	if a.Role == workflow.RoleDepartment && l.RectifyDepartmentCode != nil && l.RectifyRegionCode != nil &&
 		a.DepartmentCode == *l.RectifyDepartmentCode && a.RegionCode == *l.RectifyRegionCode {
 		wa.Parties = append(wa.Parties, workflow.PartyRectifyingUnit)

@@ -18,7 +18,7 @@ import (
 // models are the current gorm types; the migrations must produce exactly
 // the schema AutoMigrate would give them.
 func models() []any {
-	return []any{&Region{}, &Department{}, &Station{}, &Enterprise{}, &Account{}, &Request{}, &Event{}, &IdempotencyKey{}, &WebhookDelivery{}, &Lead{}, &LeadRead{},
+	return []any{&Region{}, &Department{}, &Station{}, &Enterprise{}, &Account{}, &Request{}, &Event{}, &IdempotencyKey{}, &WebhookDelivery{}, &Lead{}, &LeadRead{}, &LeadRecusal{},
 		&StoredTree{}, &IndicatorValue{}, &SurveyResponse{}, &SurveyAnswer{}, &IndexRun{},
 		&AuthSession{}, &RefreshToken{}, &APIKey{}, &LimitAttempt{}, &LimitKey{}, &LimitBucket{}}
 }

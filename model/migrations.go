@@ -24,6 +24,8 @@ func migrations() []*gormigrate.Migration {
 		{ID: "202611250009_password_change_extensions", Migrate: migrate0009, Rollback: rollback0009},
 		{ID: "202611250010_shared_limits", Migrate: migrate0010, Rollback: rollback0010},
 		{ID: "202612060011_board_counts", Migrate: migrate0011, Rollback: rollback0011},
+		{ID: "202612060030_session_purge", Migrate: migrate0030, Rollback: rollback0030},
+		{ID: "202612060031_lead_recusals", Migrate: migrate0031, Rollback: rollback0031},
 	}
 }
 

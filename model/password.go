@@ -67,3 +67,6 @@ func parsePHC(h string) (m, t uint32, p uint8, salt, key []byte, err error) {
 	key, err = b64.DecodeString(parts[5])
 	return
 }
+
+// MemoryKiB is argon2's memory cost: what one hash allocates.
+func (a Argon2id) MemoryKiB() uint32 { return a.Memory }

@@ -299,6 +299,7 @@ func (r *Request) IsOverdue(now time.Time) bool {
 // Actor is the account acting, as the workflow engine and the timeline need it.
 type Actor struct {
 	AccountID      uint64
+	Username       string
 	Role           workflow.Role
 	RegionCode     string
 	DepartmentCode string
@@ -338,22 +339,22 @@ type requestWithHead struct {
 	HeadNow *string
 }
 
-// ListEvents returns the timeline of a case, oldest first, after the event id after.
-func (s *Store) ListEvents(ctx context.Context, kind workflow.Kind, caseID uint64, after uint64, size int) ([]Event, uint64, error) {
+// ListEvents returns the timeline of a case, oldest first, skipping the
+// first skip events; next is the skip of the following page (0: none). The
+// position, not the event's row id, pages: row ids are one sequence over
+// every case and are never shown (OpaqueEventID).
+func (s *Store) ListEvents(ctx context.Context, kind workflow.Kind, caseID uint64, skip uint64, size int) ([]Event, uint64, error) {
 	var out []Event
 	q := s.db.WithContext(ctx).Where("case_kind = ? AND case_id = ?", string(kind), caseID)
-	if after > 0 {
-		q = q.Where("id > ?", after)
-	}
 	if size <= 0 {
 		size = 20
 	}
-	if err := q.Order("id ASC").Limit(size + 1).Find(&out).Error; err != nil {
+	if err := q.Order("id ASC").Offset(int(min(skip, 1<<31))).Limit(size + 1).Find(&out).Error; err != nil {
 		return nil, 0, formatError(err)
 	}
 	if len(out) > size {
 		out = out[:size]
-		return out, out[size-1].ID, nil
+		return out, skip + uint64(size), nil
 	}
 	return out, 0, nil
 }

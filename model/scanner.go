@@ -317,6 +317,11 @@ func (s *Store) RunScanner(ctx context.Context, interval time.Duration, log *slo
 			}
 			analyzed = time.Now()
 		}
+		if n, err := s.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("purging ended sessions failed; retrying at the next tick", "err", err)
+		} else if n > 0 {
+			log.Info("ended sessions purged", "sessions", n)
+		}
 		res, err := s.Scan(ctx)
 		if err != nil && ctx.Err() == nil {
 			log.Error("deadline scan failed; retrying at the next tick", "err", err)

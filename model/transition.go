@@ -3,10 +3,12 @@ package model
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"qinqing/workflow"
 )
@@ -95,7 +97,7 @@ type caseKind[T caseRow] struct {
 	// keepsHead: the row keeps its newest event hash (chain_head).
 	keepsHead bool
 	// after runs in the transaction once the change is written.
-	after func(s *Store, tx *gorm.DB, actor Actor, x T, now time.Time) error
+	after func(s *Store, tx *gorm.DB, actor Actor, x T, a workflow.Action, now time.Time) error
 }
 
 // transition applies cmd to case id for actor; see Guard for the order of
@@ -134,7 +136,7 @@ func transition[T caseRow](s *Store, ctx context.Context, k *caseKind[T], sc Sco
 			return err
 		}
 		if k.after != nil {
-			if err := k.after(s, tx, actor, x, now); err != nil {
+			if err := k.after(s, tx, actor, x, cmd.Action, now); err != nil {
 				return err
 			}
 		}
@@ -255,7 +257,30 @@ var leads = &caseKind[*Lead]{
 	item:  func(s *Store, l *Lead, now time.Time) workflow.Item { return l.item(now) },
 	env:   func(s *Store, l *Lead, now time.Time) workflow.Env { return s.leadEnv(now) },
 	actor: LeadActor,
-	after: func(s *Store, tx *gorm.DB, actor Actor, l *Lead, now time.Time) error {
+	after: func(s *Store, tx *gorm.DB, actor Actor, l *Lead, a workflow.Action, now time.Time) error {
+		switch a {
+		case workflow.LeadSetSubject:
+			// the account of the name as it is now (none: the name is kept
+			// as written, and matched against accounts at every read)
+			var id *uint64
+			var acc Account
+			err := tx.Where("username = ?", l.SubjectUsername).Take(&acc).Error
+			switch {
+			case err == nil:
+				id = &acc.ID
+			case !errors.Is(err, gorm.ErrRecordNotFound):
+				return err
+			}
+			if err := tx.Model(&Lead{}).Where("id = ?", l.ID).Update("subject_account_id", id).Error; err != nil {
+				return err
+			}
+			l.SubjectAccountID = id
+		case workflow.LeadRecuse:
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).
+				Create(&LeadRecusal{LeadID: l.ID, AccountID: actor.AccountID, CreatedAt: now}).Error; err != nil {
+				return err
+			}
+		}
 		return tx.Create(&LeadRead{LeadID: l.ID, AccountID: actor.AccountID, Role: string(actor.Role), What: ReadTransition, At: now}).Error
 	},
 }

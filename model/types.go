@@ -235,6 +235,16 @@ type Lead struct {
 
 // LeadRead records that an account was shown a lead's detail (docs/design.md#lead-loop:
 // every read is recorded; inspectors list them).
+// LeadRecusal records an inspector's declared conflict of interest (回避)
+// with a lead: the lead is hidden from that account from then on. The
+// recuse event in the lead's timeline says who and when.
+type LeadRecusal struct {
+	ID        uint64    `gorm:"primaryKey"`
+	LeadID    uint64    `gorm:"not null;uniqueIndex:idx_lead_recusals_lead_account,priority:1"`
+	AccountID uint64    `gorm:"not null;uniqueIndex:idx_lead_recusals_lead_account,priority:2"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
 type LeadRead struct {
 	ID        uint64 `gorm:"primaryKey"`
 	LeadID    uint64 `gorm:"not null;index:idx_lead_reads_lead,priority:1"`

@@ -64,6 +64,8 @@ func vocabulary() []grant {
 		{"lead", "complete_rectification", "department", "region"},
 		{"lead", "verify", "inspector", "region"},
 		{"lead", "reopen", "inspector", "region"},
+		{"lead", "set_subject", "inspector", "region"},
+		{"lead", "recuse", "inspector", "region"},
 		{"lead", "delete", "", ""},
 		{"lead.reporter", "read", "inspector", "region"},
 		{"lead.investigation", "read", "inspector", "region"},

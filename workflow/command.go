@@ -37,6 +37,9 @@ type Command struct {
 	Report         string
 	Result         string
 	Accepted       *bool
+
+	SubjectUsername string
+	SubjectName     string
 }
 
 // Text field limits, in characters.
@@ -86,6 +89,10 @@ func (c Command) Text(f string) string {
 		return c.Report
 	case "result":
 		return c.Result
+	case "subject_username":
+		return c.SubjectUsername
+	case "subject_name":
+		return c.SubjectName
 	}
 	return ""
 }

@@ -1,6 +1,9 @@
 package workflow
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // What a transition does, as data. Apply returns an Outcome that names
 // every change: the new state, the deadline step that ends (and whether it
@@ -261,6 +264,14 @@ func effects(m *Machine, it Item, cmd Command, env Env, o *Outcome) {
 		}
 		o.Set["rectify_days"] = days
 		o.Set["rectify_due_at"] = startStep(LeadRectifying, now, env.Limits.days(days))
+	case LeadSetSubject:
+		// The store matches the username to an account (subject_account_id).
+		o.Set["subject_username"] = strings.ToLower(strings.TrimSpace(cmd.SubjectUsername))
+		if cmd.has("subject_name") {
+			o.Set["subject_name"] = cmd.SubjectName
+		}
+	case LeadRecuse:
+		// The store records the recusal; the deadline runs on.
 	case LeadReopen:
 		// A new receipt of the same lead: the decision of the shelved one is
 		// withdrawn, and a new one is due one month from now.

@@ -27,6 +27,11 @@ const (
 	CompleteRectification Action = "complete_rectification"
 	LeadVerify            Action = "verify"
 	LeadReopen            Action = "reopen"
+	// LeadSetSubject names or changes the account the lead is about (被反映人)
+	// after filing; LeadRecuse is an inspector declaring a conflict of
+	// interest (回避): the lead is hidden from that inspector from then on.
+	LeadSetSubject Action = "set_subject"
+	LeadRecuse     Action = "recuse"
 )
 
 // Disposal types of a decision (docs/design.md#lead-loop).
@@ -100,8 +105,16 @@ var Lead = &Machine{
 			Require: fields("accepted", "result"), Optional: fields("days")},
 		{Action: LeadReopen, Label: "重新启动", From: in(LeadClosed), To: LeadInvestigating, By: by(RoleInspector),
 			Require: fields("reason"), Guard: GuardShelved},
+		{Action: LeadSetSubject, Label: "指定被反映人", From: leadAnyStatus, SameState: true, By: by(RoleInspector),
+			Require: fields("subject_username"), Optional: fields("subject_name", "note")},
+		{Action: LeadRecuse, Label: "回避", From: leadAnyStatus, SameState: true, By: by(RoleInspector),
+			Optional: fields("reason")},
 	},
 }
+
+// leadAnyStatus: naming the subject and declaring a conflict are possible
+// at any stage while the lead is open.
+var leadAnyStatus = in(LeadReportedStatus, LeadRegistered, LeadInvestigating, LeadRectifying, LeadVerifying)
 
 // decisionFields are the fields a decision may carry beyond assessment and
 // disposal, in order.

@@ -43,7 +43,14 @@ var specLeadTable = []specTransition{
 		require: []string{"accepted", "result"}, optional: []string{"days"}},
 	{action: "reopen", label: "重新启动", from: []Status{"closed"}, to: "investigating", by: []Role{"inspector"},
 		require: []string{"reason"}, guard: specShelved},
+	{action: "set_subject", label: "指定被反映人", from: specAnyLead, by: []Role{"inspector"},
+		require: []string{"subject_username"}, optional: []string{"subject_name", "note"}},
+	{action: "recuse", label: "回避", from: specAnyLead, by: []Role{"inspector"},
+		optional: []string{"reason"}},
 }
+
+// specAnyLead: the subject may be named and a conflict declared while the lead is open.
+var specAnyLead = []Status{"reported", "registered", "investigating", "rectifying", "verifying"}
 
 // specDisposals is docs/design.md#lead-loop's disposal list, in its order; closes marks the
 // disposals that close the lead at decision (no rectification).
@@ -116,6 +123,10 @@ func validLead(t *testing.T, a Action) (Item, Actor, Command) {
 			Accepted: boolPtr(true), Result: "回访企业，问题已解决"}
 	case "reopen":
 		return Item{Status: "closed", Disposal: "shelved"}, leadInspector, Command{Action: a, Present: []string{"reason"}, Reason: "发现新的线索"}
+	case "set_subject":
+		return Item{Status: "registered"}, leadInspector, Command{Action: a, Present: []string{"subject_username"}, SubjectUsername: "Zhang_San"}
+	case "recuse":
+		return Item{Status: "investigating"}, leadInspector, Command{Action: a, Present: []string{"reason"}, Reason: "与被反映人系近亲属"}
 	}
 	t.Fatalf("validLead: no fixture for %q", a)
 	return Item{}, Actor{}, Command{}
@@ -133,7 +144,8 @@ func TestLeadTableMatchesDesign(t *testing.T) {
 		}
 	}
 	actions := map[Action]Action{LeadRegister: "register", LeadDismiss: "dismiss", LeadInvestigate: "investigate",
-		LeadDecide: "decide", CompleteRectification: "complete_rectification", LeadVerify: "verify", LeadReopen: "reopen"}
+		LeadDecide: "decide", CompleteRectification: "complete_rectification", LeadVerify: "verify", LeadReopen: "reopen",
+		LeadSetSubject: "set_subject", LeadRecuse: "recuse"}
 	for got, want := range actions {
 		if got != want {
 			t.Errorf("action constant %q, want %q", got, want)
