@@ -38,6 +38,7 @@ import (
 //	console_stats.go    statistics, with console_chart.go's SVG charts
 //	console_index.go    index runs (测算、审核、发布), the tree, submitted values, survey returns
 //	console_public.go   the published index without sign-in: ranking, each unit's report
+//	console_admin.go    accounts, stations, enterprises, API keys
 //	console/templates   one file per page, plus layout.html and parts.html
 //	console/static      console.css, console.js (embedded, no build step)
 //
@@ -173,6 +174,17 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	in.GET("/index/indicators", cs.h(cs.indicatorTree))
 	in.GET("/index/values", cs.h(cs.valuesPage))
 	in.POST("/index/values", cs.h(cs.valuesUpload))
+	in.GET("/accounts", cs.h(cs.accountsPage))
+	in.POST("/accounts", cs.h(cs.accountCreate))
+	in.POST("/accounts/:id", cs.h(cs.accountAct))
+	in.POST("/accounts/:id/password-reset", cs.h(cs.accountReset))
+	in.GET("/stations", cs.h(cs.stationsPage))
+	in.POST("/stations", cs.h(cs.stationCreate))
+	in.GET("/enterprises", cs.h(cs.enterprisesPage))
+	in.POST("/enterprises", cs.h(cs.enterpriseCreate))
+	in.GET("/api-keys", cs.h(cs.apiKeysPage))
+	in.POST("/api-keys", cs.h(cs.apiKeyCreate))
+	in.POST("/api-keys/:id/revoke", cs.h(cs.apiKeyRevoke))
 }
 
 // isAPIPath tells the paths that answer problem+json when nothing matches
@@ -262,6 +274,10 @@ var consoleNav = []navEntry{
 	{Label: "亲清指数测算", Path: "/index", Kind: "index_run", Act: "read"},
 	{Label: "指标值报送", Path: "/index/values", Kind: "indicator_value", Act: "submit"},
 	{Label: "亲清指数", Path: "/public/index"},
+	{Label: "账号", Path: "/accounts", Kind: "user", Act: "list"},
+	{Label: "站点", Path: "/stations", Kind: "station", Act: "create"},
+	{Label: "企业", Path: "/enterprises", Kind: "enterprise", Act: "create"},
+	{Label: "API 密钥", Path: "/api-keys", Kind: "api_key", Act: "list"},
 }
 
 type navLink struct {
