@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -436,12 +437,16 @@ type reportData struct {
 	CSV    string
 	XLSX   string
 	Period string
+	AsOf   string
 }
 
 // reportData prepares a unit's report: its level-1 scores drawn as bars
 // (missing ones as missing), every node in the table.
 func (cs *console) reportData(rep regionReportView, base string, published bool) reportData {
-	d := reportData{R: rep, Base: base, Draft: !published, Period: periodLabel(rep.Period)}
+	d := reportData{R: rep, Base: base, Draft: !published, Period: periodLabel(rep.Period), AsOf: rep.AsOf}
+	if t, err := time.Parse(time.RFC3339Nano, rep.AsOf); err == nil {
+		d.AsOf = cs.datetime(t)
+	}
 	chart := barChart{ID: "level1", Title: rep.Region.Name + " 一级指标得分", Unit: "分", Horizontal: true,
 		Desc: "各一级指标得分（百分制）及其在" + rep.Region.GroupLabel + "中的位次"}
 	for _, s := range rep.Scores {
