@@ -36,6 +36,9 @@ import (
 //	console_lead_report.go the report form, the receipt, the public lookup
 //	console_deadlines.go the deadline board (its export: deadlines_export.go)
 //	console_stats.go    statistics, with console_chart.go's SVG charts
+//	console_index.go    index runs (测算、审核、发布), the tree, submitted values, survey returns
+//	console_public.go   the published index without sign-in: ranking, each unit's report
+//	console_admin.go    accounts, stations, enterprises, API keys
 //	console/templates   one file per page, plus layout.html and parts.html
 //	console/static      console.css, console.js (embedded, no build step)
 //
@@ -137,6 +140,10 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	out.POST("/login", cs.rateLimit, cs.h(cs.login))
 	out.GET("/leads/lookup", cs.h(cs.lookupPage))
 	out.POST("/leads/lookup", cs.rateLimit, cs.h(cs.lookup))
+	// The published index, for everyone (console_public.go).
+	out.GET("/public/index", cs.h(cs.publicHome))
+	out.GET("/public/index/:period", cs.h(cs.publicRanking))
+	out.GET("/public/index/:period/regions/:code", cs.h(cs.publicRegion))
 
 	in := e.Group("", consoleHeaders, cs.session, cs.rateLimit, cs.csrf)
 	in.POST("/logout", cs.h(cs.logout))
@@ -158,6 +165,26 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	in.GET("/deadlines", cs.h(cs.deadlineBoard))
 	in.GET("/deadlines/export.xlsx", cs.h(cs.deadlineExport))
 	in.GET("/stats", cs.h(cs.statsPage))
+	in.GET("/index", cs.h(cs.indexHome))
+	in.POST("/index/runs", cs.h(cs.indexCompute))
+	in.GET("/index/runs/:id", cs.h(cs.indexRun))
+	in.POST("/index/runs/:id/publish", cs.h(cs.indexPublish))
+	in.GET("/index/runs/:id/regions/:code", cs.h(cs.indexRunRegion))
+	in.GET("/index/surveys", cs.h(cs.surveyStatus))
+	in.GET("/index/indicators", cs.h(cs.indicatorTree))
+	in.GET("/index/values", cs.h(cs.valuesPage))
+	in.POST("/index/values", cs.h(cs.valuesUpload))
+	in.GET("/accounts", cs.h(cs.accountsPage))
+	in.POST("/accounts", cs.h(cs.accountCreate))
+	in.POST("/accounts/:id", cs.h(cs.accountAct))
+	in.POST("/accounts/:id/password-reset", cs.h(cs.accountReset))
+	in.GET("/stations", cs.h(cs.stationsPage))
+	in.POST("/stations", cs.h(cs.stationCreate))
+	in.GET("/enterprises", cs.h(cs.enterprisesPage))
+	in.POST("/enterprises", cs.h(cs.enterpriseCreate))
+	in.GET("/api-keys", cs.h(cs.apiKeysPage))
+	in.POST("/api-keys", cs.h(cs.apiKeyCreate))
+	in.POST("/api-keys/:id/revoke", cs.h(cs.apiKeyRevoke))
 }
 
 // isAPIPath tells the paths that answer problem+json when nothing matches
@@ -244,6 +271,13 @@ var consoleNav = []navEntry{
 	{Label: "查询码查询", Path: "/leads/lookup", Kind: "lead", Act: "create"},
 	{Label: "期限看板", Path: "/deadlines", Kind: "deadline", Act: "list"},
 	{Label: "统计", Path: "/stats", Kind: "stats", Act: "read"},
+	{Label: "亲清指数测算", Path: "/index", Kind: "index_run", Act: "read"},
+	{Label: "指标值报送", Path: "/index/values", Kind: "indicator_value", Act: "submit"},
+	{Label: "亲清指数", Path: "/public/index"},
+	{Label: "账号", Path: "/accounts", Kind: "user", Act: "list"},
+	{Label: "站点", Path: "/stations", Kind: "station", Act: "create"},
+	{Label: "企业", Path: "/enterprises", Kind: "enterprise", Act: "create"},
+	{Label: "API 密钥", Path: "/api-keys", Kind: "api_key", Act: "list"},
 }
 
 type navLink struct {

@@ -22,6 +22,9 @@ func (cs *console) funcs() template.FuncMap {
 		"datetime":   cs.datetime,
 		"date":       cs.date,
 		"fieldError": func(p *formProblem, field string) string { return p.For(field) },
+		"score":      scoreText,
+		"num":        numText,
+		"percent":    func(x float64) string { return strconv.FormatFloat(x*100, 'f', 0, 64) },
 		"deref": func(s *string) string {
 			if s == nil {
 				return ""
@@ -29,6 +32,34 @@ func (cs *console) funcs() template.FuncMap {
 			return *s
 		},
 	}
+}
+
+// scoreText shows a score (float64 or *float64) with two decimals, "—"
+// when there is none.
+func scoreText(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'f', 2, 64)
+	case *float64:
+		if x != nil {
+			return strconv.FormatFloat(*x, 'f', 2, 64)
+		}
+	}
+	return "—"
+}
+
+// numText shows a raw value (float64 or *float64) as given, "" when there
+// is none.
+func numText(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case *float64:
+		if x != nil {
+			return strconv.FormatFloat(*x, 'f', -1, 64)
+		}
+	}
+	return ""
 }
 
 func (cs *console) regionName(code string) string {
@@ -149,9 +180,14 @@ func fieldLabel(field string) string {
 // notices are the confirmations a page shows after a redirect (?done=…):
 // fixed texts, so the query string cannot put words on the page.
 var notices = map[string]string{
-	"password": "密码已修改。",
-	"filed":    "诉求已提交，请留意办理进度。",
-	"reported": "线索已提交，纪检监察机关将依规处理。",
+	"password":  "密码已修改。",
+	"filed":     "诉求已提交，请留意办理进度。",
+	"reported":  "线索已提交，纪检监察机关将依规处理。",
+	"computed":  "测算完成，结果为草稿：请审核各单位的得分与报告，确认无误后发布。",
+	"published": "已发布。公众无需登录即可查看本期排名与各单位报告。",
+	"disabled":  "账号已停用，其登录会话、令牌与 API 密钥随即失效。",
+	"enabled":   "账号已启用。",
+	"revoked":   "API 密钥已吊销，使用它的请求将被拒绝。",
 }
 
 // noticeFor is the confirmation for done: a fixed text, or the label of a

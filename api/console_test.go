@@ -715,7 +715,8 @@ func TestConsoleRoutesNeedSession(t *testing.T) {
 	ts := newTestServer(t, "sqlite", nil)
 	checked := 0
 	for _, r := range ts.srv.Engine().Routes() {
-		if !isConsoleRoute(r.Path) || r.Path == "/login" || r.Path == "/leads/lookup" || strings.HasPrefix(r.Path, "/static/") {
+		if !isConsoleRoute(r.Path) || r.Path == "/login" || r.Path == "/leads/lookup" || strings.HasPrefix(r.Path, "/static/") ||
+			strings.HasPrefix(r.Path, "/public/") {
 			continue
 		}
 		path := ginParam.ReplaceAllString(r.Path, "1")

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"time"
@@ -89,24 +91,91 @@ func (s *Server) updateUser(c *gin.Context) error {
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
+	a, err := s.setDisabled(c, p, id, *b.Disabled)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, s.accountView(a))
+	return nil
+}
+
+// setDisabled disables or enables the account id: the use case of PATCH
+// /users/{id} and of the console's buttons (the caller has passed mayEver).
+func (s *Server) setDisabled(c *gin.Context, p *principal, id uint64, disabled bool) (*model.Account, error) {
 	ctx := c.Request.Context()
 	a, err := s.store.FindAccountInScope(ctx, p.scope, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.allow(p, "user", "update", a.RegionCode); err != nil {
+		return nil, err
+	}
+	if a.ID == p.account.ID && disabled {
+		return nil, workflow.Invalid("disabled", "不能停用自己的账号")
+	}
+	a, err = s.store.SetAccountDisabled(ctx, p.scope, id, disabled)
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("account updated", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "account", a.ID, "disabled", a.Disabled)
+	return a, nil
+}
+
+type passwordResetView struct {
+	accountView
+	Password string `json:"password"`
+}
+
+// resetUserPassword gives an account a generated password (admin, account
+// in its region), shown in this answer only; the holder must choose
+// another at the next sign-in, and the account's tokens and sessions end.
+func (s *Server) resetUserPassword(c *gin.Context) error {
+	p := principalOf(c)
+	if err := s.mayEver(p, "user", "update"); err != nil {
 		return err
 	}
-	if a.ID == p.account.ID && *b.Disabled {
-		return workflow.Invalid("disabled", "不能停用自己的账号")
+	if err := s.query(c).err(); err != nil {
+		return err
 	}
-	a, err = s.store.SetAccountDisabled(ctx, p.scope, id, *b.Disabled)
+	id, err := parsePathID(c.Param("id"))
 	if err != nil {
 		return err
 	}
-	s.log.Info("account updated", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "account", a.ID, "disabled", a.Disabled)
-	c.JSON(http.StatusOK, s.accountView(a))
+	a, pw, err := s.resetPassword(c, p, id)
+	if err != nil {
+		return err
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, passwordResetView{accountView: s.accountView(a), Password: pw})
 	return nil
+}
+
+// resetPassword is the use case of POST /users/{id}/password-reset and of
+// the console's button (the caller has passed mayEver). An administrator
+// changes its own password with the current one, not by a reset.
+func (s *Server) resetPassword(c *gin.Context, p *principal, id uint64) (*model.Account, string, error) {
+	ctx := c.Request.Context()
+	a, err := s.store.FindAccountInScope(ctx, p.scope, id)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.allow(p, "user", "update", a.RegionCode); err != nil {
+		return nil, "", err
+	}
+	if a.ID == p.account.ID {
+		return nil, "", workflow.Invalid("id", "不能重置自己的密码，请使用“修改密码”")
+	}
+	var raw [12]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, "", err
+	}
+	pw := hex.EncodeToString(raw[:])
+	a, err = s.store.ResetPassword(ctx, s.hashes.hasher(ctx), p.scope, id, pw)
+	if err != nil {
+		return nil, "", err
+	}
+	s.log.Info("password reset", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "account", a.ID)
+	return a, pw, nil
 }
 
 // API keys.
@@ -156,45 +225,59 @@ func (s *Server) createAPIKey(c *gin.Context) error {
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	id, ok := parseID(b.AccountID)
-	if !ok {
-		return workflow.Invalid("account_id", "账号不存在")
-	}
-	a, err := s.store.FindAccountInScope(ctx, p.scope, id)
-	if errors.Is(err, model.ErrNotFound) {
-		return workflow.Invalid("account_id", "账号不存在")
-	}
+	k, key, err := s.addAPIKey(c, p, b)
 	if err != nil {
 		return err
 	}
-	if err := s.allow(p, "api_key", "create", a.RegionCode); err != nil {
-		return err
-	}
-	switch {
-	case a.Role == string(workflow.RoleAdmin):
-		return workflow.Invalid("account_id", "不能为管理员账号创建 API 密钥")
-	case a.Disabled:
-		return workflow.Invalid("account_id", "账号已停用")
-	}
-	now := s.clock()
-	exp := now.Add(365 * 24 * time.Hour).UTC().Truncate(time.Millisecond)
-	if b.ExpiresAt != nil {
-		if !b.ExpiresAt.After(now) || b.ExpiresAt.Sub(now) > maxKeyLifetime {
-			return workflow.Invalid("expires_at", "有效期须在将来且不超过一年")
-		}
-		exp = b.ExpiresAt.UTC().Truncate(time.Millisecond)
-	}
-	k, key, err := s.store.CreateAPIKey(ctx, model.NewAPIKey{AccountID: a.ID, Name: b.Name, CreatedBy: p.account.ID, ExpiresAt: &exp})
-	if err != nil {
-		return err
-	}
-	s.log.Info("API key created", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "account", a.ID, "prefix", k.Prefix)
 	v := s.apiKeyView(k)
 	v.Key = key
 	c.Header("Location", "/api/v1/api-keys/"+idString(k.ID))
 	c.JSON(http.StatusCreated, v)
 	return nil
+}
+
+// addAPIKey creates a key: the use case of POST /api-keys and of the
+// console's form (the caller has passed mayEver). The key itself is
+// returned once and never stored.
+func (s *Server) addAPIKey(c *gin.Context, p *principal, b apiKeyBody) (*model.APIKey, string, error) {
+	if err := s.valid.check(&b); err != nil {
+		return nil, "", err
+	}
+	ctx := c.Request.Context()
+	id, ok := parseID(b.AccountID)
+	if !ok {
+		return nil, "", workflow.Invalid("account_id", "账号不存在")
+	}
+	a, err := s.store.FindAccountInScope(ctx, p.scope, id)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, "", workflow.Invalid("account_id", "账号不存在")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.allow(p, "api_key", "create", a.RegionCode); err != nil {
+		return nil, "", err
+	}
+	switch {
+	case a.Role == string(workflow.RoleAdmin):
+		return nil, "", workflow.Invalid("account_id", "不能为管理员账号创建 API 密钥")
+	case a.Disabled:
+		return nil, "", workflow.Invalid("account_id", "账号已停用")
+	}
+	now := s.clock()
+	exp := now.Add(365 * 24 * time.Hour).UTC().Truncate(time.Millisecond)
+	if b.ExpiresAt != nil {
+		if !b.ExpiresAt.After(now) || b.ExpiresAt.Sub(now) > maxKeyLifetime {
+			return nil, "", workflow.Invalid("expires_at", "有效期须在将来且不超过一年")
+		}
+		exp = b.ExpiresAt.UTC().Truncate(time.Millisecond)
+	}
+	k, key, err := s.store.CreateAPIKey(ctx, model.NewAPIKey{AccountID: a.ID, Name: b.Name, CreatedBy: p.account.ID, ExpiresAt: &exp})
+	if err != nil {
+		return nil, "", err
+	}
+	s.log.Info("API key created", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "account", a.ID, "prefix", k.Prefix)
+	return k, key, nil
 }
 
 func (s *Server) listAPIKeys(c *gin.Context) error {
@@ -230,11 +313,20 @@ func (s *Server) revokeAPIKey(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.revokeKey(c, p, id); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}
+
+// revokeKey revokes the key id: the use case of DELETE /api-keys/{id} and
+// of the console's button (the caller has passed mayEver).
+func (s *Server) revokeKey(c *gin.Context, p *principal, id uint64) error {
 	k, err := s.store.RevokeAPIKey(c.Request.Context(), p.scope, id)
 	if err != nil {
 		return err
 	}
 	s.log.Info("API key revoked", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "prefix", k.Prefix)
-	c.Status(http.StatusNoContent)
 	return nil
 }

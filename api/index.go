@@ -251,23 +251,7 @@ func (s *Server) createRun(c *gin.Context) error {
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
-	if msg := s.periodProblem(b.Period); msg != "" {
-		return workflow.Invalid("period", msg)
-	}
-	if err := s.allow(p, "index_run", "create", ""); err != nil {
-		return err
-	}
-	per, err := model.ParsePeriod(b.Period, s.cal.Location())
-	if err != nil {
-		return workflow.Invalid("period", err.Error())
-	}
-	// A run reads a whole period of cases: it gets its own time budget
-	// instead of QINQING_REQUEST_TIMEOUT, within the server's write timeout,
-	// and a client that goes away does not cancel it (the draft is then
-	// found with GET /index/runs).
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), runTimeout)
-	defer cancel()
-	run, err := s.store.CreateRun(ctx, per, p.account.ID)
+	run, err := s.computeRun(c.Request.Context(), p, b.Period)
 	if err != nil {
 		return err
 	}
@@ -282,6 +266,29 @@ func (s *Server) createRun(c *gin.Context) error {
 	c.Header("Location", "/api/v1/index/runs/"+idString(run.ID))
 	c.JSON(http.StatusCreated, out)
 	return nil
+}
+
+// computeRun computes the index of period with the tree in force and keeps
+// it as a draft: the use case of POST /index/runs and of the console's
+// 测算 button (the caller has passed mayEver).
+func (s *Server) computeRun(ctx context.Context, p *principal, period string) (*model.IndexRun, error) {
+	if msg := s.periodProblem(period); msg != "" {
+		return nil, workflow.Invalid("period", msg)
+	}
+	if err := s.allow(p, "index_run", "create", ""); err != nil {
+		return nil, err
+	}
+	per, err := model.ParsePeriod(period, s.cal.Location())
+	if err != nil {
+		return nil, workflow.Invalid("period", err.Error())
+	}
+	// A run reads a whole period of cases: it gets its own time budget
+	// instead of QINQING_REQUEST_TIMEOUT, within the server's write timeout,
+	// and a client that goes away does not cancel it (the draft is then
+	// found with GET /index/runs).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), runTimeout)
+	defer cancel()
+	return s.store.CreateRun(ctx, per, p.account.ID)
 }
 
 // findRun loads the run of the path's id for act (工商联 at the city).
@@ -346,19 +353,26 @@ func (s *Server) publishRun(c *gin.Context) error {
 	if err := s.mayEver(p, "index_run", "publish"); err != nil {
 		return err
 	}
-	if err := s.allow(p, "index_run", "publish", ""); err != nil {
-		return err
-	}
 	id, err := parsePathID(c.Param("id"))
 	if err != nil {
 		return err
 	}
-	run, err := s.store.PublishRun(c.Request.Context(), id, p.account.ID)
+	run, err := s.publish(c.Request.Context(), p, id)
 	if err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, s.runView(run))
 	return nil
+}
+
+// publish publishes the draft run id: the use case of POST
+// /index/runs/{id}/publish and of the console's 发布 button (the caller has
+// passed mayEver).
+func (s *Server) publish(ctx context.Context, p *principal, id uint64) (*model.IndexRun, error) {
+	if err := s.allow(p, "index_run", "publish", ""); err != nil {
+		return nil, err
+	}
+	return s.store.PublishRun(ctx, id, p.account.ID)
 }
 
 type runListView = listView[runView]

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -160,9 +161,23 @@ func (s *Server) submitValues(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	tree, _, err := s.store.ActiveTree(c.Request.Context())
+	out, err := s.storeValues(c.Request.Context(), p, in)
 	if err != nil {
 		return err
+	}
+	c.JSON(http.StatusCreated, out)
+	return nil
+}
+
+// storeValues checks the rows read into in against the tree in force and
+// the caller's department and region, and stores them when every row is
+// right: the use case of POST /indicator-values and of the console's
+// upload form. A submission with any bad row is refused whole (each bad
+// row named), and nothing is stored.
+func (s *Server) storeValues(ctx context.Context, p *principal, in *valueInput) (submissionView, error) {
+	tree, _, err := s.store.ActiveTree(ctx)
+	if err != nil {
+		return submissionView{}, err
 	}
 	rows := s.checkValues(p, tree, in)
 	if len(in.errs.Errors) > 0 {
@@ -171,20 +186,19 @@ func (s *Server) submitValues(c *gin.Context) error {
 			row, _, _ := strings.Cut(e.Field, ".")
 			bad[row] = true
 		}
-		return refuse(errValidation, fmt.Sprintf("共 %d 行有误，整批数据均未保存；请改正后重新提交（行号从 1 起，不含表头）", len(bad)),
+		return submissionView{}, refuse(errValidation, fmt.Sprintf("共 %d 行有误，整批数据均未保存；请改正后重新提交（行号从 1 起，不含表头）", len(bad)),
 			in.errs.Errors...)
 	}
-	stored, err := s.store.SubmitValues(c.Request.Context(), rows, p.account.ID, *p.account.DepartmentCode)
+	stored, err := s.store.SubmitValues(ctx, rows, p.account.ID, *p.account.DepartmentCode)
 	if err != nil {
-		return err
+		return submissionView{}, err
 	}
 	out := submissionView{Count: len(stored), TreeVersion: tree.Version, Items: make([]valueView, len(stored))}
 	for i, v := range stored {
 		out.Items[i] = valueView{ID: idString(v.ID), IndicatorCode: v.IndicatorCode, RegionCode: v.RegionCode, Period: v.Period,
 			Value: v.Value, DepartmentCode: v.DepartmentCode, Replaced: v.Replaced, SubmittedAt: s.ts(v.CreatedAt)}
 	}
-	c.JSON(http.StatusCreated, out)
-	return nil
+	return out, nil
 }
 
 type valueView struct {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"regexp"
@@ -59,19 +60,32 @@ func (s *Server) createStation(c *gin.Context) error {
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
-	if err := s.knownRegion("region_code", b.RegionCode); err != nil {
-		return err
-	}
-	if err := s.allow(p, "station", "create", b.RegionCode); err != nil {
-		return err
-	}
-	st := &model.Station{Name: b.Name, RegionCode: b.RegionCode, Address: b.Address}
-	if err := s.store.CreateStation(c.Request.Context(), st); err != nil {
+	st, err := s.addStation(c.Request.Context(), p, b)
+	if err != nil {
 		return err
 	}
 	c.Header("Location", "/api/v1/stations/"+idString(st.ID))
 	c.JSON(http.StatusCreated, s.stationView(st))
 	return nil
+}
+
+// addStation creates a station: the use case of POST /stations and of the
+// console's form (the caller has passed mayEver).
+func (s *Server) addStation(ctx context.Context, p *principal, b stationBody) (*model.Station, error) {
+	if err := s.valid.check(&b); err != nil {
+		return nil, err
+	}
+	if err := s.knownRegion("region_code", b.RegionCode); err != nil {
+		return nil, err
+	}
+	if err := s.allow(p, "station", "create", b.RegionCode); err != nil {
+		return nil, err
+	}
+	st := &model.Station{Name: b.Name, RegionCode: b.RegionCode, Address: b.Address}
+	if err := s.store.CreateStation(ctx, st); err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 func (s *Server) listStations(c *gin.Context) error {
@@ -131,6 +145,21 @@ func (s *Server) createEnterprise(c *gin.Context) error {
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
+	e, err := s.addEnterprise(c.Request.Context(), p, b)
+	if err != nil {
+		return err
+	}
+	c.Header("Location", "/api/v1/enterprises/"+idString(e.ID))
+	c.JSON(http.StatusCreated, s.enterpriseView(e))
+	return nil
+}
+
+// addEnterprise registers an enterprise: the use case of POST /enterprises
+// and of the console's form (the caller has passed mayEver).
+func (s *Server) addEnterprise(ctx context.Context, p *principal, b enterpriseBody) (*model.Enterprise, error) {
+	if err := s.valid.check(&b); err != nil {
+		return nil, err
+	}
 	var v workflow.ValidationError
 	if msg := model.USCCProblem(b.USCC); msg != "" {
 		v.Add("uscc", msg)
@@ -142,22 +171,20 @@ func (s *Server) createEnterprise(c *gin.Context) error {
 		v.Add("contact_phone", "联系电话格式不正确")
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.allow(p, "enterprise", "create", b.RegionCode); err != nil {
-		return err
+		return nil, err
 	}
 	e := &model.Enterprise{USCC: b.USCC, Name: strings.TrimSpace(b.Name), RegionCode: b.RegionCode,
 		ContactName: b.ContactName, ContactPhone: b.ContactPhone}
-	if err := s.store.CreateEnterprise(c.Request.Context(), e); err != nil {
+	if err := s.store.CreateEnterprise(ctx, e); err != nil {
 		if errors.Is(err, model.ErrConflict) {
-			return refuse(err, "该统一社会信用代码已登记", workflow.FieldError{Field: "uscc", Message: "已登记"})
+			return nil, refuse(err, "该统一社会信用代码已登记", workflow.FieldError{Field: "uscc", Message: "已登记"})
 		}
-		return err
+		return nil, err
 	}
-	c.Header("Location", "/api/v1/enterprises/"+idString(e.ID))
-	c.JSON(http.StatusCreated, s.enterpriseView(e))
-	return nil
+	return e, nil
 }
 
 func (s *Server) listEnterprises(c *gin.Context) error {
@@ -223,17 +250,7 @@ func (s *Server) createUser(c *gin.Context) error {
 	if err := s.decode(c, &b); err != nil {
 		return err
 	}
-	in, err := s.checkUser(c, b)
-	if err != nil {
-		return err
-	}
-	if err := s.allow(p, "user", "create", b.RegionCode); err != nil {
-		return err
-	}
-	a, err := s.store.CreateAccount(c.Request.Context(), s.hashes.hasher(c.Request.Context()), in)
-	if errors.Is(err, model.ErrConflict) {
-		return refuse(err, "用户名已被占用", workflow.FieldError{Field: "username", Message: "已被占用"})
-	}
+	a, err := s.addUser(c.Request.Context(), p, b)
 	if err != nil {
 		return err
 	}
@@ -242,10 +259,30 @@ func (s *Server) createUser(c *gin.Context) error {
 	return nil
 }
 
+// addUser creates an account: the use case of POST /users and of the
+// console's form (the caller has passed mayEver).
+func (s *Server) addUser(ctx context.Context, p *principal, b userBody) (*model.Account, error) {
+	if err := s.valid.check(&b); err != nil {
+		return nil, err
+	}
+	in, err := s.checkUser(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.allow(p, "user", "create", b.RegionCode); err != nil {
+		return nil, err
+	}
+	a, err := s.store.CreateAccount(ctx, s.hashes.hasher(ctx), in)
+	if errors.Is(err, model.ErrConflict) {
+		return nil, refuse(err, "用户名已被占用", workflow.FieldError{Field: "username", Message: "已被占用"})
+	}
+	return a, err
+}
+
 // checkUser validates the role-dependent fields of a new account: a
 // department account names its department; a station or enterprise account
 // names its station or enterprise and lives in its region.
-func (s *Server) checkUser(c *gin.Context, b userBody) (model.NewAccount, error) {
+func (s *Server) checkUser(ctx context.Context, b userBody) (model.NewAccount, error) {
 	var v workflow.ValidationError
 	in := model.NewAccount{Username: b.Username, Password: b.Password, Role: workflow.Role(b.Role),
 		RegionCode: b.RegionCode, DisplayName: b.DisplayName}
@@ -273,7 +310,6 @@ func (s *Server) checkUser(c *gin.Context, b userBody) (model.NewAccount, error)
 	if err := v.Err(); err != nil {
 		return in, err
 	}
-	ctx := c.Request.Context()
 	switch role {
 	case workflow.RoleDepartment:
 		if err := s.knownDepartment("department_code", b.DepartmentCode); err != nil {

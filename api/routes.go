@@ -62,6 +62,7 @@ func (s *Server) routes() error {
 	v1.GET("/users", s.h(s.listUsers))
 	v1.POST("/users", s.h(s.createUser))
 	v1.PATCH("/users/:id", s.h(s.updateUser))
+	v1.POST("/users/:id/password-reset", s.h(s.resetUserPassword))
 	v1.GET("/api-keys", s.h(s.listAPIKeys))
 	v1.POST("/api-keys", s.h(s.createAPIKey))
 	v1.DELETE("/api-keys/:id", s.h(s.revokeAPIKey))

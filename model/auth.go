@@ -492,3 +492,30 @@ func (s *Store) FindAPIKeyAccount(ctx context.Context, key string) (*Account, *A
 	}
 	return &a, &k, nil
 }
+
+// ResetPassword gives the account id in the scope's regions a new password
+// set by an administrator: it is marked password_change_required (its
+// holder must choose another before using the console), and every token
+// and session the account holds ends. ErrNotFound outside the scope.
+func (s *Store) ResetPassword(ctx context.Context, h PasswordHasher, sc Scope, id uint64, password string) (*Account, error) {
+	hash, err := h.Hash(password)
+	if err != nil {
+		return nil, err
+	}
+	var a Account
+	defer s.tokens.clear()
+	err = s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("id = ? AND region_code IN ?", id, nonEmpty(sc.Regions)).Take(&a).Error; err != nil {
+			return err
+		}
+		if err := s.invalidate(tx, a.ID, RevokePasswordChanged,
+			map[string]any{"password_hash": hash, "password_change_required": true}); err != nil {
+			return err
+		}
+		return tx.Take(&a, a.ID).Error
+	})
+	if err != nil {
+		return nil, formatError(err)
+	}
+	return &a, nil
+}

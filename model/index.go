@@ -632,3 +632,23 @@ func keys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+// SurveyResponseCounts returns the number of questionnaire responses of
+// period per region of the answering enterprise (regions without a
+// response are absent): one grouped query.
+func (s *Store) SurveyResponseCounts(ctx context.Context, period string) (map[string]int, error) {
+	var rows []struct {
+		RegionCode string
+		N          int
+	}
+	err := s.db.WithContext(ctx).Model(&SurveyResponse{}).Select("region_code, COUNT(*) AS n").
+		Where("period = ?", period).Group("region_code").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.RegionCode] = r.N
+	}
+	return out, nil
+}
