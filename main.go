@@ -178,9 +178,15 @@ func jwtSecret(cfg configs.Config) ([]byte, error) {
 	}
 	p := filepath.Join(cfg.DataDir, "jwt_secret")
 	if b, err := os.ReadFile(p); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		if err := os.Chmod(p, 0o600); err != nil {
+			return nil, err
+		}
 		return []byte(strings.TrimSpace(string(b))), nil
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
 	var raw [32]byte
