@@ -52,16 +52,28 @@ func main() {
 func run(ctx context.Context, args []string, lookup func(string) (string, bool), stdout io.Writer, ready func(addr string)) error {
 	fs := flag.NewFlagSet("qinqing", flag.ContinueOnError)
 	fs.SetOutput(stdout)
+	fs.Usage = func() { printUsage(stdout) }
 	path := fs.String("config", "", "YAML configuration file (default: QINQING_CONFIG, else configs/config.yaml if present, else the embedded default)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if rest := fs.Args(); len(rest) > 0 && rest[0] == "seed" {
-		return runSeed(ctx, rest[1:], *path, lookup, stdout)
+		err := runSeed(ctx, rest[1:], *path, lookup, stdout)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
 	}
 	rest := fs.Args()
+	if len(rest) > 0 && rest[0] == "help" {
+		printUsage(stdout)
+		return nil
+	}
 	if len(rest) > 0 && rest[0] != "serve" && rest[0] != "audit" {
-		return fmt.Errorf("unknown command %q", rest[0])
+		return fmt.Errorf("unknown command %q (qinqing --help lists them)", rest[0])
 	}
 	if *path == "" {
 		if p, ok := lookup("QINQING_CONFIG"); ok && p != "" {
@@ -178,9 +190,15 @@ func jwtSecret(cfg configs.Config) ([]byte, error) {
 	}
 	p := filepath.Join(cfg.DataDir, "jwt_secret")
 	if b, err := os.ReadFile(p); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		if err := os.Chmod(p, 0o600); err != nil {
+			return nil, err
+		}
 		return []byte(strings.TrimSpace(string(b))), nil
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
 	var raw [32]byte

@@ -21,11 +21,13 @@ import (
 func runSeed(ctx context.Context, args []string, config string, lookup func(string) (string, bool), stdout io.Writer) error {
 	fs := flag.NewFlagSet("qinqing seed", flag.ContinueOnError)
 	fs.SetOutput(stdout)
+	fs.Usage = func() { printUsage(stdout) }
 	path := fs.String("config", config, "YAML configuration file (as for serve)")
-	requests := fs.Int("requests", 1000000, "enterprise requests to write")
-	leads := fs.Int("leads", 100000, "leads to write (only when the leads table exists)")
+	// A small demo by default; the benchmark's million is -requests 1000000.
+	requests := fs.Int("requests", 2000, "enterprise requests to write")
+	leads := fs.Int("leads", 200, "leads to write (only when the leads table exists)")
 	months := fs.Int("months", 18, "months before now that the data spreads over")
-	enterprises := fs.Int("enterprises", 20000, "enterprises to write (one enterprise account each)")
+	enterprises := fs.Int("enterprises", 200, "enterprises to write (one enterprise account each)")
 	password := fs.String("password", "", "password of every seeded account (default: QINQING_SEED_PASSWORD, else seed-password-1)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -175,17 +176,35 @@ func mallocEachClass[N ~uint32 | ~uint64](malloc func(*libc.TLS, N) uintptr, tls
 	}
 }
 
+// ensureSQLiteDir makes the SQLite database's directory 0700 and its
+// files 0600, whatever existed before: they hold every case and account
+// (and beside them the generated JWT secret). The directory of a database
+// in the working directory itself is left alone. SQLite creates the -wal and
+// -shm files with the database file's mode.
 func ensureSQLiteDir(dsn string) error {
 	p := strings.TrimPrefix(dsn, "file:")
 	if i := strings.IndexByte(p, '?'); i >= 0 {
 		p = p[:i]
 	}
-	if p == "" || p == ":memory:" {
+	if p == "" || p == ":memory:" || strings.HasPrefix(p, ":memory:") {
 		return nil
 	}
 	if dir := filepath.Dir(p); dir != "." {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("model: create data directory: %w", err)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("model: restrict data directory: %w", err)
+		}
+	}
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("model: create database file: %w", err)
+	}
+	_ = f.Close()
+	for _, name := range []string{p, p + "-wal", p + "-shm", p + "-journal"} {
+		if err := os.Chmod(name, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("model: restrict database file: %w", err)
 		}
 	}
 	return nil
