@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 
 	"qinqing/configs"
 	"qinqing/model"
+	"qinqing/policy"
 )
 
 // Keys of values kept in the gin context.
@@ -162,6 +165,31 @@ func (s *Server) observe(c *gin.Context) {
 	}
 	s.metrics.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
 	s.metrics.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
+}
+
+// metricsAccess guards /metrics, whose counters (requests per route,
+// leads overdue) are not for every caller: with metrics_token set, the
+// request must carry it as a bearer token; without, it must come from the
+// loopback address directly (no forwarding header: a reverse proxy on the
+// same host would otherwise pass every outside request off as local).
+func (s *Server) metricsAccess(c *gin.Context) {
+	if tok := s.cfg.MetricsToken; tok != "" {
+		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
+			c.Header("WWW-Authenticate", `Bearer realm="qinqing-metrics"`)
+			s.writeProblem(c, refuse(errUnauthenticated, "指标接口需要 QINQING_METRICS_TOKEN 令牌"))
+			return
+		}
+		c.Next()
+		return
+	}
+	ip := net.ParseIP(c.RemoteIP())
+	if ip == nil || !ip.IsLoopback() || c.GetHeader("X-Forwarded-For") != "" || c.GetHeader("X-Real-IP") != "" ||
+		c.GetHeader("Forwarded") != "" {
+		s.writeProblem(c, refuse(policy.ErrForbidden, "指标接口仅限本机访问，或配置 QINQING_METRICS_TOKEN 后凭令牌访问"))
+		return
+	}
+	c.Next()
 }
 
 // limiter is a token bucket per account (per address before sign-in).

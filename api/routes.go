@@ -32,7 +32,7 @@ func (s *Server) routes() error {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.h(s.readyz))
-	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	e.GET("/metrics", s.metricsAccess, gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 
 	pub := e.Group("/api/v1")
 	pub.GET("/openapi.json", s.openapi)

@@ -80,13 +80,33 @@ func (s *Server) trackerStats(ctx context.Context, p *principal, regions []strin
 	}
 	out := make([]statsView, len(sts))
 	for i, st := range sts {
-		out[i] = s.statsView(regions[i], from, to, st)
+		out[i] = s.statsView(regions[i], from, to, st, s.leadStatsAllowed(p, regions[i], from, to))
 	}
 	return out, nil
 }
 
+// leadStatsAllowed: the lead indicators (T10–T12, counts of leads) go to
+// inspectors only, and only for whole months (a month, a quarter, a year,
+// or from/to on month boundaries). Daily counts per region would let a
+// department, 工商联 or the subject of a lead date a report, and tie it to
+// whoever was about that day.
+func (s *Server) leadStatsAllowed(p *principal, region string, from, to time.Time) bool {
+	if !s.authz.Allowed(p.subject(), "read", policyResource("stats.leads", region)) {
+		return false
+	}
+	loc := s.cal.Location()
+	month := func(t time.Time) bool {
+		l := t.In(loc)
+		return l.Day() == 1 && l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 && l.Nanosecond() == 0
+	}
+	return month(from) && month(to) && to.After(from)
+}
+
+// leadIndicators are the tracker indicators computed from leads.
+var leadIndicators = map[string]bool{"T10": true, "T11": true, "T12": true}
+
 // statsView is the answer for one region.
-func (s *Server) statsView(region string, from, to time.Time, st model.TrackerStats) statsView {
+func (s *Server) statsView(region string, from, to time.Time, st model.TrackerStats, leads bool) statsView {
 	byCode := map[string]model.Rate{}
 	for _, r := range st.Rates {
 		byCode[r.Code] = r
@@ -94,7 +114,7 @@ func (s *Server) statsView(region string, from, to time.Time, st model.TrackerSt
 	out := statsView{RegionCode: region, From: s.ts(from), To: s.ts(to), AsOf: s.ts(st.AsOf)}
 	for _, ti := range model.TrackerIndicators() {
 		r, ok := byCode[ti.Code]
-		if !ok {
+		if !ok || (leadIndicators[ti.Code] && !leads) {
 			continue
 		}
 		v := rateView{Code: ti.Code, Name: ti.Name, Unit: ti.Unit, Numerator: r.Numerator, Denominator: r.Denominator, Missing: r.Missing}

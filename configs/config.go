@@ -67,6 +67,11 @@ type Config struct {
 	// cores less one, fewer when argon2's memory cost is high), so a burst of
 	// sign-ins cannot take the process's memory and CPU from everyone else.
 	HashWait time.Duration
+	// MetricsToken, when set, is the bearer token /metrics requires
+	// (metrics_token, QINQING_METRICS_TOKEN; at least 32 characters).
+	// When empty, /metrics answers only requests from the loopback
+	// address that carry no forwarding header (a scraper on the host).
+	MetricsToken string
 	// TrustedProxies are the IP addresses or CIDR prefixes of reverse
 	// proxies whose forwarding headers are trusted (trusted_proxies,
 	// QINQING_TRUSTED_PROXIES as a comma-separated list).
@@ -181,6 +186,7 @@ type fileConfig struct {
 	DueSoon        string   `yaml:"due_soon"`
 	RequestTimeout string   `yaml:"request_timeout"`
 	HashWait       string   `yaml:"hash_wait"`
+	MetricsToken   string   `yaml:"metrics_token"`
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	LogLevel       string   `yaml:"log_level"`
 	Webhooks       []struct {
@@ -247,6 +253,7 @@ func (c *Config) applyFile(f fileConfig) error {
 	setString(&c.AdminPassword, f.AdminPassword)
 	setString(&c.JWTSecret, f.JWTSecret)
 	setString(&c.LogLevel, f.LogLevel)
+	setString(&c.MetricsToken, f.MetricsToken)
 	c.Pprof = f.Pprof
 	c.TrustedProxies = slices.Clone(f.TrustedProxies)
 	for _, d := range []struct {
@@ -304,6 +311,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 		{"QINQING_ADMIN_PASSWORD", &c.AdminPassword},
 		{"QINQING_JWT_SECRET", &c.JWTSecret},
 		{"QINQING_LOG_LEVEL", &c.LogLevel},
+		{"QINQING_METRICS_TOKEN", &c.MetricsToken},
 	} {
 		if v, ok := get(s.name); ok {
 			*s.dst = v
@@ -466,6 +474,8 @@ func (c *Config) validate() error {
 		return errors.New("addr is required")
 	case c.DataDir == "":
 		return errors.New("data_dir is required")
+	case c.MetricsToken != "" && len(c.MetricsToken) < 32:
+		return errors.New("metrics_token (QINQING_METRICS_TOKEN): at least 32 characters")
 	case c.DB.Driver != DriverSQLite && c.DB.Driver != DriverMySQL:
 		return fmt.Errorf("db.driver (QINQING_DB_DRIVER): %q is not sqlite or mysql", c.DB.Driver)
 	case c.DB.Driver == DriverMySQL && c.DB.DSN == "":

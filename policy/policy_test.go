@@ -75,6 +75,7 @@ func vocabulary() []grant {
 
 		{"deadline", "list", officers, "region"},
 		{"stats", "read", officers, "region"},
+		{"stats.leads", "read", "inspector", "region"},
 		{"indicator", "read", all, "any"},
 		{"indicator", "replace", "acfic", "region"},
 		{"indicator_value", "submit", "department", "region"},
