@@ -78,7 +78,7 @@ func main() {
 	flag.IntVar(&o.enterprises, "enterprises", 0, "enterprises to seed (default requests/50, 100..20000)")
 	flag.IntVar(&o.conc, "c", 16, "concurrency of the closed-loop runs")
 	flag.BoolVar(&o.smoke, "smoke", false, "tiny data, one 1 s pair per row; fail only on correctness (CI)")
-	flag.StringVar(&o.rows, "rows", "C,T,L,A,S,H,Z,P", "rows to run")
+	flag.StringVar(&o.rows, "rows", "C,T,L,A,S,H,Z,P,W", "rows to run")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "directory: write a CPU profile of each row's first service run")
 	flag.IntVar(&o.scanItems, "scan-items", 100000, "open overdue items for the S row")
 	flag.BoolVar(&o.keep, "keep", false, "keep the scratch database")
@@ -271,7 +271,7 @@ func (e *env) runRows(ctx context.Context) (int, error) {
 	for _, r := range []struct {
 		name string
 		fn   func(context.Context) (rowResult, error)
-	}{{"C", e.rowC}, {"T", e.rowT}, {"L", e.rowL}, {"A", e.rowA}, {"S", e.rowS}, {"H", e.rowH}, {"Z", e.rowZ}, {"P", e.rowP}} {
+	}{{"C", e.rowC}, {"T", e.rowT}, {"L", e.rowL}, {"A", e.rowA}, {"S", e.rowS}, {"H", e.rowH}, {"Z", e.rowZ}, {"P", e.rowP}, {"W", e.rowW}} {
 		if !want[r.name] {
 			continue
 		}
