@@ -775,6 +775,30 @@ func (e *env) rowA(ctx context.Context) (rowResult, error) {
 	if err := json.Unmarshal(svcBody, &v); err != nil {
 		return res, err
 	}
+	// Lead indicators are shown to inspectors only: compare those that
+	// 工商联's answer leaves out against the city inspector's answer.
+	shown := map[string]bool{}
+	for _, ind := range v.Indicators {
+		shown[ind.Code] = true
+	}
+	itok, err := e.login(e.user("insp", e.root()))
+	if err != nil {
+		return res, err
+	}
+	st, ib, err := e.cl.do("GET", u, itok, nil)
+	if err != nil || st != 200 {
+		return res, fmt.Errorf("stats as inspector: %d %s %v", st, ib, err)
+	}
+	iv := v
+	iv.Indicators = nil
+	if err := json.Unmarshal(ib, &iv); err != nil {
+		return res, err
+	}
+	for _, ind := range iv.Indicators {
+		if !shown[ind.Code] {
+			v.Indicators = append(v.Indicators, ind)
+		}
+	}
 	var diffs []string
 	seen := 0
 	for _, ind := range v.Indicators {
