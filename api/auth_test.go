@@ -447,11 +447,11 @@ func TestAPIKeys(t *testing.T) {
 		ts.as(t, "admin", "DELETE", "/api/v1/api-keys/999999999", nil).wantProblem(http.StatusNotFound, "not_found")
 		ts.as(t, "acfic_city", "DELETE", "/api/v1/api-keys/"+keyID, nil).wantProblem(http.StatusForbidden, "forbidden")
 
-		// Disabling the account stops the key; enabling lets it work again.
+		// Disabling the account revokes the key; enabling does not revive it.
 		ts.as(t, "admin", "PATCH", "/api/v1/users/"+svc, map[string]bool{"disabled": true}).want(http.StatusOK)
 		ts.do(t, "", "GET", "/api/v1/me", nil, apiKey...).wantProblem(http.StatusUnauthorized, "unauthenticated")
 		ts.as(t, "admin", "PATCH", "/api/v1/users/"+svc, map[string]bool{"disabled": false}).want(http.StatusOK)
-		ts.do(t, "", "GET", "/api/v1/me", nil, apiKey...).want(http.StatusOK)
+		ts.do(t, "", "GET", "/api/v1/me", nil, apiKey...).wantProblem(http.StatusUnauthorized, "unauthenticated")
 
 		// Revoked: 401 from then on; revoking twice is fine.
 		ts.as(t, "admin_hs", "DELETE", "/api/v1/api-keys/"+keyID, nil).want(http.StatusNoContent)

@@ -104,7 +104,7 @@ func (s *Server) deadlineWorkbook(ctx context.Context, p *principal, f model.Dea
 		return nil, err
 	}
 	header := []any{"编号", "类别", "标题", "状态", "环节", "区划", "承办单位", "办理期限", "计时方式", "剩余时间", "期限状态", "督办"}
-	if err := sw.SetRow("A1", header, excelize.RowOpts{StyleID: head}); err != nil {
+	if err := sw.SetRow("A1", safeRow(header), excelize.RowOpts{StyleID: head}); err != nil {
 		return nil, err
 	}
 	loc := s.cal.Location()
@@ -130,7 +130,7 @@ func (s *Server) deadlineWorkbook(ctx context.Context, p *principal, f model.Dea
 		// Every text a person typed or a name is a string cell.
 		cells := []any{r.Ref, r.Kind, r.Title, r.Status, r.Step, r.Region, r.Unit,
 			excelize.Cell{StyleID: when, Value: it.DueAt.In(loc)}, basis, text, mark, supervised}
-		if err := sw.SetRow("A"+strconv.Itoa(i+2), cells); err != nil {
+		if err := sw.SetRow("A"+strconv.Itoa(i+2), safeRow(cells)); err != nil {
 			return nil, err
 		}
 	}

@@ -104,7 +104,7 @@ func (s *Server) exportCSV(c *gin.Context) error {
 	w.UseCRLF = true // what Excel writes and expects
 	for _, row := range s.exportTable(lr) {
 		rec := make([]string, len(row))
-		for i, v := range row {
+		for i, v := range safeRow(row) {
 			rec[i] = cellText(v)
 		}
 		if err := w.Write(rec); err != nil {
@@ -176,6 +176,7 @@ func (s *Server) exportXLSX(c *gin.Context) error {
 
 func writeSheet(f *excelize.File, sheet string, rows [][]any) error {
 	for i, row := range rows {
+		row = safeRow(row)
 		cell, err := excelize.CoordinatesToCellName(1, i+1)
 		if err != nil {
 			return err

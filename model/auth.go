@@ -346,6 +346,12 @@ func (s *Store) SetAccountDisabled(ctx context.Context, sc Scope, id uint64, dis
 				if err := s.invalidate(tx, a.ID, RevokeDisabled, map[string]any{"disabled": true}); err != nil {
 					return err
 				}
+				// its API keys are revoked, not suspended: enabling the
+				// account again does not revive them
+				if err := tx.Model(&APIKey{}).Where("account_id = ? AND revoked_at IS NULL", a.ID).
+					Update("revoked_at", s.Now()).Error; err != nil {
+					return err
+				}
 			} else if err := tx.Model(&Account{}).Where("id = ?", a.ID).
 				Updates(map[string]any{"disabled": false, "updated_at": s.Now()}).Error; err != nil {
 				return err
