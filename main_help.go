@@ -49,12 +49,15 @@ Environment (each overrides the configuration file's key):
   QINQING_DUE_SOON           how close a deadline counts as due soon     (default 1wd)
   QINQING_REQUEST_TIMEOUT    bound on one request, database included     (default 10s)
   QINQING_TRUSTED_PROXIES    proxy addresses/CIDRs, comma-separated      (default: none)
+  QINQING_HASH_WAIT          how long a sign-in waits for a hashing slot
+                             before 503                                  (default 2s)
+  QINQING_METRICS_TOKEN      bearer token for /metrics, ≥ 32 characters (default: unset, loopback only)
   QINQING_LOG_LEVEL          debug, info, warn or error                  (default info)
   QINQING_PPROF              true: pprof on 127.0.0.1:6060               (default false)
   QINQING_SEED_PASSWORD      password of seeded accounts (seed)          (default seed-password-1)
 
 Limits are written 5wd (working days), 7d (calendar days), 1mo (months) or as a
-duration (2s, 90m). More in README.md (Configuration, Security, Operability).
+duration (2s, 90m). More in README.md (Configuration, Security, Deployment).
 `
 
 func printUsage(w io.Writer) { fmt.Fprint(w, usage) }
