@@ -125,11 +125,7 @@ func (cs *console) renderAccounts(c *gin.Context, p *principal, status int, d *a
 		d.Rows = append(d.Rows, cs.accountRow(p, &as[i]))
 	}
 	d.Next = nextURL(c, "/accounts", next)
-	pg := cs.newPage(c, "账号管理")
-	if failed != nil {
-		pg.Problem = cs.problem(failed, adminLabels)
-		pg.Form = formValues(c)
-	}
+	pg := cs.adminPage(c, "账号管理", failed)
 	regions := cs.s.authz.Descendants(p.account.RegionCode)
 	d.FilterRoles = roleOptions(f.Role, "全部角色")
 	d.FilterRegions = cs.regionOptions(regions, q.values.Get("region_code"), "全部区划")
@@ -278,11 +274,7 @@ func (cs *console) renderStations(c *gin.Context, p *principal, status int, crea
 		d.Rows = append(d.Rows, stationRow{ID: idString(st.ID), Name: st.Name, Region: cs.regionName(st.RegionCode),
 			Address: st.Address, Created: cs.datetime(st.CreatedAt)})
 	}
-	pg := cs.newPage(c, "站点")
-	if failed != nil {
-		pg.Problem = cs.problem(failed, adminLabels)
-		pg.Form = formValues(c)
-	}
+	pg := cs.adminPage(c, "站点", failed)
 	d.Regions = cs.regionOptions(cs.s.authz.Descendants(p.account.RegionCode), pg.Form.Get("region_code"), "")
 	pg.Data = d
 	cs.render(c, status, "stations", pg)
@@ -343,11 +335,7 @@ func (cs *console) renderEnterprises(c *gin.Context, p *principal, status int, c
 		d.Rows = append(d.Rows, enterpriseRow{ID: idString(e.ID), USCC: e.USCC, Name: e.Name, Region: cs.regionName(e.RegionCode),
 			Contact: e.ContactName + " " + e.ContactPhone, Created: cs.datetime(e.CreatedAt)})
 	}
-	pg := cs.newPage(c, "企业")
-	if failed != nil {
-		pg.Problem = cs.problem(failed, adminLabels)
-		pg.Form = formValues(c)
-	}
+	pg := cs.adminPage(c, "企业", failed)
 	d.Regions = cs.regionOptions(cs.s.authz.Descendants(p.account.RegionCode), pg.Form.Get("region_code"), "")
 	pg.Data = d
 	cs.render(c, status, "enterprises", pg)
@@ -423,11 +411,7 @@ func (cs *console) renderAPIKeys(c *gin.Context, p *principal, status int, d api
 		}
 		d.Rows = append(d.Rows, r)
 	}
-	pg := cs.newPage(c, "API 密钥")
-	if failed != nil {
-		pg.Problem = cs.problem(failed, adminLabels)
-		pg.Form = formValues(c)
-	}
+	pg := cs.adminPage(c, "API 密钥", failed)
 	// The accounts a key may be made for: those of the region, not admins.
 	as, _, err := cs.s.store.ListAccounts(ctx, p.scope, model.AccountFilter{Page: model.Page{Size: 100}})
 	if err != nil {
@@ -497,4 +481,15 @@ func (cs *console) apiKeyRevoke(c *gin.Context) error {
 	}
 	redirect(c, "/api-keys?done=revoked")
 	return nil
+}
+
+// adminPage starts an administration page; after a refused form it shows
+// the problem with the fields named and keeps what was typed.
+func (cs *console) adminPage(c *gin.Context, title string, failed error) *page {
+	pg := cs.newPage(c, title)
+	if failed != nil {
+		pg.Problem = cs.problem(failed, adminLabels)
+		pg.Form = formValues(c)
+	}
+	return pg
 }

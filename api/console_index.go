@@ -133,14 +133,11 @@ type indexRunData struct {
 // indexRun shows a run for review (GET /index/runs/{id}), with the 发布
 // button while it is a draft.
 func (cs *console) indexRun(c *gin.Context) error {
-	run, err := cs.s.findRun(c, "read")
+	lr, err := cs.s.loadPathRun(c)
 	if err != nil {
 		return err
 	}
-	lr, err := loadRun(run)
-	if err != nil {
-		return err
-	}
+	run := lr.run
 	det, err := cs.s.runDetail(lr)
 	if err != nil {
 		return err
@@ -184,14 +181,11 @@ func (cs *console) indexPublish(c *gin.Context) error {
 // /index/runs/{id}/regions/{code}): what the public page will show once
 // the run is published.
 func (cs *console) indexRunRegion(c *gin.Context) error {
-	run, err := cs.s.findRun(c, "read")
+	lr, err := cs.s.loadPathRun(c)
 	if err != nil {
 		return err
 	}
-	lr, err := loadRun(run)
-	if err != nil {
-		return err
-	}
+	run := lr.run
 	rep, err := cs.s.regionReport(lr, c.Param("code"))
 	if err != nil {
 		return err

@@ -312,6 +312,12 @@ func (s *Server) readRun(c *gin.Context) (*loadedRun, error) {
 	if err := s.query(c).err(); err != nil {
 		return nil, err
 	}
+	return s.loadPathRun(c)
+}
+
+// loadPathRun reads and decodes the run of the path for 工商联, whatever
+// the query (the console's pages carry their own parameters).
+func (s *Server) loadPathRun(c *gin.Context) (*loadedRun, error) {
 	run, err := s.findRun(c, "read")
 	if err != nil {
 		return nil, err
