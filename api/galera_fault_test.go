@@ -26,7 +26,8 @@ import (
 // started again and rejoins by IST. Afterwards every request answered 2xx
 // is on all three nodes, every chain verifies (through each instance and
 // on each node), no step has two overdue events, nothing was answered 500,
-// and instance a, whose node died, went on by itself on another node.
+// and instance a, whose node died, went on by itself on another node
+// before node 1 was back in the cluster.
 //
 // Needs the cluster (deploy/galera/cluster.sh start) and
 // QINQING_TEST_GALERA=1; .ci/run does both.
@@ -261,10 +262,16 @@ func TestGaleraNodeKilled(t *testing.T) {
 			firstOK[an.inst] = an.end
 		}
 	}
-	// Instance a went on without node 1, before node 1 was back.
-	if firstOK[0].IsZero() || !firstOK[0].Before(restarting) {
-		t.Errorf("instance a answered no 2xx between the kill (%v) and node 1's restart (%v): first at %v",
-			killed.Sub(start), restarting.Sub(start), firstOK[0].Sub(start))
+	// Instance a went on without node 1: it answered 2xx after the kill and
+	// before node 1 was Synced again (a joining node refuses queries, so
+	// those answers came from node 2 or 3). Whether that happens before the
+	// restart at second 12 depends on how long the survivors take to agree
+	// that node 1 is gone (evs.suspect_timeout, 5 s, plus the view change,
+	// which a loaded machine stretches to 11 s and more), so the restart is
+	// not the bound; the time is printed below.
+	if firstOK[0].IsZero() || !firstOK[0].Before(rejoined) {
+		t.Errorf("instance a answered no 2xx between the kill (%v) and node 1 Synced again (%v): first at %v",
+			killed.Sub(start), rejoined.Sub(start), firstOK[0].Sub(start))
 	}
 	// It lost its node: its connections moved to another node, and
 	// whatever it was doing there was run again or answered 503.
