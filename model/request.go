@@ -215,7 +215,18 @@ func (s *Store) ListRequests(ctx context.Context, sc Scope, f RequestFilter) ([]
 
 // listRequestsPlain is ListRequests as one keyset query over every match.
 func (s *Store) listRequestsPlain(ctx context.Context, sc Scope, f RequestFilter, now time.Time) ([]Request, uint64, error) {
-	q := requestScope(s.db.WithContext(ctx).Model(&Request{}), sc)
+	db := s.db.WithContext(ctx).Model(&Request{})
+	if sc.Role == workflow.RoleACFIC || sc.Role == workflow.RoleInspector {
+		// A regional scope reaches the plain query when the filter is wide
+		// (more (region, status) pairs than maxListPairs: the whole city
+		// without a status filter), so most rows match and reading the
+		// primary key backwards meets a page at once. SQLite's planner
+		// would rather read idx_requests_region_status for every region
+		// and sort the million matches (0.4–0.7 s); MySQL reads the key
+		// backwards by itself.
+		db = db.Table(notIndexed(db, "requests"))
+	}
+	q := requestScope(db, sc)
 	if f.Status != nil {
 		q = q.Where("status IN ?", nonEmpty(f.Status))
 	}

@@ -364,3 +364,13 @@ func indexedBy(db *gorm.DB, table, index string) string {
 	}
 	return table + " INDEXED BY " + index
 }
+
+// notIndexed names table for a FROM clause that must not search an index
+// on SQLite (NOT INDEXED: it reads the table, in primary-key order when the
+// statement orders by it); MySQL and MariaDB get the table alone.
+func notIndexed(db *gorm.DB, table string) string {
+	if IsMySQL(db) {
+		return table
+	}
+	return table + " NOT INDEXED"
+}

@@ -45,7 +45,16 @@ func (f WaitingFilter) limit() int {
 func (s *Store) WaitingRequests(ctx context.Context, sc Scope, f WaitingFilter) ([]Request, bool, error) {
 	now := s.Now()
 	return waiting(f, func(status string) *gorm.DB {
-		q := requestScope(s.db.WithContext(ctx).Model(&Request{}), sc).Where("status = ?", status)
+		db := s.db.WithContext(ctx).Model(&Request{})
+		if f.PendingExtension {
+			// Few requests wait for an extension decision, but the planner,
+			// not knowing the bound value, prefers reading every in-progress
+			// request in deadline order (0.5–0.8 s on a million requests,
+			// 54,000 of them in progress) to sorting the few: read the
+			// pending ones by their own index.
+			db = db.Table(indexedBy(db, "requests", "idx_requests_pending_extension"))
+		}
+		q := requestScope(db, sc).Where("status = ?", status)
 		if f.OwnUnit {
 			q = q.Where("department_code = ? AND unit_region_code = ?", sc.DepartmentCode, sc.HomeRegion)
 		}
