@@ -59,6 +59,8 @@ type console struct {
 	cookieKey, csrfKey []byte
 	// proxies are QINQING_TRUSTED_PROXIES, whose X-Forwarded-Proto is believed.
 	proxies []netip.Prefix
+	// figures keeps the board's counts and the statistics (figures.go).
+	figures *figureCache
 }
 
 // consoleAsset is an embedded static file, served under a URL that carries
@@ -72,7 +74,8 @@ type consoleAsset struct {
 func newConsole(s *Server) (*console, error) {
 	cs := &console{s: s, pages: map[string]*template.Template{}, assets: map[string]consoleAsset{},
 		cookieKey: deriveKey(s.secret, "qinqing console session cookie v1"),
-		csrfKey:   deriveKey(s.secret, "qinqing console csrf v1")}
+		csrfKey:   deriveKey(s.secret, "qinqing console csrf v1"),
+		figures:   newFigureCache(s.cfg.FiguresCache, s.clock, s.store.Committed)}
 	for _, p := range s.cfg.TrustedProxies {
 		pre, err := netip.ParsePrefix(p)
 		if err != nil {

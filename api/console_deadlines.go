@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -116,7 +118,7 @@ func (cs *console) deadlineBoard(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	counts, err := cs.s.deadlineCounts(ctx, p, f)
+	counts, err := cs.boardCounts(ctx, p, f)
 	if err != nil {
 		return err
 	}
@@ -171,4 +173,19 @@ var boardLabels = map[string]string{"state": "期限状态", "kind": "类别", "
 // /api/v1/deadlines/export.xlsx.
 func (cs *console) deadlineExport(c *gin.Context) error {
 	return cs.s.sendDeadlineXLSX(c, principalOf(c), boardValues(c, false))
+}
+
+// boardCounts are the board's counts by state, from the figure cache: on a
+// large database they count every open case of the scope (0.1–0.3 s for the
+// city's 144,000 open requests among a million).
+func (cs *console) boardCounts(ctx context.Context, p *principal, f model.DeadlineFilter) (model.BoardCounts, error) {
+	f.State, f.After, f.Size = "", nil, 0
+	key := fmt.Sprintf("board|%+v|%+v", p.scope, f)
+	v, _, err := cs.figures.get(ctx, key, func(ctx context.Context) (any, error) {
+		return cs.s.deadlineCounts(ctx, p, f)
+	})
+	if err != nil {
+		return model.BoardCounts{}, err
+	}
+	return v.(model.BoardCounts), nil
 }

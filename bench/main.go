@@ -82,7 +82,7 @@ func main() {
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "directory: write a CPU profile of each row's first service run")
 	flag.IntVar(&o.scanItems, "scan-items", 100000, "open overdue items for the S row")
 	flag.BoolVar(&o.keep, "keep", false, "keep the scratch database")
-	flag.StringVar(&o.reuse, "reuse", "", "MySQL: measure a database kept by -keep (named) instead of seeding a new one; it is never dropped")
+	flag.StringVar(&o.reuse, "reuse", "", "measure a database kept by -keep instead of seeding a new one (MySQL: its name; SQLite: its directory); it is never dropped")
 	flag.StringVar(&o.galeraPorts, "galera-ports", "3311,3312,3313", "-db galera: SQL ports of the local cluster's nodes on 127.0.0.1")
 	flag.Parse()
 	if o.smoke {
@@ -317,6 +317,10 @@ func skipped(why string) string {
 func scratchDB(o options) (string, func(), error) {
 	switch o.driver {
 	case "sqlite":
+		if o.reuse != "" {
+			// A directory kept by -keep; never removed.
+			return configs.SQLiteDSN(o.reuse), func() {}, nil
+		}
 		dir, err := os.MkdirTemp("", "qinqing-bench-")
 		if err != nil {
 			return "", nil, err

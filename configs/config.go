@@ -49,6 +49,13 @@ type Config struct {
 	// change or a disabled account on this instance takes effect at the
 	// next request whatever the value; on other instances within it.
 	CredentialCache time.Duration
+	// FiguresCache is how long the console may show figures it computed
+	// over many rows (the deadline board's counts, the statistics page)
+	// before computing them again (figures_cache; default 30s, 0 computes
+	// them on every page, at most 10m). A write through this instance
+	// makes them stale at once; writes through other instances show
+	// within this time.
+	FiguresCache time.Duration
 	// RateLimit is the per-account request rate limit (rate_limit,
 	// QINQING_RATE_LIMIT; default 20 rps, burst 40).
 	RateLimit RateLimit
@@ -127,6 +134,8 @@ const (
 	defaultScanInterval   = time.Minute
 	defaultCredCache      = time.Second
 	maxCredCache          = time.Minute
+	defaultFiguresCache   = 30 * time.Second
+	maxFiguresCache       = 10 * time.Minute
 	defaultRPS            = 20
 	defaultRequestTimeout = 10 * time.Second
 	defaultHashWait       = 2 * time.Second
@@ -142,6 +151,7 @@ func defaults() Config {
 		TokenTTL:        defaultTokenTTL,
 		ScanInterval:    defaultScanInterval,
 		CredentialCache: defaultCredCache,
+		FiguresCache:    defaultFiguresCache,
 		RateLimit:       RateLimit{RPS: defaultRPS, Burst: defaultBurst(defaultRPS)},
 		DueSoon:         workflow.Limit{WorkingDays: 1},
 		RequestTimeout:  defaultRequestTimeout,
@@ -178,6 +188,7 @@ type fileConfig struct {
 	TokenTTL      string `yaml:"token_ttl"`
 	ScanInterval  string `yaml:"scan_interval"`
 	CredCache     string `yaml:"credential_cache"`
+	FiguresCache  string `yaml:"figures_cache"`
 	RateLimit     *struct {
 		RPS   float64 `yaml:"rps"`
 		Burst int     `yaml:"burst"`
@@ -271,6 +282,9 @@ func (c *Config) applyFile(f fileConfig) error {
 		}
 	}
 	if err := setDurationOrZero(&c.CredentialCache, "credential_cache", f.CredCache); err != nil {
+		return err
+	}
+	if err := setDurationOrZero(&c.FiguresCache, "figures_cache", f.FiguresCache); err != nil {
 		return err
 	}
 	if err := setLimit(&c.DemoLimit, "demo_limit", f.DemoLimit); err != nil {
@@ -492,6 +506,8 @@ func (c *Config) validate() error {
 		return errors.New("due_soon is required")
 	case c.CredentialCache > maxCredCache:
 		return fmt.Errorf("credential_cache (QINQING_CREDENTIAL_CACHE): at most %s, got %s", maxCredCache, c.CredentialCache)
+	case c.FiguresCache < 0 || c.FiguresCache > maxFiguresCache:
+		return fmt.Errorf("figures_cache: between 0 and %s, got %s", maxFiguresCache, c.FiguresCache)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -36,6 +36,10 @@ type Store struct {
 	// retries and reconnects count the transactions run again (inTx)
 	// after a conflict and after a lost connection.
 	retries, reconnects atomic.Int64
+	// committed counts the transactions this process committed (inTx):
+	// figures computed from the database are current while it stays the
+	// same (Committed).
+	committed atomic.Uint64
 	// limitsPurged is when (Unix seconds) purgeAttempts last ran.
 	limitsPurged atomic.Int64
 }
@@ -87,6 +91,12 @@ func (s *Store) DB() *gorm.DB { return s.db }
 // both databases keep.
 func (s *Store) Now() time.Time { return s.clock().UTC().Truncate(time.Millisecond) }
 
+// Committed is how many transactions this process has committed: every
+// write of a case (filing, transition, the scanner's marks) is one. Figures
+// computed from the database with the same count are still those of this
+// process's data; writes through other instances do not count.
+func (s *Store) Committed() uint64 { return s.committed.Load() }
+
 // txAttempts bounds how often inTx runs a transaction.
 const txAttempts = 4
 
@@ -104,6 +114,9 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	for attempt := 1; ; attempt++ {
 		var committing bool
 		committing, err = s.runTx(ctx, fn)
+		if err == nil {
+			s.committed.Add(1)
+		}
 		if err == nil || attempt == txAttempts || ctx.Err() != nil || !retryable(err, committing) {
 			break
 		}
