@@ -55,15 +55,22 @@ func kindRank(k workflow.Kind) int {
 // the scope may see under the filter's region and department (without the
 // state and the cursor), list reads a page of them, ordered by (due_at,
 // id), at most limit.
+//
+// statuses are the open states of the kind. A page is read one state at a
+// time, each a range of the (status, due_at) index in deadline order, and
+// merged: over several states at once the database would read and sort
+// every open case of the scope (0.06–0.2 s for a county on a million
+// requests) to return 21.
 type boardSource struct {
-	kind  workflow.Kind
-	query func(ctx context.Context, sc Scope, f DeadlineFilter) *gorm.DB
-	list  func(q *gorm.DB, sc Scope, now time.Time, limit int) ([]DeadlineItem, error)
+	kind     workflow.Kind
+	statuses []string
+	query    func(ctx context.Context, sc Scope, f DeadlineFilter, statuses []string) *gorm.DB
+	list     func(q *gorm.DB, sc Scope, now time.Time, limit int) ([]DeadlineItem, error)
 }
 
 func (s *Store) boardSources() []boardSource {
-	return []boardSource{{workflow.KindRequest, s.boardRequestQuery, s.boardRequests},
-		{workflow.KindLead, s.boardLeadQuery, s.boardLeads}}
+	return []boardSource{{workflow.KindRequest, requestScanStatuses, s.boardRequestQuery, s.boardRequests},
+		{workflow.KindLead, leadScanStatuses, s.boardLeadQuery, s.boardLeads}}
 }
 
 // BoardCounts are the open items of a board by state, as the board's
@@ -88,7 +95,7 @@ func (s *Store) CountDeadlinesByState(ctx context.Context, sc Scope, f DeadlineF
 			continue
 		}
 		var row struct{ Overdue, DueSoon, N int64 }
-		err := src.query(ctx, sc, f).Where("due_at IS NOT NULL").Select(
+		err := src.query(ctx, sc, f, src.statuses).Where("due_at IS NOT NULL").Select(
 			"COALESCE(SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END), 0) AS overdue, "+
 				"COALESCE(SUM(CASE WHEN due_at >= ? AND ((due_working = ? AND due_at < ?) OR (due_working = ? AND due_at < ?)) THEN 1 ELSE 0 END), 0) AS due_soon, "+
 				"COUNT(*) AS n", now, now, true, cutW, false, cutC).Scan(&row).Error
@@ -115,11 +122,13 @@ func (s *Store) ListDeadlines(ctx context.Context, sc Scope, f DeadlineFilter) (
 		if f.Kind != "" && f.Kind != src.kind {
 			continue
 		}
-		items, err := src.list(s.boardWindow(src.query(ctx, sc, f), src.kind, f, now), sc, now, size+1)
-		if err != nil {
-			return nil, nil, formatError(err)
+		for _, st := range src.statuses {
+			items, err := src.list(s.boardWindow(src.query(ctx, sc, f, []string{st}), src.kind, f, now), sc, now, size+1)
+			if err != nil {
+				return nil, nil, formatError(err)
+			}
+			all = append(all, items...)
 		}
-		all = append(all, items...)
 	}
 	slices.SortFunc(all, func(a, b DeadlineItem) int {
 		if c := a.DueAt.Compare(b.DueAt); c != 0 {
@@ -169,8 +178,16 @@ func (s *Store) boardWindow(q *gorm.DB, kind workflow.Kind, f DeadlineFilter, no
 
 // boardRequestQuery is the open requests of the scope under the filter's
 // region and department.
-func (s *Store) boardRequestQuery(ctx context.Context, sc Scope, f DeadlineFilter) *gorm.DB {
-	q := requestScope(s.db.WithContext(ctx).Model(&Request{}), sc).Where("status IN ?", requestScanStatuses)
+func (s *Store) boardRequestQuery(ctx context.Context, sc Scope, f DeadlineFilter, statuses []string) *gorm.DB {
+	db := s.db.WithContext(ctx).Model(&Request{})
+	if sc.Role == workflow.RoleDepartment {
+		// A unit's own requests: (department, unit region, status, due_at).
+		// Asked for one state, SQLite's planner would rather read that
+		// state's requests of every unit in deadline order (0.4–1.3 s for
+		// a state the unit has none of, on a million requests).
+		db = db.Table(indexedBy(db, "requests", "idx_requests_unit_due"))
+	}
+	q := requestScope(db, sc).Where("status IN ?", statuses)
 	if f.RegionCodes != nil {
 		q = q.Where("region_code IN ?", nonEmpty(f.RegionCodes))
 	}

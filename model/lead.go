@@ -273,7 +273,16 @@ type LeadFilter struct {
 
 // ListLeads lists the leads the scope may see that match f, newest first.
 func (s *Store) ListLeads(ctx context.Context, sc Scope, f LeadFilter) ([]Lead, uint64, error) {
-	q := leadScope(s.db.WithContext(ctx).Model(&Lead{}), sc)
+	db := s.db.WithContext(ctx).Model(&Lead{})
+	if sc.Role == workflow.RoleInspector && f.Status == nil && f.RegionCodes == nil && f.Disposal == nil && f.Overdue == nil {
+		// An inspector's whole queue: most leads of its regions match, so
+		// reading the primary key backwards meets a page at once; SQLite's
+		// planner would read every region's leads through an index and
+		// sort them (0.7–2 s for the city on 100,000 leads). MySQL reads
+		// the key backwards by itself.
+		db = db.Table(notIndexed(db, "leads"))
+	}
+	q := leadScope(db, sc)
 	if f.Status != nil {
 		q = q.Where("status IN ?", nonEmpty(f.Status))
 	}

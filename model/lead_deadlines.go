@@ -85,8 +85,8 @@ func (s *Store) countLeadDeadlines(ctx context.Context, now, cutW, cutC time.Tim
 // region and department. A department's deadline on a lead is its
 // rectification, and it is placed by the unit's region, not by where the
 // lead happened (which only inspectors see).
-func (s *Store) boardLeadQuery(ctx context.Context, sc Scope, f DeadlineFilter) *gorm.DB {
-	q := leadScope(s.db.WithContext(ctx).Model(&Lead{}), sc).Where("status IN ?", leadScanStatuses)
+func (s *Store) boardLeadQuery(ctx context.Context, sc Scope, f DeadlineFilter, statuses []string) *gorm.DB {
+	q := leadScope(s.db.WithContext(ctx).Model(&Lead{}), sc).Where("status IN ?", statuses)
 	regionColumn := "region_code"
 	if sc.Role == workflow.RoleDepartment {
 		regionColumn = "rectify_region_code"
