@@ -39,9 +39,15 @@ func (f WaitingFilter) limit() int {
 	return f.Limit
 }
 
+// worklistRequestColumns are the columns a worklist item shows: the whole
+// row (content, answers, opinions) was most of the home page's cost.
+var worklistRequestColumns = []string{"id", "created_at", "title", "status", "enterprise_id", "region_code",
+	"department_code", "unit_region_code", "due_at", "due_working", "overdue", "supervised",
+	"pending_extension_days", "reopen_count"}
+
 // WaitingRequests lists the open requests the scope may see that f
 // selects, earliest deadline first (so the longest overdue first), and
-// whether more than f.Limit match.
+// whether more than f.Limit match; each with worklistRequestColumns only.
 func (s *Store) WaitingRequests(ctx context.Context, sc Scope, f WaitingFilter) ([]Request, bool, error) {
 	now := s.Now()
 	return waiting(f, func(status string) *gorm.DB {
@@ -54,7 +60,7 @@ func (s *Store) WaitingRequests(ctx context.Context, sc Scope, f WaitingFilter) 
 			// pending ones by their own index.
 			db = db.Table(indexedBy(db, "requests", "idx_requests_pending_extension"))
 		}
-		q := requestScope(db, sc).Where("status = ?", status)
+		q := requestScope(db, sc).Select(worklistRequestColumns).Where("status = ?", status)
 		if f.OwnUnit {
 			q = q.Where("department_code = ? AND unit_region_code = ?", sc.DepartmentCode, sc.HomeRegion)
 		}
@@ -75,7 +81,8 @@ func (s *Store) WaitingRequests(ctx context.Context, sc Scope, f WaitingFilter) 
 func (s *Store) WaitingLeads(ctx context.Context, sc Scope, f WaitingFilter) ([]Lead, bool, error) {
 	now := s.Now()
 	return waiting(f, func(status string) *gorm.DB {
-		q := leadScope(s.db.WithContext(ctx).Model(&Lead{}), sc).Where("status = ?", status)
+		q := leadScope(s.db.WithContext(ctx).Model(&Lead{}), sc).Select("id", "created_at", "status", "due_at", "due_working", "overdue").
+			Where("status = ?", status)
 		if f.OwnUnit {
 			q = q.Where("rectify_department_code = ? AND rectify_region_code = ?", sc.DepartmentCode, sc.HomeRegion)
 		}
