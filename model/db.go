@@ -89,12 +89,10 @@ func Open(driver, dsn string, opt ConnOptions) (*gorm.DB, error) {
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
 		Logger:                 logger.Default.LogMode(lvl),
-		// SQLite: keep each statement compiled, per connection, instead
-		// of parsing it again on every call (the parser was 12 % of the
-		// CPU of reading a request by id, and ran under the write lock
-		// for writes). MySQL interpolates arguments instead (tuneMySQL).
-		PrepareStmt:        driver == "sqlite",
-		PrepareStmtMaxSize: 256,
+		// No prepared statements: MySQL interpolates arguments instead
+		// (tuneMySQL), and the SQLite driver (glebarez/go-sqlite) compiles
+		// a statement's text again on every execution even when prepared.
+		PrepareStmt:            false,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("model: open %s: %w", driver, err)
