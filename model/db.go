@@ -92,7 +92,7 @@ func Open(driver, dsn string, opt ConnOptions) (*gorm.DB, error) {
 		// No prepared statements: MySQL interpolates arguments instead
 		// (tuneMySQL), and the SQLite driver (glebarez/go-sqlite) compiles
 		// a statement's text again on every execution even when prepared.
-		PrepareStmt:            false,
+		PrepareStmt: false,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("model: open %s: %w", driver, err)
