@@ -100,7 +100,7 @@ func main() {
 	flag.Parse()
 	if o.smoke {
 		o.requests, o.pairs, o.duration, o.enterprises = 2000, 1, time.Second, 100
-		o.sweepPairs, o.sweepDuration = 1, 300*time.Millisecond
+		o.sweepPairs, o.sweepDuration = 1, 200*time.Millisecond
 		if o.leads < 0 {
 			o.leads = 200
 		}
