@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -279,6 +280,12 @@ func (a *app) serve(ctx context.Context, ready func(string)) error {
 		ps := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = ps.Serve(pl) }()
 		defer ps.Close()
+		// The block and mutex profiles stay empty unless sampled: every
+		// wait of 10 µs or more, every 10th contended mutex.
+		runtime.SetBlockProfileRate(10000)
+		runtime.SetMutexProfileFraction(10)
+		defer runtime.SetBlockProfileRate(0)
+		defer runtime.SetMutexProfileFraction(0)
 		a.log.Warn("pprof is enabled on 127.0.0.1:6060")
 	}
 	// The deadline scanner and the webhook dispatcher run until the server

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -19,6 +20,7 @@ type run struct {
 	errs      int           // unexpected outcomes
 	firstErr  string        // the first unexpected outcome
 	elapsed   time.Duration // wall time of the run
+	cpu       time.Duration // CPU time of the whole process (service, database and load) during the run
 	lat       []time.Duration
 }
 
@@ -60,6 +62,7 @@ func closedLoop(c int, dur time.Duration, maxOps int, f op) run {
 	var out run
 	deadline := time.Now().Add(dur)
 	start := time.Now()
+	cpu0 := processCPU()
 	var wg sync.WaitGroup
 	for w := 0; w < c; w++ {
 		wg.Add(1)
@@ -101,8 +104,26 @@ func closedLoop(c int, dur time.Duration, maxOps int, f op) run {
 	}
 	wg.Wait()
 	out.elapsed = time.Since(start)
+	out.cpu = processCPU() - cpu0
 	slices.Sort(out.lat)
 	return out
+}
+
+// processCPU is the CPU time (user and system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuPerOp is the process's CPU time per successful operation.
+func (r run) cpuPerOp() time.Duration {
+	if r.ops == 0 {
+		return 0
+	}
+	return r.cpu / time.Duration(r.ops)
 }
 
 // openLoop issues op at a fixed rate for dur, whatever the answers take

@@ -31,6 +31,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -65,6 +66,14 @@ type options struct {
 	secret []byte
 	// galeraPorts are the SQL ports of the local cluster's nodes.
 	galeraPorts string
+	// sweep is the client counts of row N; sweepPairs and sweepDuration
+	// its pairs per point and the length of each run.
+	sweep         string
+	sweepPairs    int
+	sweepDuration time.Duration
+	// rawBusy: the SQLite ceilings do not queue their write transactions
+	// before BEGIN but wait in SQLite's busy handler.
+	rawBusy bool
 }
 
 func main() {
@@ -78,7 +87,11 @@ func main() {
 	flag.IntVar(&o.enterprises, "enterprises", 0, "enterprises to seed (default requests/50, 100..20000)")
 	flag.IntVar(&o.conc, "c", 16, "concurrency of the closed-loop runs")
 	flag.BoolVar(&o.smoke, "smoke", false, "tiny data, one 1 s pair per row; fail only on correctness (CI)")
-	flag.StringVar(&o.rows, "rows", "C,T,L,A,S,H,Z,P,W", "rows to run")
+	flag.StringVar(&o.rows, "rows", "C,T,N,L,A,S,H,Z,P,W", "rows to run (N: the concurrency sweep of C, T and R)")
+	flag.StringVar(&o.sweep, "sweep", "1,4,16,64", "row N: client counts")
+	flag.IntVar(&o.sweepPairs, "sweep-pairs", 3, "row N: interleaved pairs per operation and client count")
+	flag.DurationVar(&o.sweepDuration, "sweep-duration", 3*time.Second, "row N: length of each run")
+	flag.BoolVar(&o.rawBusy, "raw-busy", false, "SQLite: the ceilings' write transactions wait in SQLite's busy handler instead of a queue before BEGIN")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "directory: write a CPU profile of each row's first service run")
 	flag.IntVar(&o.scanItems, "scan-items", 100000, "open overdue items for the S row")
 	flag.BoolVar(&o.keep, "keep", false, "keep the scratch database")
@@ -87,6 +100,7 @@ func main() {
 	flag.Parse()
 	if o.smoke {
 		o.requests, o.pairs, o.duration, o.enterprises = 2000, 1, time.Second, 100
+		o.sweepPairs, o.sweepDuration = 1, 200*time.Millisecond
 		if o.leads < 0 {
 			o.leads = 200
 		}
@@ -129,6 +143,18 @@ type env struct {
 	// w mod len (the galera row).
 	bases []string
 	raws  []*sql.DB
+	// rawWrites queues the ceilings' write transactions on SQLite, as
+	// a program with one writer connection at a time would (nil: none).
+	rawWrites *sync.Mutex
+}
+
+// rawWriter waits for the ceilings' turn to write and returns the release.
+func (e *env) rawWriter() func() {
+	if e.rawWrites == nil {
+		return func() {}
+	}
+	e.rawWrites.Lock()
+	return e.rawWrites.Unlock
 }
 
 // svcURL is the service worker w sends to.
@@ -271,7 +297,7 @@ func (e *env) runRows(ctx context.Context) (int, error) {
 	for _, r := range []struct {
 		name string
 		fn   func(context.Context) (rowResult, error)
-	}{{"C", e.rowC}, {"T", e.rowT}, {"L", e.rowL}, {"A", e.rowA}, {"S", e.rowS}, {"H", e.rowH}, {"Z", e.rowZ}, {"P", e.rowP}, {"W", e.rowW}} {
+	}{{"C", e.rowC}, {"T", e.rowT}, {"N", nil}, {"L", e.rowL}, {"A", e.rowA}, {"S", e.rowS}, {"H", e.rowH}, {"Z", e.rowZ}, {"P", e.rowP}, {"W", e.rowW}} {
 		if !want[r.name] {
 			continue
 		}
@@ -279,6 +305,15 @@ func (e *env) runRows(ctx context.Context) (int, error) {
 			return 1, ctx.Err()
 		}
 		fmt.Printf("\n== row %s\n", r.name)
+		if r.name == "N" {
+			rs, err := e.rowN(ctx)
+			results = append(results, rs...)
+			if err != nil {
+				results = append(results, rowResult{name: "N", failed: err.Error()})
+				fmt.Printf("  row N failed: %v\n", err)
+			}
+			continue
+		}
 		res, err := r.fn(ctx)
 		if err != nil {
 			res.name, res.failed = r.name, err.Error()
@@ -430,7 +465,7 @@ func start(ctx context.Context, o options, dsn string) (*env, func(), error) {
 		}
 	}
 	closers = append(closers, func() { _ = store.Close() })
-	rawG, err := model.Open(cfg.DB.Driver, cfg.DB.DSN, model.ConnOptions{MaxOpenConns: cfg.DB.MaxOpenConns})
+	rawG, err := model.Open(cfg.DB.Driver, cfg.DB.DSN, model.ConnOptions{MaxOpenConns: cfg.DB.MaxOpenConns, BackgroundCheckpoint: true})
 	if err != nil {
 		closeAll()
 		return nil, nil, err
@@ -485,6 +520,9 @@ func start(ctx context.Context, o options, dsn string) (*env, func(), error) {
 	})
 	e := &env{o: o, cfg: cfg, ref: ref, db: store.DB(), raw: raw, store: store, authz: authz, cl: newClient(),
 		password: password, tokens: map[string]token{}}
+	if o.driver == "sqlite" && !o.rawBusy {
+		e.rawWrites = &sync.Mutex{}
+	}
 	for _, x := range []struct {
 		h    http.Handler
 		addr *string
@@ -543,7 +581,7 @@ func pairsOf(n int, profile func(i int) func(), a, b func() run) (as, bs []run) 
 }
 
 func describe(r run) string {
-	s := fmt.Sprintf("%7.0f ops/s p50 %6s p99 %6s", r.rate(), ms(r.pct(0.5)), ms(r.pct(0.99)))
+	s := fmt.Sprintf("%7.0f ops/s p50 %6s p99 %6s cpu %4.0fµs/op", r.rate(), ms(r.pct(0.5)), ms(r.pct(0.99)), float64(r.cpuPerOp())/1e3)
 	if r.tolerated > 0 {
 		s += fmt.Sprintf(" (%d tolerated)", r.tolerated)
 	}

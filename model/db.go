@@ -50,6 +50,9 @@ type ConnOptions struct {
 	Log bool
 	// Logger, when set, hears of database nodes failing over (MySQL).
 	Logger *slog.Logger
+	// BackgroundCheckpoint (SQLite): commits never checkpoint the
+	// write-ahead log; a store's checkpointer does (checkpoint.go).
+	BackgroundCheckpoint bool
 }
 
 // Open connects to driver ("sqlite" or "mysql") at dsn. For SQLite it creates
@@ -60,6 +63,9 @@ func Open(driver, dsn string, opt ConnOptions) (*gorm.DB, error) {
 	case "sqlite":
 		if err := ensureSQLiteDir(dsn); err != nil {
 			return nil, err
+		}
+		if opt.BackgroundCheckpoint {
+			dsn = noAutoCheckpoint(dsn)
 		}
 		dial = sqlite.Open(dsn)
 	case "mysql":
@@ -83,7 +89,10 @@ func Open(driver, dsn string, opt ConnOptions) (*gorm.DB, error) {
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
 		Logger:                 logger.Default.LogMode(lvl),
-		PrepareStmt:            false,
+		// No prepared statements: MySQL interpolates arguments instead
+		// (tuneMySQL), and the SQLite driver (glebarez/go-sqlite) compiles
+		// a statement's text again on every execution even when prepared.
+		PrepareStmt: false,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("model: open %s: %w", driver, err)

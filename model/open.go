@@ -19,11 +19,22 @@ func OpenStore(ctx context.Context, cfg configs.Config, ref *Reference, clock fu
 // OpenStoreLogged is OpenStore whose connections report database nodes
 // failing over to log (MySQL, MariaDB, Galera).
 func OpenStoreLogged(ctx context.Context, cfg configs.Config, ref *Reference, clock func() time.Time, log *slog.Logger) (*Store, error) {
-	db, err := Open(cfg.DB.Driver, cfg.DB.DSN, ConnOptions{MaxOpenConns: cfg.DB.MaxOpenConns, Logger: log})
+	db, err := Open(cfg.DB.Driver, cfg.DB.DSN, ConnOptions{MaxOpenConns: cfg.DB.MaxOpenConns, Logger: log,
+		BackgroundCheckpoint: true})
 	if err != nil {
 		return nil, err
 	}
 	s := NewStore(db, ref, StoreOptions(cfg), clock)
+	if !IsMySQL(db) {
+		w, err := Open(cfg.DB.Driver, cfg.DB.DSN, ConnOptions{MaxOpenConns: 1, BackgroundCheckpoint: true})
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.wdb = w
+		s.ckpt = startCheckpointer(db)
+		s.writer = startWriter(w, s.ckpt.written)
+	}
 	if err := Migrate(db); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
@@ -37,6 +48,13 @@ func OpenStoreLogged(ctx context.Context, cfg configs.Config, ref *Reference, cl
 
 // Close closes the store's database connections.
 func (s *Store) Close() error {
+	s.writer.close()
+	s.ckpt.close()
+	if s.wdb != nil {
+		if w, err := s.wdb.DB(); err == nil {
+			_ = w.Close()
+		}
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err

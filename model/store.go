@@ -32,6 +32,23 @@ type Store struct {
 	// 2, 5, 10 … 100 ms at a time), which put hundreds of milliseconds on
 	// the p99 of filings under load. Nil on MySQL.
 	writes *sync.Mutex
+	// wdb, on SQLite, is a pool of one connection that runs every
+	// transaction (inTx); the other connections read. A connection whose
+	// database another connection wrote to since its last transaction
+	// throws its whole page cache away at its next one; with sixteen
+	// connections taking turns at writing, every write transaction started
+	// on a cold cache: it read its pages again and SQLite's allocator
+	// mapped and unmapped memory for them (munmap alone was 13 % of the
+	// CPU of a filing load, all of it under the write lock). The one
+	// writer keeps its cache warm from one transaction to the next. Nil:
+	// transactions run on db (MySQL, and stores made by NewStore).
+	wdb *gorm.DB
+	// writer runs the transactions on SQLite, several per commit
+	// (writer.go); nil on MySQL and for stores made by NewStore.
+	writer *writer
+	// ckpt checkpoints SQLite's write-ahead log beside the writers (nil
+	// on MySQL, and for stores made by NewStore).
+	ckpt *checkpointer
 
 	// retries and reconnects count the transactions run again (inTx)
 	// after a conflict and after a lost connection.
@@ -140,11 +157,18 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 // runTx runs fn in one transaction; committing reports whether the error,
 // if any, came from COMMIT.
 func (s *Store) runTx(ctx context.Context, fn func(tx *gorm.DB) error) (committing bool, err error) {
+	if s.writer != nil {
+		return s.writer.run(ctx, fn)
+	}
 	if s.writes != nil {
 		s.writes.Lock()
 		defer s.writes.Unlock()
 	}
-	tx := s.db.WithContext(ctx).Begin()
+	db := s.db
+	if s.wdb != nil {
+		db = s.wdb
+	}
+	tx := db.WithContext(ctx).Begin()
 	if tx.Error != nil {
 		return false, tx.Error
 	}
@@ -160,7 +184,11 @@ func (s *Store) runTx(ctx context.Context, fn func(tx *gorm.DB) error) (committi
 		return false, err
 	}
 	done = true
-	return true, tx.Commit().Error
+	err = tx.Commit().Error
+	if err == nil {
+		s.ckpt.written()
+	}
+	return true, err
 }
 
 // TxRetries is how many times this store ran a transaction again (inTx):
