@@ -220,6 +220,14 @@ type leadReporterPart struct {
 type leadInvestigationPart struct {
 	Disposal, Assessment, TransferTo, Grounds string
 	Notes                                     []leadNotePart
+	// Proposal is the disposal waiting for approval (报批).
+	Proposal *leadProposalPart
+}
+
+type leadProposalPart struct {
+	Disposal, Assessment, Unit, TransferTo, Grounds string
+	Days                                            int
+	By, At                                          string
 }
 
 type leadNotePart struct{ At, Author, Text string }
@@ -331,6 +339,11 @@ func (cs *console) leadPage(c *gin.Context, p *principal, l *model.Lead, problem
 				ids = append(ids, id)
 			}
 		}
+		if pr := iv.Proposal; pr != nil && pr.ProposedBy != nil {
+			if id, ok := parseID(*pr.ProposedBy); ok {
+				ids = append(ids, id)
+			}
+		}
 		names, err := cs.s.store.AccountNames(ctx, ids...)
 		if err != nil {
 			return nil, err
@@ -344,6 +357,24 @@ func (cs *console) leadPage(c *gin.Context, p *principal, l *model.Lead, problem
 			}
 			at := n.At
 			part.Notes = append(part.Notes, leadNotePart{At: cs.viewTime(&at), Author: author, Text: n.Notes})
+		}
+		if pr := iv.Proposal; pr != nil {
+			pp := &leadProposalPart{Disposal: pr.DisposalLabel, Assessment: pr.Assessment, TransferTo: deref(pr.TransferTo),
+				Grounds: deref(pr.Grounds), At: cs.viewTime(&pr.ProposedAt)}
+			if pr.DepartmentCode != nil && pr.UnitRegionCode != nil {
+				pp.Unit = cs.unitName(pr.DepartmentCode, pr.UnitRegionCode)
+			}
+			if pr.Days != nil {
+				pp.Days = *pr.Days
+			}
+			if pr.ProposedBy != nil {
+				id, _ := parseID(*pr.ProposedBy)
+				pp.By = names[id].DisplayName
+				if pp.By == "" {
+					pp.By = names[id].Username
+				}
+			}
+			part.Proposal = pp
 		}
 		d.Investigation = part
 	}
@@ -415,10 +446,14 @@ func (cs *console) leadActionForm(p *principal, l *model.Lead, it transitionItem
 			fl.Hint = "1–" + strconv.Itoa(fl.Max) + " 个工作日"
 		case "disposal":
 			fl.Options = []option{{Value: "", Label: "请选择处置方式"}}
+			approval := cs.s.ref.Raw.LeadLimits.Approval
 			for _, dp := range workflow.Disposals() {
 				effect := "（交由单位整改）"
 				if dp.Closes {
 					effect = "（决策后办结）"
+				}
+				if a == workflow.LeadDecide && workflow.NeedsApproval(approval, dp.Code) {
+					effect = "（须报批）"
 				}
 				fl.Options = append(fl.Options, option{Value: dp.Code, Label: dp.Label + effect})
 			}

@@ -219,7 +219,7 @@ func TestConsoleLeadForms(t *testing.T) {
 		p = insp.get(path).want(t, http.StatusOK).wantText(t, "调取窗口受理记录三份", "确认评估决策",
 			`data-show-when="disposal=talk_reminder,written_inquiry,preliminary_verification,case_filing,tolerance"`,
 			`data-show-when="disposal=transfer"`, `data-show-when="disposal=tolerance"`, "处置方式为移送时填写",
-			`<option value="no_issue">予以了结（决策后办结）</option>`, `max="60"`)
+			`<option value="no_issue">予以了结（须报批）</option>`, `<option value="transfer">移送（决策后办结）</option>`, `max="60"`)
 		v := leadVersion(t, p)
 		decide := func(fields url.Values) *page {
 			f := url.Values{"action": {"decide"}, "expected_version": {v}, "assessment": {"经核实，存在推诿苗头"}}
@@ -286,7 +286,7 @@ func TestConsoleLeadForms(t *testing.T) {
 		sh := ts.fileLead(t, "ent_hs", nil)["id"].(string)
 		ts.leadAct(t, "insp_hs", sh, "register", nil).want(http.StatusOK)
 		ts.leadAct(t, "insp_hs", sh, "investigate", map[string]any{"notes": "线索不具体"}).want(http.StatusOK)
-		ts.leadAct(t, "insp_hs", sh, "decide", ldDecideBodies["shelved"]).want(http.StatusOK)
+		ts.ldDecide(t, "insp_hs", sh, ldDecideBodies["shelved"])
 		insp.get("/leads/"+sh).want(t, http.StatusOK).wantText(t, "暂存待查", "重新启动", "重新启动的理由")
 		insp.post("/leads/"+sh, url.Values{"action": {"reopen"}, "reason": {"企业补充了新的情况"}}).wantRedirect(t, "/leads/"+sh+"?done=reopen")
 		insp.get("/leads/"+sh).want(t, http.StatusOK).wantText(t, "调查核实", "企业补充了新的情况")
@@ -528,4 +528,34 @@ func TestConsoleLeadLookup(t *testing.T) {
 	}
 	ts.clock.Advance(16 * time.Minute)
 	lookup(pub, receipt).want(t, http.StatusOK).wantText(t, "已登记")
+}
+
+// TestConsoleLeadReview: 报批 on the lead page. The proposer sees its
+// proposal and is offered no review; a second inspector sees the proposal
+// with the review's forms, in Chinese, and approves it; a department never
+// sees the lead while it waits.
+func TestConsoleLeadReview(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		id := ldInState(t, ts, "investigating")
+		path := "/leads/" + id
+		insp := ts.consoleAs(t, "insp_hs")
+		p := insp.get(path).want(t, http.StatusOK).wantText(t, "提出处置意见报批", "确认提出处置意见报批")
+		insp.post(path, url.Values{"action": {"decide"}, "expected_version": {leadVersion(t, p)}, "disposal": {"shelved"},
+			"assessment": {"线索不具体，暂无核实条件"}}).wantRedirect(t, path+"?done=decide")
+		insp.get(path).want(t, http.StatusOK).wantText(t, "待审批", "待审批的处置意见", "暂存待查", "线索不具体，暂无核实条件",
+			"须由另一名纪检监察人员审批").wantNoText(t, "审批同意", "退回重议")
+		ts.consoleAs(t, "dept_hs_scjg").get(path).want(t, http.StatusNotFound)
+
+		city := ts.consoleAs(t, "insp_city")
+		p = city.get(path).want(t, http.StatusOK).wantText(t, "待审批的处置意见", "审批同意", "退回重议", "审批意见", "退回理由",
+			"确定同意该处置意见？")
+		city.post(path, url.Values{"action": {"send_back_disposal"}, "expected_version": {leadVersion(t, p)}}).
+			want(t, http.StatusBadRequest).wantText(t, "<b>退回理由</b>", "为必填字段")
+		city.post(path, url.Values{"action": {"approve_disposal"}, "expected_version": {leadVersion(t, p)}, "note": {"同意暂存"}}).
+			wantRedirect(t, path+"?done=approve_disposal")
+		city.get(path).want(t, http.StatusOK).wantText(t, "已办结", "暂存待查", "提出处置意见报批", "审批同意", "同意暂存").
+			wantNoText(t, "待审批的处置意见")
+	})
 }

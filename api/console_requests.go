@@ -429,21 +429,24 @@ var actionFieldSpecs = map[string]fieldSpec{
 // actionLabels word a field for one action where the general label would
 // be vague.
 var actionLabels = map[workflow.Action]map[string]string{
-	workflow.Assign:           {"note": "交办意见"},
-	workflow.Reject:           {"reason": "不予受理的理由"},
-	workflow.Return:           {"reason": "退回理由"},
-	workflow.RequestExtension: {"reason": "延期理由"},
-	workflow.ApproveExtension: {"note": "审批意见"},
-	workflow.DenyExtension:    {"note": "驳回意见"},
-	workflow.Withdraw:         {"reason": "撤回原因"},
-	workflow.Supervise:        {"note": "督办意见"},
-	workflow.LeadRegister:     {"note": "登记意见"},
-	workflow.LeadDismiss:      {"reason": "不予受理的理由"},
-	workflow.LeadDecide:       {"department_code": "整改单位（部门）", "days": "整改期限（工作日）"},
-	workflow.LeadVerify:       {"days": "新的整改期限（工作日）"},
-	workflow.LeadReopen:       {"reason": "重新启动的理由"},
-	workflow.LeadSetSubject:   {"subject_username": "被反映人用户名", "subject_name": "被反映人姓名或单位", "note": "说明"},
-	workflow.LeadRecuse:       {"reason": "回避事由"},
+	workflow.Assign:               {"note": "交办意见"},
+	workflow.Reject:               {"reason": "不予受理的理由"},
+	workflow.Return:               {"reason": "退回理由"},
+	workflow.RequestExtension:     {"reason": "延期理由"},
+	workflow.ApproveExtension:     {"note": "审批意见"},
+	workflow.DenyExtension:        {"note": "驳回意见"},
+	workflow.Withdraw:             {"reason": "撤回原因"},
+	workflow.Supervise:            {"note": "督办意见"},
+	workflow.LeadRegister:         {"note": "登记意见"},
+	workflow.LeadDismiss:          {"reason": "不予受理的理由"},
+	workflow.LeadDecide:           {"department_code": "整改单位（部门）", "days": "整改期限（工作日）"},
+	workflow.LeadProposeDisposal:  {"department_code": "整改单位（部门）", "days": "整改期限（工作日）"},
+	workflow.LeadApproveDisposal:  {"note": "审批意见"},
+	workflow.LeadSendBackDisposal: {"reason": "退回理由"},
+	workflow.LeadVerify:           {"days": "新的整改期限（工作日）"},
+	workflow.LeadReopen:           {"reason": "重新启动的理由"},
+	workflow.LeadSetSubject:       {"subject_username": "被反映人用户名", "subject_name": "被反映人姓名或单位", "note": "说明"},
+	workflow.LeadRecuse:           {"reason": "回避事由"},
 }
 
 // formLabels are the labels of action a's fields as its form shows them.
@@ -463,11 +466,13 @@ func formLabels(m *workflow.Machine, a workflow.Action) map[string]string {
 
 // actionConfirms are asked before actions that end or undo something.
 var actionConfirms = map[workflow.Action]string{
-	workflow.Reject:      "确定不予受理该诉求？",
-	workflow.Return:      "确定退回该诉求？退回后将重新受理并计一次退单。",
-	workflow.Withdraw:    "确定撤回该诉求？撤回后不能恢复。",
-	workflow.LeadDismiss: "确定不予受理该线索？",
-	workflow.LeadDecide:  "确定作出该决策？决策作出后不能修改。",
+	workflow.Reject:              "确定不予受理该诉求？",
+	workflow.Return:              "确定退回该诉求？退回后将重新受理并计一次退单。",
+	workflow.Withdraw:            "确定撤回该诉求？撤回后不能恢复。",
+	workflow.LeadDismiss:         "确定不予受理该线索？",
+	workflow.LeadDecide:          "确定作出该决策？决策作出后不能修改；须报批的处置方式将提交另一名纪检监察人员审批。",
+	workflow.LeadProposeDisposal: "确定提交该处置意见报批？",
+	workflow.LeadApproveDisposal: "确定同意该处置意见？同意后即作为决策生效，不能修改。",
 }
 
 // actionForm builds the form of it, an action on a case of machine m in

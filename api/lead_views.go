@@ -19,7 +19,7 @@ import (
 //	lead.content           region_code; in the detail also content, evidence, occurred_at, enterprise_id,
 //	                       subject_department_code, subject_name, subject_username, subject_account_id, rule_code
 //	lead.investigation     disposal, disposal_label; in the detail also assessment, investigation_notes,
-//	                       transfer_to, grounds
+//	                       transfer_to, grounds, proposal (the disposal waiting for approval)
 //	lead.reporter          in the detail: reporter (null when anonymous), feedback_due_at
 //	lead.rectification     in the detail: rectification (the task; null until a unit is charged)
 //
@@ -98,10 +98,26 @@ type leadReporterView struct {
 }
 
 type leadInvestigationView struct {
-	Assessment         *string        `json:"assessment"`
-	InvestigationNotes []leadNoteView `json:"investigation_notes"`
-	TransferTo         *string        `json:"transfer_to"`
-	Grounds            *string        `json:"grounds"`
+	Assessment         *string           `json:"assessment"`
+	InvestigationNotes []leadNoteView    `json:"investigation_notes"`
+	TransferTo         *string           `json:"transfer_to"`
+	Grounds            *string           `json:"grounds"`
+	Proposal           *leadProposalView `json:"proposal"`
+}
+
+// leadProposalView is the disposal waiting for approval (报批): the
+// decision as proposed, who proposed it and when. Inspectors only.
+type leadProposalView struct {
+	Disposal       string  `json:"disposal"`
+	DisposalLabel  string  `json:"disposal_label"`
+	Assessment     string  `json:"assessment"`
+	DepartmentCode *string `json:"department_code"`
+	UnitRegionCode *string `json:"unit_region_code"`
+	Days           *int    `json:"days"`
+	TransferTo     *string `json:"transfer_to"`
+	Grounds        *string `json:"grounds"`
+	ProposedBy     *string `json:"proposed_by"`
+	ProposedAt     string  `json:"proposed_at"`
 }
 
 type leadNoteView struct {
@@ -211,7 +227,7 @@ func (s *Server) leadView(p *principal, l *model.Lead, level leadLevel) leadView
 	}
 	if investigation {
 		v.leadInvestigationView = &leadInvestigationView{Assessment: optText(l.Assessment), InvestigationNotes: []leadNoteView{},
-			TransferTo: optText(l.TransferTo), Grounds: optText(l.Grounds)}
+			TransferTo: optText(l.TransferTo), Grounds: optText(l.Grounds), Proposal: s.proposalView(l)}
 	}
 	if may("lead.rectification") {
 		g := &leadRectificationGroup{}
@@ -233,6 +249,28 @@ func (s *Server) leadView(p *principal, l *model.Lead, level leadLevel) leadView
 			g.Rectification = r
 		}
 		v.leadRectificationGroup = g
+	}
+	return v
+}
+
+// proposalView is the disposal l holds for approval, nil when none waits.
+func (s *Server) proposalView(l *model.Lead) *leadProposalView {
+	if l.Proposal == nil {
+		return nil
+	}
+	p, err := workflow.ParseProposal(*l.Proposal)
+	if err != nil {
+		return nil
+	}
+	v := &leadProposalView{Disposal: p.Disposal, Assessment: p.Assessment, DepartmentCode: optText(p.DepartmentCode),
+		UnitRegionCode: optText(p.UnitRegionCode), TransferTo: optText(p.TransferTo), Grounds: optText(p.Grounds),
+		ProposedBy: optID(l.ProposedBy), ProposedAt: s.ts(p.ProposedAt)}
+	if d, ok := workflow.DisposalByCode(p.Disposal); ok {
+		v.DisposalLabel = d.Label
+	}
+	if p.Days > 0 {
+		days := p.Days
+		v.Days = &days
 	}
 	return v
 }

@@ -32,7 +32,7 @@ var (
 	cfInspectorAll = []string{"anonymous", "region_code", "disposal", "disposal_label",
 		"content", "evidence", "occurred_at", "enterprise_id", "subject_department_code", "subject_name", "subject_username",
 		"subject_account_id", "rule_code", "reporter", "feedback_due_at", "assessment", "investigation_notes", "transfer_to",
-		"grounds", "rectification"}
+		"grounds", "proposal", "rectification"}
 )
 
 func cfKeys(m map[string]any) []string {

@@ -198,17 +198,8 @@ var requestChecks = map[workflow.Action]commandCheck{
 
 // leadChecks are the command checks of the lead actions that have any.
 var leadChecks = map[workflow.Action]commandCheck{
-	// A rectification goes to a known unit inside the inspector's region
-	// whose region has jurisdiction over the lead's, for at most the
-	// configured number of working days.
-	workflow.LeadDecide: func(s *Server, p *principal, cmd workflow.Command, g *model.Guard) {
-		if d, _ := workflow.DisposalByCode(cmd.Disposal); d.Closes {
-			return
-		}
-		s.unitGuard(p, g, cmd.DepartmentCode, "unit_region_code", cmd.UnitRegionCode,
-			"只能交由本辖区内的单位整改", "整改单位对线索发生地没有管辖权")
-		s.rectifyDaysGuard(cmd, g)
-	},
+	workflow.LeadDecide:          decisionCheck,
+	workflow.LeadProposeDisposal: decisionCheck,
 	// A new rectification period is given only with a rejection.
 	workflow.LeadVerify: func(s *Server, p *principal, cmd workflow.Command, g *model.Guard) {
 		if cmd.Accepted != nil && *cmd.Accepted && cmd.Days != 0 {
@@ -216,6 +207,19 @@ var leadChecks = map[workflow.Action]commandCheck{
 		}
 		s.rectifyDaysGuard(cmd, g)
 	},
+}
+
+// decisionCheck: a rectification goes to a known unit inside the
+// inspector's region whose region has jurisdiction over the lead's, for at
+// most the configured number of working days. A proposal is checked as the
+// decision it would be; its approval takes it as it was checked.
+func decisionCheck(s *Server, p *principal, cmd workflow.Command, g *model.Guard) {
+	if d, _ := workflow.DisposalByCode(cmd.Disposal); d.Closes {
+		return
+	}
+	s.unitGuard(p, g, cmd.DepartmentCode, "unit_region_code", cmd.UnitRegionCode,
+		"只能交由本辖区内的单位整改", "整改单位对线索发生地没有管辖权")
+	s.rectifyDaysGuard(cmd, g)
 }
 
 // unitGuard checks the unit a command names: its department is known, its

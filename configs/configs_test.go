@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -434,8 +435,9 @@ func TestReferenceCategories(t *testing.T) {
 		t.Errorf("Category(nope) found")
 	}
 	want := LeadLimits{Register: workflow.Limit{WorkingDays: 5}, Decide: workflow.Limit{Months: 1},
-		Verify: workflow.Limit{WorkingDays: 10}, Feedback: workflow.Limit{WorkingDays: 15}, RectifyMaxDays: 60}
-	if ref.LeadLimits != want {
+		Verify: workflow.Limit{WorkingDays: 10}, Feedback: workflow.Limit{WorkingDays: 15}, RectifyMaxDays: 60,
+		Approval: []string{"no_issue", "shelved"}}
+	if !reflect.DeepEqual(ref.LeadLimits, want) {
 		t.Errorf("LeadLimits = %+v, want %+v", ref.LeadLimits, want)
 	}
 }
@@ -557,6 +559,8 @@ func TestLoadReferenceErrors(t *testing.T) {
 			[]string{leadsFile, "feedback"}},
 		{"lead rectify days", leadsFile, "register: 5wd\ndecide: 1mo\nverify: 10wd\nfeedback: 15wd\nrectify_max_days: 0\n",
 			[]string{leadsFile, "rectify_max_days"}},
+		{"lead approval of an unknown disposal", leadsFile, "register: 5wd\ndecide: 1mo\nverify: 10wd\nfeedback: 15wd\nrectify_max_days: 60\napproval: [no_issue, warning]\n",
+			[]string{leadsFile, "approval", "warning"}},
 		{"calendar holiday and workday", calendarFile, "years:\n  - {year: 2026, published: true, source: x, holidays: [\"2026-02-14\"], workdays: [\"2026-02-14\"]}\n",
 			[]string{calendarFile, "2026-02-14"}},
 		{"calendar date outside year", calendarFile, "years:\n  - {year: 2026, published: true, source: x, holidays: [\"2027-01-01\"]}\n",

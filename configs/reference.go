@@ -106,6 +106,9 @@ type LeadLimits struct {
 	// RectifyMaxDays is the largest rectification period, in working days,
 	// that may be set at decision.
 	RectifyMaxDays int `json:"rectify_max_days"`
+	// Approval lists the disposals whose decision a second inspector must
+	// approve (报批); the others take effect when decided.
+	Approval []string `json:"approval"`
 }
 
 // Steps maps the lead steps (workflow.State.Step) to their limits; the
@@ -380,7 +383,8 @@ func loadLeadLimits(fsys fs.FS) (LeadLimits, error) {
 		Decide         string `yaml:"decide"`
 		Verify         string `yaml:"verify"`
 		Feedback       string `yaml:"feedback"`
-		RectifyMaxDays int    `yaml:"rectify_max_days"`
+		RectifyMaxDays int      `yaml:"rectify_max_days"`
+		Approval       []string `yaml:"approval"`
 	}
 	if err := decodeFile(fsys, leadsFile, &f); err != nil {
 		return LeadLimits{}, err
@@ -404,6 +408,15 @@ func loadLeadLimits(fsys fs.FS) (LeadLimits, error) {
 		return LeadLimits{}, fmt.Errorf("%s: rectify_max_days: must be greater than zero, got %d", leadsFile, f.RectifyMaxDays)
 	}
 	l.RectifyMaxDays = f.RectifyMaxDays
+	l.Approval = []string{}
+	for _, code := range f.Approval {
+		if _, ok := workflow.DisposalByCode(code); !ok {
+			return LeadLimits{}, fmt.Errorf("%s: approval: unknown disposal %q", leadsFile, code)
+		}
+		if !slices.Contains(l.Approval, code) {
+			l.Approval = append(l.Approval, code)
+		}
+	}
 	return l, nil
 }
 

@@ -308,11 +308,14 @@ func (l *Lead) IsOverdue(now time.Time) bool {
 // LeadActor is a as the engine sees it for l: the rectifying unit's party
 // (same department, same region), and whether a is named as l's subject.
 func LeadActor(a Actor, l *Lead) workflow.Actor {
-	wa := workflow.Actor{Role: a.Role, Subject: (l.SubjectAccountID != nil && *l.SubjectAccountID == a.AccountID) ||
+	wa := workflow.Actor{ID: a.AccountID, Role: a.Role, Subject: (l.SubjectAccountID != nil && *l.SubjectAccountID == a.AccountID) ||
 		(l.SubjectUsername != "" && l.SubjectUsername == NormalizeUsername(a.Username))}
 	if a.Role == workflow.RoleDepartment && l.RectifyDepartmentCode != nil && l.RectifyRegionCode != nil &&
 		a.DepartmentCode == *l.RectifyDepartmentCode && a.RegionCode == *l.RectifyRegionCode {
 		wa.Parties = append(wa.Parties, workflow.PartyRectifyingUnit)
+	}
+	if a.Role == workflow.RoleInspector && l.ProposedBy != nil && *l.ProposedBy != a.AccountID {
+		wa.Parties = append(wa.Parties, workflow.PartyNotProposer)
 	}
 	return wa
 }

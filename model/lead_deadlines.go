@@ -127,7 +127,8 @@ func (s *Store) boardLeads(q *gorm.DB, sc Scope, now time.Time, limit int) ([]De
 
 // leadStats computes the lead indicators of docs/index-method.md#tracker-indicators with aggregate
 // queries: T10 线索按期登记率 (register or dismiss on time), T11 线索按期处置率
-// (decisions on time against the decide limit), T12 整改完成率 (rectification
+// (decisions on time against the decide limit: decide, or the approval of a
+// proposed disposal), T12 整改完成率 (rectification
 // tasks due in the range and by as_of, completed by their due date; tasks
 // still open past their due date count against). It runs three statements
 // over all the regions, grouped as g says (a statsSource), and each scope
@@ -151,13 +152,15 @@ func (s *Store) leadStats(ctx context.Context, db *gorm.DB, regions []string, g 
 	}
 	q := db.Model(&Event{}).Select(g.sel("action", onTime)).
 		Where("case_kind = ? AND action IN ? AND at >= ? AND at < ? AND region_code IN ?", string(workflow.KindLead),
-			[]string{string(workflow.LeadRegister), string(workflow.LeadDismiss), string(workflow.LeadDecide)}, from, to, regions)
+			[]string{string(workflow.LeadRegister), string(workflow.LeadDismiss), string(workflow.LeadDecide),
+				string(workflow.LeadApproveDisposal)}, from, to, regions)
 	if err := g.group(q, "action").Scan(&steps).Error; err != nil {
 		return nil, formatError(err)
 	}
 	for _, r := range steps {
 		n := eventCount{N: r.N, OnTime: r.OnTime}
-		if workflow.Action(r.Action) == workflow.LeadDecide {
+		// a decision is taken by decide, or by the approval of a proposal (报批)
+		if a := workflow.Action(r.Action); a == workflow.LeadDecide || a == workflow.LeadApproveDisposal {
 			at(r.RegionCode).dec.add(n)
 		} else {
 			at(r.RegionCode).reg.add(n)

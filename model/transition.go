@@ -307,7 +307,8 @@ func (s *Store) requestEnv(category string, now time.Time) workflow.Env {
 // leadEnv is what workflow.Apply needs to know of a lead's deadlines.
 func (s *Store) leadEnv(now time.Time) workflow.Env {
 	return workflow.Env{Now: now, Calendar: s.cal,
-		Limits: workflow.Limits{Steps: s.ref.Raw.LeadLimits.Steps(), Override: s.opt.DemoLimit}}
+		Limits:   workflow.Limits{Steps: s.ref.Raw.LeadLimits.Steps(), Override: s.opt.DemoLimit},
+		Approval: s.ref.Raw.LeadLimits.Approval}
 }
 
 // item is what the workflow engine needs to know of r at now.
@@ -325,6 +326,10 @@ func (l *Lead) item(now time.Time) workflow.Item {
 		DueAt: l.DueAt, StepStartedAt: l.StepStartedAt, CreatedAt: l.CreatedAt, RectifyDays: l.RectifyDays}
 	if l.Disposal != nil {
 		it.Disposal = *l.Disposal
+	}
+	if l.Proposal != nil {
+		// a proposal the lead holds was written by workflow.Proposal.Encode
+		it.Proposal, _ = workflow.ParseProposal(*l.Proposal)
 	}
 	return it
 }

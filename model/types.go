@@ -208,6 +208,11 @@ type Lead struct {
 	Assessment string  `gorm:"type:text;not null"`
 	TransferTo string  `gorm:"size:200;not null"`
 	Grounds    string  `gorm:"type:text;not null"`
+	// Proposal is the disposal waiting for a second inspector's approval
+	// (报批; workflow.Proposal as JSON), ProposedBy the account that
+	// proposed it; both NULL when none waits.
+	Proposal   *string `gorm:"type:text"`
+	ProposedBy *uint64 ``
 	// The rectification task (执行), once a decision charges a unit with it.
 	RectifyDepartmentCode *string    `gorm:"size:16;index:idx_leads_unit,priority:1;index:idx_leads_unit_due,priority:1"`
 	RectifyRegionCode     *string    `gorm:"size:16;index:idx_leads_unit,priority:2;index:idx_leads_unit_due,priority:2"`

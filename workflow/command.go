@@ -152,7 +152,7 @@ func (c Command) validate(kind Kind, t Transition) error {
 			v.Add("days", "天数必须是 1 到 "+strconv.Itoa(max)+" 之间的工作日数")
 		}
 	}
-	if kind == KindLead && t.Action == LeadDecide && c.has("disposal") {
+	if kind == KindLead && (t.Action == LeadDecide || t.Action == LeadProposeDisposal) && c.has("disposal") {
 		validateDecision(c, &v)
 	}
 	return v.Err()

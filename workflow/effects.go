@@ -20,6 +20,10 @@ type Env struct {
 	Now      time.Time
 	Calendar *Calendar
 	Limits   Limits
+	// Approval lists the disposals whose decision a second inspector must
+	// approve (报批, configs/leads.yaml); a decide with one of them is a
+	// proposal.
+	Approval []string
 }
 
 // Limits are the deadline limits of one case's steps.
@@ -121,7 +125,7 @@ type Outcome struct {
 }
 
 // effects fills in what o does, from the case as it is and the command.
-func effects(m *Machine, it Item, cmd Command, env Env, o *Outcome) {
+func effects(m *Machine, it Item, actor Actor, cmd Command, env Env, o *Outcome) {
 	now := env.Now
 	o.Set = map[string]any{}
 	o.Event = Record{Action: o.Action, From: o.From, Payload: payload(cmd, env)}
@@ -154,6 +158,22 @@ func effects(m *Machine, it Item, cmd Command, env Env, o *Outcome) {
 	closeCase := func() {
 		o.Deadline = Deadline{Change: DeadlineCleared}
 		o.Closes = true
+	}
+
+	// decide records a decision (评估决策) and starts what its disposal
+	// leads to: closure, or a rectification.
+	decide := func(cmd Command) {
+		o.Set["disposal"], o.Set["assessment"] = cmd.Disposal, cmd.Assessment
+		o.Set["transfer_to"], o.Set["grounds"] = cmd.TransferTo, cmd.Grounds
+		o.To = LeadRectifying
+		if d, _ := DisposalByCode(cmd.Disposal); d.Closes {
+			o.To = LeadClosed
+			closeCase()
+			return
+		}
+		o.Set["rectify_department_code"], o.Set["rectify_region_code"] = cmd.DepartmentCode, cmd.UnitRegionCode
+		o.Set["rectify_days"] = cmd.Days
+		o.Set["rectify_due_at"] = startStep(LeadRectifying, now, env.Limits.days(cmd.Days))
 	}
 
 	switch o.Action {
@@ -231,18 +251,33 @@ func effects(m *Machine, it Item, cmd Command, env Env, o *Outcome) {
 		closeCase()
 	case LeadInvestigate:
 		// Notes are kept in the event's payload; the deadline runs on.
-	case LeadDecide:
-		endStep()
-		o.Set["disposal"], o.Set["assessment"] = cmd.Disposal, cmd.Assessment
-		o.Set["transfer_to"], o.Set["grounds"] = cmd.TransferTo, cmd.Grounds
-		if d, _ := DisposalByCode(cmd.Disposal); d.Closes {
-			o.To = LeadClosed
-			closeCase()
+	case LeadDecide, LeadProposeDisposal:
+		if o.Action == LeadProposeDisposal || NeedsApproval(env.Approval, cmd.Disposal) {
+			// 报批: the decision waits for a second inspector; its
+			// deadline runs on. A decide that needs approval is recorded
+			// as the proposal it is.
+			o.To, o.Event.Action = LeadPendingApproval, LeadProposeDisposal
+			o.Set["proposal"], o.Set["proposed_by"] = proposalOf(cmd, now).Encode(), actor.ID
 			break
 		}
-		o.Set["rectify_department_code"], o.Set["rectify_region_code"] = cmd.DepartmentCode, cmd.UnitRegionCode
-		o.Set["rectify_days"] = cmd.Days
-		o.Set["rectify_due_at"] = startStep(LeadRectifying, now, env.Limits.days(cmd.Days))
+		endStep()
+		decide(cmd)
+	case LeadApproveDisposal:
+		// The proposal takes effect as the decision, as of now; the event
+		// records what was approved.
+		endStep()
+		p := it.Proposal
+		if p == nil {
+			p = &Proposal{}
+		}
+		for k, v := range p.payload() {
+			o.Event.Payload[k] = v
+		}
+		o.Set["proposal"], o.Set["proposed_by"] = nil, nil
+		decide(p.command())
+	case LeadSendBackDisposal:
+		// Back to investigation; the decision's deadline runs on.
+		o.Set["proposal"], o.Set["proposed_by"] = nil, nil
 	case CompleteRectification:
 		endStep()
 		o.Set["rectify_report"], o.Set["rectified_at"] = cmd.Report, now

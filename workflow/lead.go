@@ -1,8 +1,10 @@
 package workflow
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Lead statuses (docs/design.md#lead-loop).
@@ -11,7 +13,10 @@ const (
 	LeadDismissed      Status = "dismissed"
 	LeadRegistered     Status = "registered"
 	LeadInvestigating  Status = "investigating"
-	LeadDecided        Status = "decided"
+	// LeadPendingApproval: a proposed disposal waits for a second
+	// inspector's approval (报批); the decision's deadline runs on.
+	LeadPendingApproval Status = "pending_approval"
+	LeadDecided         Status = "decided"
 	LeadRectifying     Status = "rectifying"
 	LeadVerifying      Status = "verifying"
 	LeadClosed         Status = "closed"
@@ -32,6 +37,13 @@ const (
 	// interest (回避): the lead is hidden from that inspector from then on.
 	LeadSetSubject Action = "set_subject"
 	LeadRecuse     Action = "recuse"
+	// Lead review (报批): an inspector proposes a disposal; a second
+	// inspector of the lead's region or above approves it (it then takes
+	// effect as a decision) or sends it back with the reason. decide on a
+	// disposal that needs approval (configs/leads.yaml) is a proposal too.
+	LeadProposeDisposal  Action = "propose_disposal"
+	LeadApproveDisposal  Action = "approve_disposal"
+	LeadSendBackDisposal Action = "send_back_disposal"
 )
 
 // Disposal types of a decision (docs/design.md#lead-loop).
@@ -85,6 +97,7 @@ var Lead = &Machine{
 		{LeadDismissed, "不予受理", false, "", false},
 		{LeadRegistered, "已登记", true, "decide", false},
 		{LeadInvestigating, "调查核实", true, "decide", false},
+		{LeadPendingApproval, "待审批", true, "decide", false},
 		{LeadDecided, "已决策", false, "", false},
 		{LeadRectifying, "整改中", true, "rectify", false},
 		{LeadVerifying, "监督回访", true, "verify", false},
@@ -99,6 +112,12 @@ var Lead = &Machine{
 			Require: fields("notes")},
 		{Action: LeadDecide, Label: "评估决策", From: in(LeadInvestigating), To: LeadRectifying, By: by(RoleInspector),
 			Require: fields("assessment", "disposal"), Optional: fields("department_code", "unit_region_code", "days", "transfer_to", "grounds")},
+		{Action: LeadProposeDisposal, Label: "提出处置意见报批", From: in(LeadInvestigating), To: LeadPendingApproval, By: by(RoleInspector),
+			Require: fields("assessment", "disposal"), Optional: fields("department_code", "unit_region_code", "days", "transfer_to", "grounds")},
+		{Action: LeadApproveDisposal, Label: "审批同意", From: in(LeadPendingApproval), To: LeadRectifying, By: by(RoleInspector),
+			Party: PartyNotProposer, Optional: fields("note")},
+		{Action: LeadSendBackDisposal, Label: "退回重议", From: in(LeadPendingApproval), To: LeadInvestigating, By: by(RoleInspector),
+			Party: PartyNotProposer, Require: fields("reason")},
 		{Action: CompleteRectification, Label: "整改完成", From: in(LeadRectifying), To: LeadVerifying, By: by(RoleDepartment), Party: PartyRectifyingUnit,
 			Require: fields("report")},
 		{Action: LeadVerify, Label: "监督回访", From: in(LeadVerifying), To: LeadClosed, By: by(RoleInspector),
@@ -114,7 +133,7 @@ var Lead = &Machine{
 
 // leadAnyStatus: naming the subject and declaring a conflict are possible
 // at any stage while the lead is open.
-var leadAnyStatus = in(LeadReportedStatus, LeadRegistered, LeadInvestigating, LeadRectifying, LeadVerifying)
+var leadAnyStatus = in(LeadReportedStatus, LeadRegistered, LeadInvestigating, LeadPendingApproval, LeadRectifying, LeadVerifying)
 
 // decisionFields are the fields a decision may carry beyond assessment and
 // disposal, in order.
@@ -162,3 +181,65 @@ func validateDecision(c Command, v *ValidationError) {
 		}
 	}
 }
+
+// Proposal is a disposal proposed for approval (报批): the decision's
+// fields as the proposer sent them, and when. It is kept on the lead
+// (Item.Proposal) until a second inspector approves it, which takes the
+// decision, or sends it back.
+type Proposal struct {
+	Disposal       string    `json:"disposal"`
+	Assessment     string    `json:"assessment"`
+	DepartmentCode string    `json:"department_code,omitempty"`
+	UnitRegionCode string    `json:"unit_region_code,omitempty"`
+	Days           int       `json:"days,omitempty"`
+	TransferTo     string    `json:"transfer_to,omitempty"`
+	Grounds        string    `json:"grounds,omitempty"`
+	ProposedAt     time.Time `json:"proposed_at"`
+}
+
+// proposalOf is the proposal cmd makes at now.
+func proposalOf(cmd Command, now time.Time) Proposal {
+	return Proposal{Disposal: cmd.Disposal, Assessment: cmd.Assessment, DepartmentCode: cmd.DepartmentCode,
+		UnitRegionCode: cmd.UnitRegionCode, Days: cmd.Days, TransferTo: cmd.TransferTo, Grounds: cmd.Grounds, ProposedAt: now.UTC()}
+}
+
+// command is the decide command the proposal stands for.
+func (p Proposal) command() Command {
+	return Command{Action: LeadDecide, Disposal: p.Disposal, Assessment: p.Assessment, DepartmentCode: p.DepartmentCode,
+		UnitRegionCode: p.UnitRegionCode, Days: p.Days, TransferTo: p.TransferTo, Grounds: p.Grounds}
+}
+
+// payload is the decision the proposal carries, as an event payload
+// records it: the fields its disposal uses.
+func (p Proposal) payload() map[string]any {
+	out := map[string]any{"disposal": p.Disposal, "assessment": p.Assessment}
+	c := p.command()
+	for _, f := range DisposalFields(p.Disposal) {
+		if f == "days" {
+			out[f] = p.Days
+			continue
+		}
+		out[f] = c.Text(f)
+	}
+	return out
+}
+
+// Encode is the proposal as the lead stores it (JSON).
+func (p Proposal) Encode() string {
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
+// ParseProposal reads a stored proposal.
+func ParseProposal(s string) (*Proposal, error) {
+	var p Proposal
+	if err := json.Unmarshal([]byte(s), &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// NeedsApproval reports whether a decision with disposal must be approved
+// by a second inspector under approval, the disposals configs/leads.yaml
+// lists.
+func NeedsApproval(approval []string, disposal string) bool { return slices.Contains(approval, disposal) }

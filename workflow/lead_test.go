@@ -13,6 +13,7 @@ var specLeadStates = []specState{
 	{"dismissed", "不予受理"},
 	{"registered", "已登记"},
 	{"investigating", "调查核实"},
+	{"pending_approval", "待审批"},
 	{"decided", "已决策"},
 	{"rectifying", "整改中"},
 	{"verifying", "监督回访"},
@@ -37,6 +38,13 @@ var specLeadTable = []specTransition{
 	{action: "decide", label: "评估决策", from: []Status{"investigating"}, to: "rectifying", by: []Role{"inspector"},
 		require:  []string{"assessment", "disposal"},
 		optional: []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds"}},
+	{action: "propose_disposal", label: "提出处置意见报批", from: []Status{"investigating"}, to: "pending_approval", by: []Role{"inspector"},
+		require:  []string{"assessment", "disposal"},
+		optional: []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds"}},
+	{action: "approve_disposal", label: "审批同意", from: []Status{"pending_approval"}, to: "rectifying", by: []Role{"inspector"},
+		party: PartyNotProposer, optional: []string{"note"}},
+	{action: "send_back_disposal", label: "退回重议", from: []Status{"pending_approval"}, to: "investigating", by: []Role{"inspector"},
+		party: PartyNotProposer, require: []string{"reason"}},
 	{action: "complete_rectification", label: "整改完成", from: []Status{"rectifying"}, to: "verifying", by: []Role{"department"},
 		party: PartyRectifyingUnit, require: []string{"report"}},
 	{action: "verify", label: "监督回访", from: []Status{"verifying"}, to: "closed", by: []Role{"inspector"},
@@ -50,7 +58,7 @@ var specLeadTable = []specTransition{
 }
 
 // specAnyLead: the subject may be named and a conflict declared while the lead is open.
-var specAnyLead = []Status{"reported", "registered", "investigating", "rectifying", "verifying"}
+var specAnyLead = []Status{"reported", "registered", "investigating", "pending_approval", "rectifying", "verifying"}
 
 // specDisposals is docs/design.md#lead-loop's disposal list, in its order; closes marks the
 // disposals that close the lead at decision (no rectification).
@@ -75,7 +83,8 @@ var specDisposals = []specDisposal{
 var (
 	leadInspector = Actor{Role: "inspector"}
 	leadUnit      = Actor{Role: "department", Parties: []Party{PartyRectifyingUnit}}
-	leadStatuses  = []Status{"reported", "dismissed", "registered", "investigating", "decided", "rectifying", "verifying", "closed",
+	leadReviewer  = Actor{ID: 2, Role: "inspector", Parties: []Party{PartyNotProposer}}
+	leadStatuses  = []Status{"reported", "dismissed", "registered", "investigating", "pending_approval", "decided", "rectifying", "verifying", "closed",
 		"", "bogus", "CLOSED", "submitted", "assigned", "in_progress", "responded", "rejected", "withdrawn"}
 )
 
@@ -116,6 +125,16 @@ func validLead(t *testing.T, a Action) (Item, Actor, Command) {
 		return Item{Status: "registered"}, leadInspector, Command{Action: a, Present: []string{"notes"}, Notes: "约谈企业负责人，调取审批记录"}
 	case "decide":
 		return Item{Status: "investigating"}, leadInspector, decideCommand(t, "talk_reminder")
+	case "propose_disposal":
+		c := decideCommand(t, "no_issue")
+		c.Action = a
+		return Item{Status: "investigating"}, leadInspector, c
+	case "approve_disposal":
+		return Item{Status: "pending_approval", Proposal: &Proposal{Disposal: "no_issue", Assessment: "反映问题不属实"}}, leadReviewer,
+			Command{Action: a, Present: []string{"note"}, Note: "同意"}
+	case "send_back_disposal":
+		return Item{Status: "pending_approval", Proposal: &Proposal{Disposal: "no_issue", Assessment: "反映问题不属实"}}, leadReviewer,
+			Command{Action: a, Present: []string{"reason"}, Reason: "事实尚未查清，请补充核实"}
 	case "complete_rectification":
 		return Item{Status: "rectifying", Disposal: "talk_reminder"}, leadUnit, Command{Action: a, Present: []string{"report"}, Report: "已完成整改并建立长效机制"}
 	case "verify":
@@ -137,7 +156,7 @@ func TestLeadTableMatchesDesign(t *testing.T) {
 	compareTable(t, Lead, specLeadStates, specLeadTable)
 
 	statuses := map[Status]Status{LeadReportedStatus: "reported", LeadDismissed: "dismissed", LeadRegistered: "registered",
-		LeadInvestigating: "investigating", LeadDecided: "decided", LeadRectifying: "rectifying", LeadVerifying: "verifying", LeadClosed: "closed"}
+		LeadInvestigating: "investigating", LeadPendingApproval: "pending_approval", LeadDecided: "decided", LeadRectifying: "rectifying", LeadVerifying: "verifying", LeadClosed: "closed"}
 	for got, want := range statuses {
 		if got != want {
 			t.Errorf("status constant %q, want %q", got, want)
@@ -145,7 +164,8 @@ func TestLeadTableMatchesDesign(t *testing.T) {
 	}
 	actions := map[Action]Action{LeadRegister: "register", LeadDismiss: "dismiss", LeadInvestigate: "investigate",
 		LeadDecide: "decide", CompleteRectification: "complete_rectification", LeadVerify: "verify", LeadReopen: "reopen",
-		LeadSetSubject: "set_subject", LeadRecuse: "recuse"}
+		LeadSetSubject: "set_subject", LeadRecuse: "recuse", LeadProposeDisposal: "propose_disposal",
+		LeadApproveDisposal: "approve_disposal", LeadSendBackDisposal: "send_back_disposal"}
 	for got, want := range actions {
 		if got != want {
 			t.Errorf("action constant %q, want %q", got, want)
@@ -235,7 +255,7 @@ func TestLeadLabels(t *testing.T) {
 		}
 	}
 	open := Lead.OpenStatuses()
-	for _, s := range []Status{"reported", "registered", "investigating", "rectifying", "verifying"} {
+	for _, s := range []Status{"reported", "registered", "investigating", "pending_approval", "rectifying", "verifying"} {
 		if !slices.Contains(open, s) {
 			t.Errorf("OpenStatuses() = %v lacks %q (it has a deadline, docs/design.md#deadlines)", open, s)
 		}
@@ -268,6 +288,7 @@ func TestLeadRecusal(t *testing.T) {
 	subjects := []Actor{
 		{Role: "inspector", Subject: true},
 		{Role: "department", Parties: []Party{PartyRectifyingUnit}, Subject: true},
+		{Role: "inspector", Parties: []Party{PartyNotProposer}, Subject: true},
 	}
 	for _, it := range specItems(leadStatuses) {
 		for _, actor := range subjects {
@@ -656,7 +677,7 @@ func TestLeadValidationLengthAndUnicode(t *testing.T) {
 				t.Parallel()
 				fixture := func() (Item, Actor, Command) {
 					it, actor, cmd := validLead(t, w.action)
-					if w.action == "decide" {
+					if w.action == "decide" || w.action == "propose_disposal" {
 						// A disposal that uses every optional field it can.
 						switch f {
 						case "transfer_to":
@@ -664,6 +685,7 @@ func TestLeadValidationLengthAndUnicode(t *testing.T) {
 						case "grounds":
 							cmd = decideCommand(t, "tolerance")
 						}
+						cmd.Action = w.action
 					}
 					return it, actor, cmd
 				}
@@ -687,5 +709,72 @@ func TestLeadValidationLengthAndUnicode(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestLeadReviewOutcomes: 报批. decide on a disposal the configuration
+// lists is a proposal (the event says propose_disposal) that keeps the
+// decision's deadline; propose_disposal is one whatever the disposal; the
+// approval by another inspector takes the proposed decision as of then, and
+// a send-back returns the lead to investigation. The proposer may do
+// neither (ErrOwnProposal, an ErrNotParty).
+func TestLeadReviewOutcomes(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	env.Approval = []string{"no_issue", "shelved"}
+	const proposed = "investigating→pending_approval set:proposal,proposed_by"
+	proposer := Actor{ID: 7, Role: "inspector"}
+	for _, d := range []string{"no_issue", "shelved"} {
+		o := mustApply(t, Lead, Item{Status: "investigating"}, proposer, decideCommand(t, d), env)
+		if got := describe(o); got != proposed || o.Event.Action != "propose_disposal" || o.Set["proposed_by"] != uint64(7) {
+			t.Errorf("decide %s under approval = %s (event %s, by %v), want %s", d, got, o.Event.Action, o.Set["proposed_by"], proposed)
+		}
+		p, err := ParseProposal(o.Set["proposal"].(string))
+		if err != nil || p.Disposal != d || p.Assessment == "" || !p.ProposedAt.Equal(testNow) {
+			t.Errorf("stored proposal %+v, %v", p, err)
+		}
+	}
+	// A disposal the configuration does not list takes effect at once …
+	o := mustApply(t, Lead, Item{Status: "investigating"}, proposer, decideCommand(t, "talk_reminder"), env)
+	if o.To != "rectifying" || o.Event.Action != "decide" {
+		t.Errorf("decide talk_reminder = %s (event %s)", describe(o), o.Event.Action)
+	}
+	// … unless the inspector proposes it.
+	c := decideCommand(t, "talk_reminder")
+	c.Action = "propose_disposal"
+	o = mustApply(t, Lead, Item{Status: "investigating"}, proposer, c, env)
+	if describe(o) != proposed || o.Event.Action != "propose_disposal" {
+		t.Errorf("propose talk_reminder = %s (event %s)", describe(o), o.Event.Action)
+	}
+	p, _ := ParseProposal(o.Set["proposal"].(string))
+
+	pending := Item{Status: "pending_approval", Proposal: p}
+	o = mustApply(t, Lead, pending, leadReviewer, Command{Action: "approve_disposal"}, env)
+	want := "pending_approval→rectifying ends:decide deadline:started:rectify set:assessment,disposal,grounds,proposal,proposed_by," +
+		"rectify_days,rectify_department_code,rectify_due_at,rectify_region_code,transfer_to"
+	if got := describe(o); got != want {
+		t.Errorf("approve =\n %s\nwant\n %s", got, want)
+	}
+	if o.Set["proposal"] != nil || o.Set["disposal"] != "talk_reminder" || o.Set["rectify_days"] != 20 ||
+		o.Event.Payload["disposal"] != "talk_reminder" || o.Event.Payload["days"] != 20 || o.Event.Payload["department_code"] != "SCJG" {
+		t.Errorf("approve sets %v, event %v", o.Set, o.Event.Payload)
+	}
+	closing := Item{Status: "pending_approval", Proposal: &Proposal{Disposal: "shelved", Assessment: "暂无核实条件"}}
+	o = mustApply(t, Lead, closing, leadReviewer, Command{Action: "approve_disposal"}, env)
+	if got := describe(o); got != "pending_approval→closed ends:decide deadline:cleared closes set:assessment,disposal,grounds,proposal,proposed_by,transfer_to" {
+		t.Errorf("approve shelved = %s", got)
+	}
+	o = mustApply(t, Lead, pending, leadReviewer, Command{Action: "send_back_disposal", Present: []string{"reason"}, Reason: "请补充核实"}, env)
+	if got := describe(o); got != "pending_approval→investigating set:proposal,proposed_by" || o.Set["proposal"] != nil {
+		t.Errorf("send back = %s", got)
+	}
+	for _, a := range []Action{"approve_disposal", "send_back_disposal"} {
+		_, err := Lead.Check(pending, proposer, a)
+		if !errors.Is(err, ErrOwnProposal) || !errors.Is(err, ErrNotParty) {
+			t.Errorf("%s by the proposer = %v, want ErrOwnProposal", a, err)
+		}
+	}
+	if avail := Lead.Available(pending, proposer); len(avail) != 2 || avail[0].Action != "set_subject" {
+		t.Errorf("the proposer is offered %v", avail)
 	}
 }

@@ -67,6 +67,9 @@ const (
 	PartyAssignedUnit
 	// PartyRectifyingUnit: a department account of the unit charged with a lead's rectification.
 	PartyRectifyingUnit
+	// PartyNotProposer: an inspector other than the one who proposed the
+	// disposal waiting for approval (报批: no one approves their own).
+	PartyNotProposer
 )
 
 // Transition is one row of a transition table.
@@ -139,6 +142,8 @@ type Item struct {
 	Marked  bool
 	// Disposal is a lead's decision.
 	Disposal string
+	// Proposal is a lead's disposal waiting for approval (报批), if any.
+	Proposal *Proposal
 
 	// The current step's deadline and start, the handling round's start
 	// (a request's assignment or reopening), and the case's filing time.
@@ -156,6 +161,9 @@ type Item struct {
 
 // Actor is who wants to act, with the parties it is to this case.
 type Actor struct {
+	// ID is the account's id, recorded where an action names who took it
+	// (the proposer of a disposal).
+	ID      uint64
 	Role    Role
 	Parties []Party
 	// Subject marks an account named as the lead's subject: it may never act on it.
@@ -172,6 +180,9 @@ var (
 	ErrNotParty = errors.New("workflow: actor is not a party to this action")
 	// ErrRoleNotAllowed: the actor's role never takes this action (403).
 	ErrRoleNotAllowed = errors.New("workflow: role may not take this action")
+	// ErrOwnProposal: the proposer of a disposal may not approve it or
+	// send it back (403); it is an ErrNotParty.
+	ErrOwnProposal = fmt.Errorf("%w: the proposer may not review their own proposal", ErrNotParty)
 	// ErrRecused: the actor is named as the lead's subject (403).
 	ErrRecused = errors.New("workflow: the subject of a lead may not act on it")
 	// ErrUnknownAction: no such action in this loop (400).
@@ -305,6 +316,9 @@ func (m *Machine) Check(it Item, actor Actor, a Action) (Transition, error) {
 		return t, ErrInvalidTransition
 	}
 	if !actor.is(t.Party) {
+		if t.Party == PartyNotProposer {
+			return t, ErrOwnProposal
+		}
 		return t, ErrNotParty
 	}
 	return t, nil
@@ -336,6 +350,6 @@ func (m *Machine) Apply(it Item, actor Actor, cmd Command, env Env) (Outcome, er
 	if t.SameState {
 		o.To = it.Status
 	}
-	effects(m, it, cmd, env, &o)
+	effects(m, it, actor, cmd, env, &o)
 	return o, nil
 }

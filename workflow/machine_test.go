@@ -49,7 +49,8 @@ var specPartySets = [][]Party{
 	{PartyFilingEnterprise, PartyFiler},
 	{PartyAssignedUnit},
 	{PartyRectifyingUnit},
-	{PartyFilingEnterprise, PartyFiler, PartyAssignedUnit, PartyRectifyingUnit},
+	{PartyNotProposer},
+	{PartyFilingEnterprise, PartyFiler, PartyAssignedUnit, PartyRectifyingUnit, PartyNotProposer},
 }
 
 // specDisposalValues are Item.Disposal values the matrix tries.
