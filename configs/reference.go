@@ -379,10 +379,10 @@ func loadCategories(fsys fs.FS) ([]Category, error) {
 
 func loadLeadLimits(fsys fs.FS) (LeadLimits, error) {
 	var f struct {
-		Register       string `yaml:"register"`
-		Decide         string `yaml:"decide"`
-		Verify         string `yaml:"verify"`
-		Feedback       string `yaml:"feedback"`
+		Register       string   `yaml:"register"`
+		Decide         string   `yaml:"decide"`
+		Verify         string   `yaml:"verify"`
+		Feedback       string   `yaml:"feedback"`
 		RectifyMaxDays int      `yaml:"rectify_max_days"`
 		Approval       []string `yaml:"approval"`
 	}

@@ -17,9 +17,9 @@ const (
 	// inspector's approval (报批); the decision's deadline runs on.
 	LeadPendingApproval Status = "pending_approval"
 	LeadDecided         Status = "decided"
-	LeadRectifying     Status = "rectifying"
-	LeadVerifying      Status = "verifying"
-	LeadClosed         Status = "closed"
+	LeadRectifying      Status = "rectifying"
+	LeadVerifying       Status = "verifying"
+	LeadClosed          Status = "closed"
 )
 
 // Lead actions (docs/design.md#lead-loop). LeadReported is the event written when a lead is filed.
@@ -242,4 +242,6 @@ func ParseProposal(s string) (*Proposal, error) {
 // NeedsApproval reports whether a decision with disposal must be approved
 // by a second inspector under approval, the disposals configs/leads.yaml
 // lists.
-func NeedsApproval(approval []string, disposal string) bool { return slices.Contains(approval, disposal) }
+func NeedsApproval(approval []string, disposal string) bool {
+	return slices.Contains(approval, disposal)
+}
