@@ -222,6 +222,12 @@ type leadInvestigationPart struct {
 	Notes                                     []leadNotePart
 	// Proposal is the disposal waiting for approval (报批).
 	Proposal *leadProposalPart
+	// Inquiry is the written inquiry (函询), once one was sent.
+	Inquiry *leadInquiryPart
+}
+
+type leadInquiryPart struct {
+	Unit, Letter, Sent, Due, Reply, Replied, Conclusion, Result, Concluded string
 }
 
 type leadProposalPart struct {
@@ -376,6 +382,11 @@ func (cs *console) leadPage(c *gin.Context, p *principal, l *model.Lead, problem
 			}
 			part.Proposal = pp
 		}
+		if q := iv.Inquiry; q != nil {
+			part.Inquiry = &leadInquiryPart{Unit: cs.unitName(&q.DepartmentCode, &q.UnitRegionCode), Letter: q.Letter,
+				Sent: cs.viewTime(q.SentAt), Due: cs.viewTime(q.DueAt), Reply: deref(q.Reply), Replied: cs.viewTime(q.RepliedAt),
+				Conclusion: deref(q.ConclusionLabel), Result: deref(q.Result), Concluded: cs.viewTime(q.ConcludedAt)}
+		}
 		d.Investigation = part
 	}
 	if g := v.leadRectificationGroup; g != nil {
@@ -449,8 +460,11 @@ func (cs *console) leadActionForm(p *principal, l *model.Lead, it transitionItem
 			approval := cs.s.ref.Raw.LeadLimits.Approval
 			for _, dp := range workflow.Disposals() {
 				effect := "（交由单位整改）"
-				if dp.Closes {
+				switch {
+				case dp.Closes:
 					effect = "（决策后办结）"
+				case dp.Inquiry:
+					effect = "（向单位发函，限期书面回复）"
 				}
 				if a == workflow.LeadDecide && workflow.NeedsApproval(approval, dp.Code) {
 					effect = "（须报批）"
@@ -459,6 +473,10 @@ func (cs *console) leadActionForm(p *principal, l *model.Lead, it transitionItem
 			}
 		case "accepted":
 			fl.Options = []option{{Value: "true", Label: "整改到位，予以办结"}, {Value: "false", Label: "整改未到位，退回重新整改"}}
+		case "conclusion":
+			for _, c := range workflow.InquiryConclusions() {
+				fl.Options = append(fl.Options, option{Value: c[0], Label: c[1]})
+			}
 		}
 		if w, ok := leadShowWhen[a][fl.Name]; ok {
 			fl.ShowWhen, fl.When = w[0], w[1]

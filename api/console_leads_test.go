@@ -217,7 +217,7 @@ func TestConsoleLeadForms(t *testing.T) {
 		// The decision form: each field that follows the disposal says
 		// for which ones, for the script and in words.
 		p = insp.get(path).want(t, http.StatusOK).wantText(t, "调取窗口受理记录三份", "确认评估决策",
-			`data-show-when="disposal=talk_reminder,written_inquiry,preliminary_verification,case_filing,tolerance"`,
+			`data-show-when="disposal=talk_reminder,written_inquiry,preliminary_verification,case_filing,tolerance"`, `data-show-when="disposal=talk_reminder,preliminary_verification,case_filing,tolerance"`, `data-show-when="disposal=written_inquiry"`, "函询函内容",
 			`data-show-when="disposal=transfer"`, `data-show-when="disposal=tolerance"`, "处置方式为移送时填写",
 			`<option value="no_issue">予以了结（须报批）</option>`, `<option value="transfer">移送（决策后办结）</option>`, `max="60"`)
 		v := leadVersion(t, p)
@@ -557,5 +557,30 @@ func TestConsoleLeadReview(t *testing.T) {
 			wantRedirect(t, path+"?done=approve_disposal")
 		city.get(path).want(t, http.StatusOK).wantText(t, "已办结", "暂存待查", "提出处置意见报批", "审批同意", "同意暂存").
 			wantNoText(t, "待审批的处置意见")
+	})
+}
+
+// TestConsoleLeadInquiry: 函询 on the lead page: the letter, the reply's
+// and the conclusion's forms with their Chinese labels and choices.
+func TestConsoleLeadInquiry(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		id := ldInState(t, ts, "investigating")
+		path := "/leads/" + id
+		insp := ts.consoleAs(t, "insp_hs")
+		p := insp.get(path).want(t, http.StatusOK).wantText(t, `<option value="written_inquiry">函询（向单位发函，限期书面回复）</option>`,
+			"函询函内容", "处置方式为函询时填写")
+		insp.post(path, url.Values{"action": {"decide"}, "expected_version": {leadVersion(t, p)}, "disposal": {"written_inquiry"},
+			"assessment": {"需单位说明"}, "department_code": {"scjg"}, "unit_region_code": {"330203"}, "letter": {ldLetter}}).
+			wantRedirect(t, path+"?done=decide")
+		p = insp.get(path).want(t, http.StatusOK).wantText(t, "函询中", "函询回复期限", ldLetter, "尚未回复", "登记函询回复", "函询回复内容")
+		insp.post(path, url.Values{"action": {"record_inquiry_reply"}, "expected_version": {leadVersion(t, p)},
+			"reply": {"已书面说明"}}).wantRedirect(t, path+"?done=record_inquiry_reply")
+		p = insp.get(path).want(t, http.StatusOK).wantText(t, "函询已回复", "已书面说明", "函询了结", "了结方式", "予以了结", "转入进一步处置", "了结意见")
+		insp.post(path, url.Values{"action": {"conclude_inquiry"}, "expected_version": {leadVersion(t, p)}, "conclusion": {"settled"},
+			"result": {"说明属实"}}).wantRedirect(t, path+"?done=conclude_inquiry")
+		insp.get(path).want(t, http.StatusOK).wantText(t, "已办结", "说明属实", "登记函询回复", "函询了结")
+		ts.consoleAs(t, "dept_hs_scjg").get(path).want(t, http.StatusNotFound)
 	})
 }

@@ -253,6 +253,7 @@ func (cs *console) requestPage(c *gin.Context, p *principal, r *model.Request, p
 var stepLabels = map[string]string{
 	"accept": "受理", "claim": "签收", "respond": "答复", "evaluate": "评价",
 	"register": "登记", "decide": "决策", "rectify": "整改", "verify": "回访",
+	"inquiry_reply": "函询回复", "inquiry_conclude": "函询了结",
 }
 
 // eventLabels name the fields of event payloads on the timeline; payloadOrder
@@ -263,10 +264,12 @@ var eventLabels = map[string]string{
 	"due_at": "办理期限", "step": "环节",
 	"notes": "调查核实情况", "assessment": "评估意见", "disposal": "处置方式", "transfer_to": "移送机关",
 	"grounds": "容错免责依据", "report": "整改情况报告", "accepted": "回访结论", "result": "回访结果",
+	"letter": "函询函内容", "reply": "函询回复", "conclusion": "了结方式",
 }
 
 var payloadOrder = []string{"department_code", "region_code", "score", "comment", "response", "content", "reason",
-	"note", "notes", "assessment", "disposal", "transfer_to", "grounds", "report", "accepted", "result", "days", "step", "due_at"}
+	"note", "notes", "assessment", "disposal", "transfer_to", "grounds", "letter", "reply", "conclusion", "report", "accepted",
+	"result", "days", "step", "due_at"}
 
 func (cs *console) eventRow(e *model.Event) eventRow {
 	row := eventRow{Action: workflow.ActionLabel(workflow.Action(e.Action)), At: cs.datetime(e.At)}
@@ -306,6 +309,9 @@ func (cs *console) eventRow(e *model.Event) eventRow {
 		if k == "days" && e.CaseKind == string(workflow.KindLead) {
 			label = "整改期限"
 		}
+		if k == "result" && workflow.Action(e.Action) == workflow.LeadConcludeInquiry {
+			label = "了结意见"
+		}
 		if s != "" {
 			row.Details = append(row.Details, detail{Label: label, Value: s})
 		}
@@ -323,6 +329,10 @@ func (cs *console) payloadValue(k string, v any) string {
 			return cs.regionName(x)
 		case "step":
 			return stepLabels[x]
+		case "conclusion":
+			if l := workflow.InquiryConclusionLabel(x); l != "" {
+				return l
+			}
 		case "disposal":
 			if d, ok := workflow.DisposalByCode(x); ok {
 				return d.Label
@@ -424,6 +434,9 @@ var actionFieldSpecs = map[string]fieldSpec{
 	"accepted":         {Label: "回访结论", Input: "radio"},
 	"result":           {Label: "回访结果", Input: "textarea", Max: 5000},
 	"subject_username": {Label: "涉及人员的平台账号", Input: "text", Max: 64},
+	"letter":           {Label: "函询函内容", Input: "textarea", Max: 5000, Hint: "发往被函询单位，要求其在规定期限内书面说明"},
+	"reply":            {Label: "函询回复内容", Input: "textarea", Max: 5000, Hint: "被函询单位的书面回复；逾期未回复的如实登记"},
+	"conclusion":       {Label: "了结方式", Input: "radio"},
 }
 
 // actionLabels word a field for one action where the general label would
@@ -442,6 +455,7 @@ var actionLabels = map[workflow.Action]map[string]string{
 	workflow.LeadDecide:           {"department_code": "整改单位（部门）", "days": "整改期限（工作日）"},
 	workflow.LeadProposeDisposal:  {"department_code": "整改单位（部门）", "days": "整改期限（工作日）"},
 	workflow.LeadApproveDisposal:  {"note": "审批意见"},
+	workflow.LeadConcludeInquiry:  {"result": "了结意见"},
 	workflow.LeadSendBackDisposal: {"reason": "退回理由"},
 	workflow.LeadVerify:           {"days": "新的整改期限（工作日）"},
 	workflow.LeadReopen:           {"reason": "重新启动的理由"},
@@ -642,6 +656,12 @@ func setText(cmd *workflow.Command, name, val string) {
 		cmd.Report = val
 	case "result":
 		cmd.Result = val
+	case "letter":
+		cmd.Letter = val
+	case "reply":
+		cmd.Reply = val
+	case "conclusion":
+		cmd.Conclusion = val
 	}
 }
 

@@ -19,7 +19,8 @@ import (
 //	lead.content           region_code; in the detail also content, evidence, occurred_at, enterprise_id,
 //	                       subject_department_code, subject_name, subject_username, subject_account_id, rule_code
 //	lead.investigation     disposal, disposal_label; in the detail also assessment, investigation_notes,
-//	                       transfer_to, grounds, proposal (the disposal waiting for approval)
+//	                       transfer_to, grounds, proposal (the disposal waiting for approval),
+//	                       inquiry (the written inquiry: letter, reply, conclusion)
 //	lead.reporter          in the detail: reporter (null when anonymous), feedback_due_at
 //	lead.rectification     in the detail: rectification (the task; null until a unit is charged)
 //
@@ -103,6 +104,24 @@ type leadInvestigationView struct {
 	TransferTo         *string           `json:"transfer_to"`
 	Grounds            *string           `json:"grounds"`
 	Proposal           *leadProposalView `json:"proposal"`
+	Inquiry            *leadInquiryView  `json:"inquiry"`
+}
+
+// leadInquiryView is the written inquiry (函询) a decision sent: the unit,
+// the letter, its reply and the conclusion. Inspectors only: the unit the
+// letter went to never sees it here.
+type leadInquiryView struct {
+	DepartmentCode  string  `json:"department_code"`
+	UnitRegionCode  string  `json:"unit_region_code"`
+	Letter          string  `json:"letter"`
+	SentAt          *string `json:"sent_at"`
+	DueAt           *string `json:"due_at"`
+	Reply           *string `json:"reply"`
+	RepliedAt       *string `json:"replied_at"`
+	Conclusion      *string `json:"conclusion"`
+	ConclusionLabel *string `json:"conclusion_label"`
+	Result          *string `json:"result"`
+	ConcludedAt     *string `json:"concluded_at"`
 }
 
 // leadProposalView is the disposal waiting for approval (报批): the
@@ -116,6 +135,7 @@ type leadProposalView struct {
 	Days           *int    `json:"days"`
 	TransferTo     *string `json:"transfer_to"`
 	Grounds        *string `json:"grounds"`
+	Letter         *string `json:"letter"`
 	ProposedBy     *string `json:"proposed_by"`
 	ProposedAt     string  `json:"proposed_at"`
 }
@@ -227,7 +247,7 @@ func (s *Server) leadView(p *principal, l *model.Lead, level leadLevel) leadView
 	}
 	if investigation {
 		v.leadInvestigationView = &leadInvestigationView{Assessment: optText(l.Assessment), InvestigationNotes: []leadNoteView{},
-			TransferTo: optText(l.TransferTo), Grounds: optText(l.Grounds), Proposal: s.proposalView(l)}
+			TransferTo: optText(l.TransferTo), Grounds: optText(l.Grounds), Proposal: s.proposalView(l), Inquiry: s.inquiryView(l)}
 	}
 	if may("lead.rectification") {
 		g := &leadRectificationGroup{}
@@ -253,6 +273,22 @@ func (s *Server) leadView(p *principal, l *model.Lead, level leadLevel) leadView
 	return v
 }
 
+// inquiryView is the written inquiry of l, nil when it has none.
+func (s *Server) inquiryView(l *model.Lead) *leadInquiryView {
+	if l.InquiryDepartmentCode == nil || l.InquiryRegionCode == nil {
+		return nil
+	}
+	v := &leadInquiryView{DepartmentCode: *l.InquiryDepartmentCode, UnitRegionCode: *l.InquiryRegionCode,
+		Letter: deref(l.InquiryLetter), SentAt: s.optTS(l.InquirySentAt), DueAt: s.optTS(l.InquiryDueAt),
+		Reply: l.InquiryReply, RepliedAt: s.optTS(l.InquiryRepliedAt), Conclusion: l.InquiryConclusion,
+		Result: l.InquiryResult, ConcludedAt: s.optTS(l.InquiryConcludedAt)}
+	if l.InquiryConclusion != nil {
+		label := workflow.InquiryConclusionLabel(*l.InquiryConclusion)
+		v.ConclusionLabel = &label
+	}
+	return v
+}
+
 // proposalView is the disposal l holds for approval, nil when none waits.
 func (s *Server) proposalView(l *model.Lead) *leadProposalView {
 	if l.Proposal == nil {
@@ -263,7 +299,7 @@ func (s *Server) proposalView(l *model.Lead) *leadProposalView {
 		return nil
 	}
 	v := &leadProposalView{Disposal: p.Disposal, Assessment: p.Assessment, DepartmentCode: optText(p.DepartmentCode),
-		UnitRegionCode: optText(p.UnitRegionCode), TransferTo: optText(p.TransferTo), Grounds: optText(p.Grounds),
+		UnitRegionCode: optText(p.UnitRegionCode), TransferTo: optText(p.TransferTo), Grounds: optText(p.Grounds), Letter: optText(p.Letter),
 		ProposedBy: optID(l.ProposedBy), ProposedAt: s.ts(p.ProposedAt)}
 	if d, ok := workflow.DisposalByCode(p.Disposal); ok {
 		v.DisposalLabel = d.Label

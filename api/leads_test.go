@@ -65,7 +65,8 @@ func ldRectify(disposal string, days int) map[string]any {
 // ldDecideBodies is a valid decide body for every disposal.
 var ldDecideBodies = map[string]map[string]any{
 	"talk_reminder":            ldRectify("talk_reminder", 10),
-	"written_inquiry":          ldRectify("written_inquiry", 10),
+	"written_inquiry": {"assessment": "反映的问题需要单位说明。", "disposal": "written_inquiry", "department_code": "scjg",
+		"unit_region_code": "330203", "letter": "请就企业反映的窗口推诿问题，于十五个工作日内作出书面说明。"},
 	"preliminary_verification": ldRectify("preliminary_verification", 10),
 	"case_filing":              ldRectify("case_filing", 10),
 	"tolerance": func() map[string]any {
@@ -238,11 +239,24 @@ func TestLeadDisposals(t *testing.T) {
 					t.Errorf("decided: %v", got)
 				}
 				want := append([]string{"report", "register", "investigate"}, ldReviewed(d)...)
-				if closes[d] {
+				switch {
+				case closes[d]:
 					if got["status"] != "closed" || got["rectification"] != nil || got["closed_at"] == nil {
 						t.Errorf("%s should close at decision: %v", d, got)
 					}
-				} else {
+				case d == "written_inquiry":
+					// 函询: a letter, its reply, the conclusion (leads_inquiry_test.go)
+					if got["status"] != "inquiring" || got["rectification"] != nil || got["inquiry"] == nil {
+						t.Fatalf("%s should send a letter: %v", d, got)
+					}
+					ts.leadAct(t, "insp_hs", id, "record_inquiry_reply", map[string]any{"reply": "已书面说明。"}).want(http.StatusOK)
+					got = ts.leadAct(t, "insp_hs", id, "conclude_inquiry", map[string]any{"conclusion": "settled", "result": "说明属实。"}).
+						want(http.StatusOK).obj()
+					if got["status"] != "closed" {
+						t.Errorf("after the conclusion: %v", got)
+					}
+					want = append(want, "record_inquiry_reply", "conclude_inquiry")
+				default:
 					if got["status"] != "rectifying" || got["rectification"] == nil {
 						t.Fatalf("%s should go to rectification: %v", d, got)
 					}
@@ -445,7 +459,7 @@ func TestLeadDeadlines(t *testing.T) {
 			"decide", "2026-10-23 10:00:00")
 		// 整改: 3 working days from the decision, counting the 调休 Saturday 10-10.
 		ldSetClock(ts, at("2026-10-09 15:00:00"))
-		got := ts.leadAct(t, "insp_hs", id, "decide", ldRectify("written_inquiry", 3)).want(http.StatusOK).obj()
+		got := ts.leadAct(t, "insp_hs", id, "decide", ldRectify("preliminary_verification", 3)).want(http.StatusOK).obj()
 		wantDue(got, "rectify", "2026-10-13 23:59:59")
 		if got["rectification"].(map[string]any)["due_at"] != got["due_at"] {
 			t.Errorf("rectification due_at %v, lead due_at %v", got["rectification"], got["due_at"])

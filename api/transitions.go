@@ -54,6 +54,9 @@ type transitionBody struct {
 	Accepted        *bool   `json:"accepted"`
 	SubjectUsername string  `json:"subject_username"`
 	SubjectName     string  `json:"subject_name"`
+	Letter          string  `json:"letter"`
+	Reply           string  `json:"reply"`
+	Conclusion      string  `json:"conclusion"`
 }
 
 // decodeTransition reads a transition body strictly and records which
@@ -96,6 +99,7 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		Notes: b.Notes, Assessment: b.Assessment, Disposal: b.Disposal, UnitRegionCode: b.UnitRegionCode,
 		TransferTo: b.TransferTo, Grounds: b.Grounds, Report: b.Report, Result: b.Result, Accepted: b.Accepted,
 		SubjectUsername: b.SubjectUsername, SubjectName: b.SubjectName,
+		Letter: b.Letter, Reply: b.Reply, Conclusion: b.Conclusion,
 	}
 	return cmd, b.ExpectedVersion, nil
 }
@@ -214,12 +218,18 @@ var leadChecks = map[workflow.Action]commandCheck{
 // most the configured number of working days. A proposal is checked as the
 // decision it would be; its approval takes it as it was checked.
 func decisionCheck(s *Server, p *principal, cmd workflow.Command, g *model.Guard) {
-	if d, _ := workflow.DisposalByCode(cmd.Disposal); d.Closes {
-		return
+	d, _ := workflow.DisposalByCode(cmd.Disposal)
+	switch {
+	case d.Closes:
+	case d.Inquiry:
+		// 函询: the letter goes to a unit under the same rules.
+		s.unitGuard(p, g, cmd.DepartmentCode, "unit_region_code", cmd.UnitRegionCode,
+			"只能向本辖区内的单位函询", "函询单位对线索发生地没有管辖权")
+	default:
+		s.unitGuard(p, g, cmd.DepartmentCode, "unit_region_code", cmd.UnitRegionCode,
+			"只能交由本辖区内的单位整改", "整改单位对线索发生地没有管辖权")
+		s.rectifyDaysGuard(cmd, g)
 	}
-	s.unitGuard(p, g, cmd.DepartmentCode, "unit_region_code", cmd.UnitRegionCode,
-		"只能交由本辖区内的单位整改", "整改单位对线索发生地没有管辖权")
-	s.rectifyDaysGuard(cmd, g)
 }
 
 // unitGuard checks the unit a command names: its department is known, its

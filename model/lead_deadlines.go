@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -96,14 +97,22 @@ func (s *Store) boardLeadQuery(ctx context.Context, sc Scope, f DeadlineFilter) 
 		q = q.Where(regionColumn+" IN ?", nonEmpty(f.RegionCodes))
 	}
 	if f.DepartmentCode != "" {
-		q = q.Where("rectify_department_code = ?", f.DepartmentCode)
+		// the unit of the lead's current step: the one the inquiry letter
+		// went to while a written inquiry runs (inspectors only), else the
+		// rectifying one
+		q = q.Where("(CASE WHEN status IN ? THEN inquiry_department_code ELSE rectify_department_code END) = ?",
+			leadInquiryStatuses, f.DepartmentCode)
 	}
 	return q
 }
 
+// leadInquiryStatuses are the states of a written inquiry (函询): their
+// step's unit is the one the letter went to.
+var leadInquiryStatuses = []string{string(workflow.LeadInquiring), string(workflow.LeadInquiryReplied)}
+
 // boardLeadColumns are the columns a board item needs: none confidential.
 var boardLeadColumns = []string{"id", "created_at", "status", "region_code", "rectify_department_code",
-	"rectify_region_code", "due_at", "due_working", "overdue"}
+	"rectify_region_code", "inquiry_department_code", "inquiry_region_code", "due_at", "due_working", "overdue"}
 
 // boardLeads lists open lead steps for the deadline board. An item carries
 // no confidential field; none is even read.
@@ -118,8 +127,12 @@ func (s *Store) boardLeads(q *gorm.DB, sc Scope, now time.Time, limit int) ([]De
 		if sc.Role == workflow.RoleDepartment && l.RectifyRegionCode != nil {
 			region = *l.RectifyRegionCode
 		}
+		dept, unit := l.RectifyDepartmentCode, l.RectifyRegionCode
+		if slices.Contains(leadInquiryStatuses, l.Status) {
+			dept, unit = l.InquiryDepartmentCode, l.InquiryRegionCode
+		}
 		out[i] = DeadlineItem{Kind: workflow.KindLead, ID: l.ID, CreatedAt: l.CreatedAt, Status: l.Status, RegionCode: region,
-			DepartmentCode: l.RectifyDepartmentCode, UnitRegionCode: l.RectifyRegionCode,
+			DepartmentCode: dept, UnitRegionCode: unit,
 			DueAt: *l.DueAt, DueWorking: l.DueWorking, Overdue: l.IsOverdue(now)}
 	}
 	return out, nil

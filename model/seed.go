@@ -688,7 +688,7 @@ func (c *seedCtx) simulateLead(id uint64, created time.Time) (*leadSim, error) {
 		}
 		dept := c.pick(c.depts)
 		if !m.act(insp, m.t, command(workflow.LeadDecide, map[string]any{"assessment": "存在问题，责令整改。",
-			"disposal":        c.pick([]string{workflow.DisposalTalkReminder, workflow.DisposalWrittenInquiry, workflow.DisposalPreliminaryVerification}),
+			"disposal":        c.pick([]string{workflow.DisposalTalkReminder, workflow.DisposalCaseFiling, workflow.DisposalPreliminaryVerification}),
 			"department_code": dept, "unit_region_code": u, "days": 20})) {
 			return
 		}

@@ -213,6 +213,19 @@ type Lead struct {
 	// proposed it; both NULL when none waits.
 	Proposal   *string `gorm:"type:text"`
 	ProposedBy *uint64 ``
+	// The written inquiry (函询), once a decision sends one: the unit the
+	// letter went to, the letter, when it was sent and the reply was due,
+	// the reply recorded and the conclusion. Inspectors only.
+	InquiryDepartmentCode *string    `gorm:"size:16"`
+	InquiryRegionCode     *string    `gorm:"size:16"`
+	InquiryLetter         *string    `gorm:"type:text"`
+	InquirySentAt         *time.Time ``
+	InquiryDueAt          *time.Time ``
+	InquiryReply          *string    `gorm:"type:text"`
+	InquiryRepliedAt      *time.Time ``
+	InquiryConclusion     *string    `gorm:"size:16"`
+	InquiryResult         *string    `gorm:"type:text"`
+	InquiryConcludedAt    *time.Time ``
 	// The rectification task (执行), once a decision charges a unit with it.
 	RectifyDepartmentCode *string    `gorm:"size:16;index:idx_leads_unit,priority:1;index:idx_leads_unit_due,priority:1"`
 	RectifyRegionCode     *string    `gorm:"size:16;index:idx_leads_unit,priority:2;index:idx_leads_unit_due,priority:2"`

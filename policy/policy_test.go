@@ -64,6 +64,8 @@ func vocabulary() []grant {
 		{"lead", "propose_disposal", "inspector", "region"},
 		{"lead", "approve_disposal", "inspector", "region"},
 		{"lead", "send_back_disposal", "inspector", "region"},
+		{"lead", "record_inquiry_reply", "inspector", "region"},
+		{"lead", "conclude_inquiry", "inspector", "region"},
 		{"lead", "complete_rectification", "department", "region"},
 		{"lead", "verify", "inspector", "region"},
 		{"lead", "reopen", "inspector", "region"},

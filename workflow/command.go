@@ -40,6 +40,11 @@ type Command struct {
 
 	SubjectUsername string
 	SubjectName     string
+
+	// 函询: the letter a decision sends, the reply recorded, the conclusion.
+	Letter     string
+	Reply      string
+	Conclusion string
 }
 
 // Text field limits, in characters.
@@ -93,11 +98,18 @@ func (c Command) Text(f string) string {
 		return c.SubjectUsername
 	case "subject_name":
 		return c.SubjectName
+	case "letter":
+		return c.Letter
+	case "reply":
+		return c.Reply
+	case "conclusion":
+		return c.Conclusion
 	}
 	return ""
 }
 
-var longFields = []string{"response", "content", "notes", "assessment", "report", "result", "grounds", "comment", "reason", "note"}
+var longFields = []string{"response", "content", "notes", "assessment", "report", "result", "grounds", "comment", "reason", "note",
+	"letter", "reply"}
 
 func (c Command) validate(kind Kind, t Transition) error {
 	var v ValidationError
@@ -151,6 +163,9 @@ func (c Command) validate(kind Kind, t Transition) error {
 		if c.Days < 1 || c.Days > max {
 			v.Add("days", "天数必须是 1 到 "+strconv.Itoa(max)+" 之间的工作日数")
 		}
+	}
+	if c.has("conclusion") && InquiryConclusionLabel(c.Conclusion) == "" {
+		v.Add("conclusion", "必须是 settled（予以了结）或 further_handling（转入进一步处置）")
 	}
 	if kind == KindLead && (t.Action == LeadDecide || t.Action == LeadProposeDisposal) && c.has("disposal") {
 		validateDecision(c, &v)

@@ -166,9 +166,21 @@ func effects(m *Machine, it Item, actor Actor, cmd Command, env Env, o *Outcome)
 		o.Set["disposal"], o.Set["assessment"] = cmd.Disposal, cmd.Assessment
 		o.Set["transfer_to"], o.Set["grounds"] = cmd.TransferTo, cmd.Grounds
 		o.To = LeadRectifying
-		if d, _ := DisposalByCode(cmd.Disposal); d.Closes {
+		d, _ := DisposalByCode(cmd.Disposal)
+		if d.Closes {
 			o.To = LeadClosed
 			closeCase()
+			return
+		}
+		if d.Inquiry {
+			// 函询: the letter goes to the unit; its reply is due within
+			// the configured period. A new inquiry replaces the last one.
+			o.To = LeadInquiring
+			o.Set["inquiry_department_code"], o.Set["inquiry_region_code"] = cmd.DepartmentCode, cmd.UnitRegionCode
+			o.Set["inquiry_letter"], o.Set["inquiry_sent_at"] = cmd.Letter, now
+			o.Set["inquiry_reply"], o.Set["inquiry_replied_at"] = nil, nil
+			o.Set["inquiry_conclusion"], o.Set["inquiry_result"], o.Set["inquiry_concluded_at"] = nil, nil, nil
+			o.Set["inquiry_due_at"] = start(LeadInquiring)
 			return
 		}
 		o.Set["rectify_department_code"], o.Set["rectify_region_code"] = cmd.DepartmentCode, cmd.UnitRegionCode
@@ -278,6 +290,22 @@ func effects(m *Machine, it Item, actor Actor, cmd Command, env Env, o *Outcome)
 	case LeadSendBackDisposal:
 		// Back to investigation; the decision's deadline runs on.
 		o.Set["proposal"], o.Set["proposed_by"] = nil, nil
+	case LeadRecordInquiryReply:
+		endStep()
+		o.Set["inquiry_reply"], o.Set["inquiry_replied_at"] = cmd.Reply, now
+		start(LeadInquiryReplied)
+	case LeadConcludeInquiry:
+		endStep()
+		o.Set["inquiry_conclusion"], o.Set["inquiry_result"], o.Set["inquiry_concluded_at"] = cmd.Conclusion, cmd.Result, now
+		if cmd.Conclusion == InquirySettled {
+			closeCase()
+			break
+		}
+		// Further handling: the written inquiry is done and a new decision
+		// is due, counted from now as after a reopening.
+		o.To = LeadInvestigating
+		o.Set["disposal"], o.Set["assessment"], o.Set["transfer_to"], o.Set["grounds"] = nil, "", "", ""
+		start(LeadInvestigating)
 	case CompleteRectification:
 		endStep()
 		o.Set["rectify_report"], o.Set["rectified_at"] = cmd.Report, now

@@ -17,9 +17,13 @@ const (
 	// inspector's approval (报批); the decision's deadline runs on.
 	LeadPendingApproval Status = "pending_approval"
 	LeadDecided         Status = "decided"
-	LeadRectifying      Status = "rectifying"
-	LeadVerifying       Status = "verifying"
-	LeadClosed          Status = "closed"
+	// 函询 (written inquiry): the letter waits for the unit's reply, then
+	// the reply for the inspector's conclusion.
+	LeadInquiring      Status = "inquiring"
+	LeadInquiryReplied Status = "inquiry_replied"
+	LeadRectifying     Status = "rectifying"
+	LeadVerifying      Status = "verifying"
+	LeadClosed         Status = "closed"
 )
 
 // Lead actions (docs/design.md#lead-loop). LeadReported is the event written when a lead is filed.
@@ -44,7 +48,34 @@ const (
 	LeadProposeDisposal  Action = "propose_disposal"
 	LeadApproveDisposal  Action = "approve_disposal"
 	LeadSendBackDisposal Action = "send_back_disposal"
+	// 函询: the inspector records the unit's written reply, then concludes
+	// the inquiry: 了结 (settled, the lead closes) or further handling
+	// (back to investigation for a new decision).
+	LeadRecordInquiryReply Action = "record_inquiry_reply"
+	LeadConcludeInquiry    Action = "conclude_inquiry"
 )
+
+// Conclusions of a written inquiry (conclude_inquiry's conclusion).
+const (
+	InquirySettled         = "settled"
+	InquiryFurtherHandling = "further_handling"
+)
+
+// InquiryConclusions lists the conclusions of a written inquiry with their
+// Chinese labels, in order.
+func InquiryConclusions() [][2]string {
+	return [][2]string{{InquirySettled, "予以了结"}, {InquiryFurtherHandling, "转入进一步处置"}}
+}
+
+// InquiryConclusionLabel is the Chinese label of conclusion c ("" if unknown).
+func InquiryConclusionLabel(c string) string {
+	for _, x := range InquiryConclusions() {
+		if x[0] == c {
+			return x[1]
+		}
+	}
+	return ""
+}
 
 // Disposal types of a decision (docs/design.md#lead-loop).
 const (
@@ -64,19 +95,22 @@ type Disposal struct {
 	Label string
 	// Closes: the lead closes at decision, without rectification.
 	Closes bool
+	// Inquiry: the decision sends a letter to the unit concerned (函询) and
+	// waits for its written reply instead of charging it with a rectification.
+	Inquiry bool
 }
 
 // Disposals lists the disposal types in the order of docs/design.md.
 func Disposals() []Disposal {
 	return []Disposal{
-		{DisposalTalkReminder, "谈话提醒", false},
-		{DisposalWrittenInquiry, "函询", false},
-		{DisposalPreliminaryVerification, "初步核实", false},
-		{DisposalCaseFiling, "立案审查", false},
-		{DisposalTransfer, "移送", true},
-		{DisposalNoIssue, "予以了结", true},
-		{DisposalShelved, "暂存待查", true},
-		{DisposalTolerance, "容错免责", false},
+		{DisposalTalkReminder, "谈话提醒", false, false},
+		{DisposalWrittenInquiry, "函询", false, true},
+		{DisposalPreliminaryVerification, "初步核实", false, false},
+		{DisposalCaseFiling, "立案审查", false, false},
+		{DisposalTransfer, "移送", true, false},
+		{DisposalNoIssue, "予以了结", true, false},
+		{DisposalShelved, "暂存待查", true, false},
+		{DisposalTolerance, "容错免责", false, false},
 	}
 }
 
@@ -99,6 +133,8 @@ var Lead = &Machine{
 		{LeadInvestigating, "调查核实", true, "decide", false},
 		{LeadPendingApproval, "待审批", true, "decide", false},
 		{LeadDecided, "已决策", false, "", false},
+		{LeadInquiring, "函询中", true, "inquiry_reply", false},
+		{LeadInquiryReplied, "函询已回复", true, "inquiry_conclude", false},
 		{LeadRectifying, "整改中", true, "rectify", false},
 		{LeadVerifying, "监督回访", true, "verify", false},
 		{LeadClosed, "已办结", false, "", false},
@@ -111,13 +147,17 @@ var Lead = &Machine{
 		{Action: LeadInvestigate, Label: "调查核实", From: in(LeadRegistered, LeadInvestigating), To: LeadInvestigating, By: by(RoleInspector),
 			Require: fields("notes")},
 		{Action: LeadDecide, Label: "评估决策", From: in(LeadInvestigating), To: LeadRectifying, By: by(RoleInspector),
-			Require: fields("assessment", "disposal"), Optional: fields("department_code", "unit_region_code", "days", "transfer_to", "grounds")},
+			Require: fields("assessment", "disposal"), Optional: fields("department_code", "unit_region_code", "days", "transfer_to", "grounds", "letter")},
 		{Action: LeadProposeDisposal, Label: "提出处置意见报批", From: in(LeadInvestigating), To: LeadPendingApproval, By: by(RoleInspector),
-			Require: fields("assessment", "disposal"), Optional: fields("department_code", "unit_region_code", "days", "transfer_to", "grounds")},
+			Require: fields("assessment", "disposal"), Optional: fields("department_code", "unit_region_code", "days", "transfer_to", "grounds", "letter")},
 		{Action: LeadApproveDisposal, Label: "审批同意", From: in(LeadPendingApproval), To: LeadRectifying, By: by(RoleInspector),
 			Party: PartyNotProposer, Optional: fields("note")},
 		{Action: LeadSendBackDisposal, Label: "退回重议", From: in(LeadPendingApproval), To: LeadInvestigating, By: by(RoleInspector),
 			Party: PartyNotProposer, Require: fields("reason")},
+		{Action: LeadRecordInquiryReply, Label: "登记函询回复", From: in(LeadInquiring), To: LeadInquiryReplied, By: by(RoleInspector),
+			Require: fields("reply")},
+		{Action: LeadConcludeInquiry, Label: "函询了结", From: in(LeadInquiryReplied), To: LeadClosed, By: by(RoleInspector),
+			Require: fields("conclusion", "result")},
 		{Action: CompleteRectification, Label: "整改完成", From: in(LeadRectifying), To: LeadVerifying, By: by(RoleDepartment), Party: PartyRectifyingUnit,
 			Require: fields("report")},
 		{Action: LeadVerify, Label: "监督回访", From: in(LeadVerifying), To: LeadClosed, By: by(RoleInspector),
@@ -133,24 +173,29 @@ var Lead = &Machine{
 
 // leadAnyStatus: naming the subject and declaring a conflict are possible
 // at any stage while the lead is open.
-var leadAnyStatus = in(LeadReportedStatus, LeadRegistered, LeadInvestigating, LeadPendingApproval, LeadRectifying, LeadVerifying)
+var leadAnyStatus = in(LeadReportedStatus, LeadRegistered, LeadInvestigating, LeadPendingApproval, LeadInquiring, LeadInquiryReplied,
+	LeadRectifying, LeadVerifying)
 
 // decisionFields are the fields a decision may carry beyond assessment and
 // disposal, in order.
-var decisionFields = []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds"}
+var decisionFields = []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds", "letter"}
 
 // DisposalFields lists the fields a decision with disposal code needs
 // beyond assessment and disposal: a unit and working days for
 // rectification, the receiving organ for transfer, the grounds (and a
-// rectification) for tolerance; nothing for no_issue and shelved. Any other
-// field of the decision is refused. nil for an unknown code.
+// rectification) for tolerance, the unit and the letter for a written
+// inquiry (its reply period is configured); nothing for no_issue and
+// shelved. Any other field of the decision is refused. nil for an unknown code.
 func DisposalFields(code string) []string {
 	d, ok := DisposalByCode(code)
 	if !ok {
 		return nil
 	}
 	out := []string{}
-	if !d.Closes {
+	switch {
+	case d.Inquiry:
+		out = append(out, "department_code", "unit_region_code", "letter")
+	case !d.Closes:
 		out = append(out, "department_code", "unit_region_code", "days")
 	}
 	switch d.Code {
@@ -194,19 +239,21 @@ type Proposal struct {
 	Days           int       `json:"days,omitempty"`
 	TransferTo     string    `json:"transfer_to,omitempty"`
 	Grounds        string    `json:"grounds,omitempty"`
+	Letter         string    `json:"letter,omitempty"`
 	ProposedAt     time.Time `json:"proposed_at"`
 }
 
 // proposalOf is the proposal cmd makes at now.
 func proposalOf(cmd Command, now time.Time) Proposal {
 	return Proposal{Disposal: cmd.Disposal, Assessment: cmd.Assessment, DepartmentCode: cmd.DepartmentCode,
-		UnitRegionCode: cmd.UnitRegionCode, Days: cmd.Days, TransferTo: cmd.TransferTo, Grounds: cmd.Grounds, ProposedAt: now.UTC()}
+		UnitRegionCode: cmd.UnitRegionCode, Days: cmd.Days, TransferTo: cmd.TransferTo, Grounds: cmd.Grounds, Letter: cmd.Letter,
+		ProposedAt: now.UTC()}
 }
 
 // command is the decide command the proposal stands for.
 func (p Proposal) command() Command {
 	return Command{Action: LeadDecide, Disposal: p.Disposal, Assessment: p.Assessment, DepartmentCode: p.DepartmentCode,
-		UnitRegionCode: p.UnitRegionCode, Days: p.Days, TransferTo: p.TransferTo, Grounds: p.Grounds}
+		UnitRegionCode: p.UnitRegionCode, Days: p.Days, TransferTo: p.TransferTo, Grounds: p.Grounds, Letter: p.Letter}
 }
 
 // payload is the decision the proposal carries, as an event payload

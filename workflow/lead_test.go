@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // specLeadStates is docs/design.md#lead-loop's status table, in its order.
@@ -15,6 +16,8 @@ var specLeadStates = []specState{
 	{"investigating", "调查核实"},
 	{"pending_approval", "待审批"},
 	{"decided", "已决策"},
+	{"inquiring", "函询中"},
+	{"inquiry_replied", "函询已回复"},
 	{"rectifying", "整改中"},
 	{"verifying", "监督回访"},
 	{"closed", "已办结"},
@@ -37,14 +40,18 @@ var specLeadTable = []specTransition{
 		require: []string{"notes"}},
 	{action: "decide", label: "评估决策", from: []Status{"investigating"}, to: "rectifying", by: []Role{"inspector"},
 		require:  []string{"assessment", "disposal"},
-		optional: []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds"}},
+		optional: []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds", "letter"}},
 	{action: "propose_disposal", label: "提出处置意见报批", from: []Status{"investigating"}, to: "pending_approval", by: []Role{"inspector"},
 		require:  []string{"assessment", "disposal"},
-		optional: []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds"}},
+		optional: []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds", "letter"}},
 	{action: "approve_disposal", label: "审批同意", from: []Status{"pending_approval"}, to: "rectifying", by: []Role{"inspector"},
 		party: PartyNotProposer, optional: []string{"note"}},
 	{action: "send_back_disposal", label: "退回重议", from: []Status{"pending_approval"}, to: "investigating", by: []Role{"inspector"},
 		party: PartyNotProposer, require: []string{"reason"}},
+	{action: "record_inquiry_reply", label: "登记函询回复", from: []Status{"inquiring"}, to: "inquiry_replied", by: []Role{"inspector"},
+		require: []string{"reply"}},
+	{action: "conclude_inquiry", label: "函询了结", from: []Status{"inquiry_replied"}, to: "closed", by: []Role{"inspector"},
+		require: []string{"conclusion", "result"}},
 	{action: "complete_rectification", label: "整改完成", from: []Status{"rectifying"}, to: "verifying", by: []Role{"department"},
 		party: PartyRectifyingUnit, require: []string{"report"}},
 	{action: "verify", label: "监督回访", from: []Status{"verifying"}, to: "closed", by: []Role{"inspector"},
@@ -58,7 +65,7 @@ var specLeadTable = []specTransition{
 }
 
 // specAnyLead: the subject may be named and a conflict declared while the lead is open.
-var specAnyLead = []Status{"reported", "registered", "investigating", "pending_approval", "rectifying", "verifying"}
+var specAnyLead = []Status{"reported", "registered", "investigating", "pending_approval", "inquiring", "inquiry_replied", "rectifying", "verifying"}
 
 // specDisposals is docs/design.md#lead-loop's disposal list, in its order; closes marks the
 // disposals that close the lead at decision (no rectification).
@@ -66,17 +73,19 @@ type specDisposal struct {
 	code   string
 	label  string
 	closes bool
+	// inquiry: the decision sends a letter and waits for the reply (函询).
+	inquiry bool
 }
 
 var specDisposals = []specDisposal{
-	{"talk_reminder", "谈话提醒", false},
-	{"written_inquiry", "函询", false},
-	{"preliminary_verification", "初步核实", false},
-	{"case_filing", "立案审查", false},
-	{"transfer", "移送", true},
-	{"no_issue", "予以了结", true},
-	{"shelved", "暂存待查", true},
-	{"tolerance", "容错免责", false},
+	{"talk_reminder", "谈话提醒", false, false},
+	{"written_inquiry", "函询", false, true},
+	{"preliminary_verification", "初步核实", false, false},
+	{"case_filing", "立案审查", false, false},
+	{"transfer", "移送", true, false},
+	{"no_issue", "予以了结", true, false},
+	{"shelved", "暂存待查", true, false},
+	{"tolerance", "容错免责", false, false},
 }
 
 // Actors on a lead.
@@ -84,7 +93,7 @@ var (
 	leadInspector = Actor{Role: "inspector"}
 	leadUnit      = Actor{Role: "department", Parties: []Party{PartyRectifyingUnit}}
 	leadReviewer  = Actor{ID: 2, Role: "inspector", Parties: []Party{PartyNotProposer}}
-	leadStatuses  = []Status{"reported", "dismissed", "registered", "investigating", "pending_approval", "decided", "rectifying", "verifying", "closed",
+	leadStatuses  = []Status{"reported", "dismissed", "registered", "investigating", "pending_approval", "decided", "inquiring", "inquiry_replied", "rectifying", "verifying", "closed",
 		"", "bogus", "CLOSED", "submitted", "assigned", "in_progress", "responded", "rejected", "withdrawn"}
 )
 
@@ -100,7 +109,10 @@ func decideCommand(t *testing.T, disposal string) Command {
 	case "transfer":
 		c.Present = append(c.Present, "transfer_to")
 		c.TransferTo = "区纪委监委"
-	case "talk_reminder", "written_inquiry", "preliminary_verification", "case_filing", "tolerance":
+	case "written_inquiry":
+		c.Present = append(c.Present, "department_code", "unit_region_code", "letter")
+		c.DepartmentCode, c.UnitRegionCode, c.Letter = "SCJG", "330212", "请就反映的问题于十五个工作日内书面说明。"
+	case "talk_reminder", "preliminary_verification", "case_filing", "tolerance":
 		c.Present = append(c.Present, "department_code", "unit_region_code", "days")
 		c.DepartmentCode, c.UnitRegionCode, c.Days = "SCJG", "330212", 20
 		if disposal == "tolerance" {
@@ -135,6 +147,12 @@ func validLead(t *testing.T, a Action) (Item, Actor, Command) {
 	case "send_back_disposal":
 		return Item{Status: "pending_approval", Proposal: &Proposal{Disposal: "no_issue", Assessment: "反映问题不属实"}}, leadReviewer,
 			Command{Action: a, Present: []string{"reason"}, Reason: "事实尚未查清，请补充核实"}
+	case "record_inquiry_reply":
+		return Item{Status: "inquiring", Disposal: "written_inquiry"}, leadInspector,
+			Command{Action: a, Present: []string{"reply"}, Reply: "经查，窗口人员已作出书面说明并致歉。"}
+	case "conclude_inquiry":
+		return Item{Status: "inquiry_replied", Disposal: "written_inquiry"}, leadInspector,
+			Command{Action: a, Present: []string{"conclusion", "result"}, Conclusion: "settled", Result: "说明属实，予以了结。"}
 	case "complete_rectification":
 		return Item{Status: "rectifying", Disposal: "talk_reminder"}, leadUnit, Command{Action: a, Present: []string{"report"}, Report: "已完成整改并建立长效机制"}
 	case "verify":
@@ -156,7 +174,8 @@ func TestLeadTableMatchesDesign(t *testing.T) {
 	compareTable(t, Lead, specLeadStates, specLeadTable)
 
 	statuses := map[Status]Status{LeadReportedStatus: "reported", LeadDismissed: "dismissed", LeadRegistered: "registered",
-		LeadInvestigating: "investigating", LeadPendingApproval: "pending_approval", LeadDecided: "decided", LeadRectifying: "rectifying", LeadVerifying: "verifying", LeadClosed: "closed"}
+		LeadInvestigating: "investigating", LeadPendingApproval: "pending_approval", LeadDecided: "decided",
+		LeadInquiring: "inquiring", LeadInquiryReplied: "inquiry_replied", LeadRectifying: "rectifying", LeadVerifying: "verifying", LeadClosed: "closed"}
 	for got, want := range statuses {
 		if got != want {
 			t.Errorf("status constant %q, want %q", got, want)
@@ -165,7 +184,8 @@ func TestLeadTableMatchesDesign(t *testing.T) {
 	actions := map[Action]Action{LeadRegister: "register", LeadDismiss: "dismiss", LeadInvestigate: "investigate",
 		LeadDecide: "decide", CompleteRectification: "complete_rectification", LeadVerify: "verify", LeadReopen: "reopen",
 		LeadSetSubject: "set_subject", LeadRecuse: "recuse", LeadProposeDisposal: "propose_disposal",
-		LeadApproveDisposal: "approve_disposal", LeadSendBackDisposal: "send_back_disposal"}
+		LeadApproveDisposal: "approve_disposal", LeadSendBackDisposal: "send_back_disposal",
+		LeadRecordInquiryReply: "record_inquiry_reply", LeadConcludeInquiry: "conclude_inquiry"}
 	for got, want := range actions {
 		if got != want {
 			t.Errorf("action constant %q, want %q", got, want)
@@ -180,11 +200,11 @@ func TestLeadDisposalsMatchDesign(t *testing.T) {
 		t.Fatalf("Disposals() has %d, docs/design.md %d", len(got), len(specDisposals))
 	}
 	for i, w := range specDisposals {
-		if got[i].Code != w.code || got[i].Label != w.label || got[i].Closes != w.closes {
+		if got[i].Code != w.code || got[i].Label != w.label || got[i].Closes != w.closes || got[i].Inquiry != w.inquiry {
 			t.Errorf("Disposals()[%d] = %+v, want {%s %s %v}", i, got[i], w.code, w.label, w.closes)
 		}
 		d, ok := DisposalByCode(w.code)
-		if !ok || d.Code != w.code || d.Label != w.label || d.Closes != w.closes {
+		if !ok || d.Code != w.code || d.Label != w.label || d.Closes != w.closes || d.Inquiry != w.inquiry {
 			t.Errorf("DisposalByCode(%q) = %+v, %v", w.code, d, ok)
 		}
 	}
@@ -215,8 +235,9 @@ func TestDisposalFields(t *testing.T) {
 	t.Parallel()
 	unit := []string{"department_code", "unit_region_code", "days"}
 	want := map[string][]string{
-		"talk_reminder": unit, "written_inquiry": unit, "preliminary_verification": unit, "case_filing": unit,
-		"tolerance": append(slices.Clone(unit), "grounds"), "transfer": {"transfer_to"}, "no_issue": {}, "shelved": {},
+		"talk_reminder": unit, "written_inquiry": {"department_code", "unit_region_code", "letter"}, "preliminary_verification": unit,
+		"case_filing": unit,
+		"tolerance":   append(slices.Clone(unit), "grounds"), "transfer": {"transfer_to"}, "no_issue": {}, "shelved": {},
 	}
 	decide, _ := Lead.Transition("decide")
 	for _, d := range Disposals() {
@@ -233,7 +254,7 @@ func TestDisposalFields(t *testing.T) {
 				c.Present = slices.DeleteFunc(c.Present, func(x string) bool { return x == f })
 			} else {
 				c.Present = append(c.Present, f)
-				c.TransferTo, c.Grounds = "区纪委监委", "依据"
+				c.TransferTo, c.Grounds, c.Letter = "区纪委监委", "依据", "请说明"
 				c.DepartmentCode, c.UnitRegionCode, c.Days = "scjg", "330203", 5
 			}
 			var v *ValidationError
@@ -255,7 +276,8 @@ func TestLeadLabels(t *testing.T) {
 		}
 	}
 	open := Lead.OpenStatuses()
-	for _, s := range []Status{"reported", "registered", "investigating", "pending_approval", "rectifying", "verifying"} {
+	for _, s := range []Status{"reported", "registered", "investigating", "pending_approval", "inquiring", "inquiry_replied",
+		"rectifying", "verifying"} {
 		if !slices.Contains(open, s) {
 			t.Errorf("OpenStatuses() = %v lacks %q (it has a deadline, docs/design.md#deadlines)", open, s)
 		}
@@ -419,8 +441,13 @@ func TestLeadDecideOutcomes(t *testing.T) {
 			t.Parallel()
 			want := "investigating→rectifying ends:decide deadline:started:rectify set:assessment,disposal,grounds," +
 				"rectify_days,rectify_department_code,rectify_due_at,rectify_region_code,transfer_to"
-			if w.closes {
+			switch {
+			case w.closes:
 				want = "investigating→closed ends:decide deadline:cleared closes set:assessment,disposal,grounds,transfer_to"
+			case w.inquiry:
+				want = "investigating→inquiring ends:decide deadline:started:inquiry_reply set:assessment,disposal,grounds," +
+					"inquiry_concluded_at,inquiry_conclusion,inquiry_department_code,inquiry_due_at,inquiry_letter,inquiry_region_code," +
+					"inquiry_replied_at,inquiry_reply,inquiry_result,inquiry_sent_at,transfer_to"
 			}
 			got, err := Lead.Apply(Item{Status: "investigating"}, leadInspector, decideCommand(t, w.code), testEnv(t))
 			if err != nil {
@@ -537,7 +564,7 @@ func TestLeadDecideValidation(t *testing.T) {
 		cases = append(cases, tc{"unknown " + d, c, []string{"disposal"}})
 	}
 	// Rectification disposals need a unit and a number of days.
-	for _, d := range []string{"talk_reminder", "written_inquiry", "preliminary_verification", "case_filing", "tolerance"} {
+	for _, d := range []string{"talk_reminder", "preliminary_verification", "case_filing", "tolerance"} {
 		for _, f := range []string{"department_code", "unit_region_code", "days"} {
 			cases = append(cases, tc{d + " without " + f, without(decideCommand(t, d), f), []string{f}})
 		}
@@ -563,6 +590,19 @@ func TestLeadDecideValidation(t *testing.T) {
 			setText(t, &c, "grounds", "理由")
 			cases = append(cases, tc{d + " with grounds", c, []string{"grounds"}})
 		}
+	}
+	// A written inquiry needs the unit and the letter; its reply period is
+	// configured, so it takes no days.
+	for _, f := range []string{"department_code", "unit_region_code", "letter"} {
+		cases = append(cases, tc{"written_inquiry without " + f, without(decideCommand(t, "written_inquiry"), f), []string{f}})
+		c := decideCommand(t, "written_inquiry")
+		setText(t, &c, f, " ")
+		cases = append(cases, tc{"written_inquiry blank " + f, c, []string{f}})
+	}
+	{
+		c := decideCommand(t, "written_inquiry")
+		c.Present, c.Days = append(c.Present, "days"), 10
+		cases = append(cases, tc{"written_inquiry with days", c, []string{"days"}})
 	}
 	// Transfer names the receiving organ.
 	cases = append(cases, tc{"transfer without transfer_to", without(decideCommand(t, "transfer"), "transfer_to"), []string{"transfer_to"}})
@@ -612,7 +652,7 @@ func TestLeadDecideValidation(t *testing.T) {
 	// The valid forms pass, including the edges of days.
 	for _, w := range specDisposals {
 		expectValid(t, Lead, Item{Status: "investigating"}, leadInspector, decideCommand(t, w.code))
-		if !w.closes {
+		if !w.closes && !w.inquiry {
 			for _, days := range []int{1, 2, 60} {
 				c := decideCommand(t, w.code)
 				c.Days = days
@@ -684,6 +724,8 @@ func TestLeadValidationLengthAndUnicode(t *testing.T) {
 							cmd = decideCommand(t, "transfer")
 						case "grounds":
 							cmd = decideCommand(t, "tolerance")
+						case "letter":
+							cmd = decideCommand(t, "written_inquiry")
 						}
 						cmd.Action = w.action
 					}
@@ -776,5 +818,45 @@ func TestLeadReviewOutcomes(t *testing.T) {
 	}
 	if avail := Lead.Available(pending, proposer); len(avail) != 2 || avail[0].Action != "set_subject" {
 		t.Errorf("the proposer is offered %v", avail)
+	}
+}
+
+// TestLeadInquiryOutcomes: 函询. The letter's reply is a deadline step of
+// its own (configured), then the conclusion is; 了结 closes the lead,
+// further handling returns it to investigation with a new decision due.
+func TestLeadInquiryOutcomes(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	env.Limits.Steps = map[string]Limit{"inquiry_reply": {WorkingDays: 15}, "inquiry_conclude": {WorkingDays: 10}, "decide": {Months: 1}}
+	_, _, reply := validLead(t, "record_inquiry_reply")
+	o := mustApply(t, Lead, Item{Status: "inquiring"}, leadInspector, reply, env)
+	if got := describe(o); got != "inquiring→inquiry_replied ends:inquiry_reply deadline:started:inquiry_conclude set:inquiry_replied_at,inquiry_reply" {
+		t.Errorf("record reply = %s", got)
+	}
+	if want := env.Calendar.Due(testNow, Limit{WorkingDays: 10}).UTC().Truncate(time.Millisecond); !o.Deadline.DueAt.Equal(want) {
+		t.Errorf("conclusion due %v, want %v", o.Deadline.DueAt, want)
+	}
+	_, _, settle := validLead(t, "conclude_inquiry")
+	o = mustApply(t, Lead, Item{Status: "inquiry_replied"}, leadInspector, settle, env)
+	if got := describe(o); got != "inquiry_replied→closed ends:inquiry_conclude deadline:cleared closes set:inquiry_concluded_at,inquiry_conclusion,inquiry_result" {
+		t.Errorf("settle = %s", got)
+	}
+	further := settle
+	further.Conclusion = "further_handling"
+	o = mustApply(t, Lead, Item{Status: "inquiry_replied"}, leadInspector, further, env)
+	if got := describe(o); got != "inquiry_replied→investigating ends:inquiry_conclude deadline:started:decide "+
+		"set:assessment,disposal,grounds,inquiry_concluded_at,inquiry_conclusion,inquiry_result,transfer_to" || o.Set["disposal"] != nil {
+		t.Errorf("further handling = %s", got)
+	}
+	for _, bad := range []string{"", "closed", "Settled", "了结"} {
+		c := settle
+		c.Conclusion = bad
+		expectInvalid(t, Lead, Item{Status: "inquiry_replied"}, leadInspector, c, "conclusion")
+	}
+	// The letter's reply is due within the configured period from the decision.
+	o = mustApply(t, Lead, Item{Status: "investigating"}, leadInspector, decideCommand(t, "written_inquiry"), env)
+	if want := env.Calendar.Due(testNow, Limit{WorkingDays: 15}).UTC().Truncate(time.Millisecond); o.To != "inquiring" ||
+		!o.Deadline.DueAt.Equal(want) || o.Set["inquiry_due_at"] != o.Deadline.DueAt || o.Set["inquiry_letter"] == "" {
+		t.Errorf("written inquiry = %s due %v, want %v", describe(o), o.Deadline.DueAt, want)
 	}
 }
