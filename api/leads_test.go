@@ -64,7 +64,7 @@ func ldRectify(disposal string, days int) map[string]any {
 
 // ldDecideBodies is a valid decide body for every disposal.
 var ldDecideBodies = map[string]map[string]any{
-	"talk_reminder":            ldRectify("talk_reminder", 10),
+	"talk_reminder": ldRectify("talk_reminder", 10),
 	"written_inquiry": {"assessment": "反映的问题需要单位说明。", "disposal": "written_inquiry", "department_code": "scjg",
 		"unit_region_code": "330203", "letter": "请就企业反映的窗口推诿问题，于十五个工作日内作出书面说明。"},
 	"preliminary_verification": ldRectify("preliminary_verification", 10),
