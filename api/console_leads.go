@@ -215,6 +215,10 @@ type leadReporterPart struct {
 	Anonymous                     bool
 	Username, Name, Role, Station string
 	FeedbackDue                   string
+	// The feedback recorded: how, when, what (the outcome text alone for
+	// an anonymous reporter).
+	FeedbackMethod, FeedbackAt, FeedbackContent string
+	FeedbackGiven                               bool
 }
 
 type leadInvestigationPart struct {
@@ -318,6 +322,9 @@ func (cs *console) leadPage(c *gin.Context, p *principal, l *model.Lead, problem
 	}
 	if g := v.leadReporterGroup; g != nil {
 		part := &leadReporterPart{Anonymous: g.Reporter == nil, FeedbackDue: cs.viewTime(g.FeedbackDueAt)}
+		if f := g.Feedback; f != nil {
+			part.FeedbackGiven, part.FeedbackContent, part.FeedbackMethod, part.FeedbackAt = true, f.Content, deref(f.MethodLabel), cs.viewTime(f.At)
+		}
 		if r := g.Reporter; r != nil {
 			part.Username, part.Name, part.Role = r.Username, r.DisplayName, roleLabels[r.Role]
 			if r.StationID != nil {
@@ -477,6 +484,22 @@ func (cs *console) leadActionForm(p *principal, l *model.Lead, it transitionItem
 			for _, c := range workflow.InquiryConclusions() {
 				fl.Options = append(fl.Options, option{Value: c[0], Label: c[1]})
 			}
+		case "method", "feedback_at":
+			// a named reporter's feedback says how and when (the workflow
+			// requires both)
+			fl.Needed = true
+			if fl.Name == "method" {
+				fl.Options = []option{{Value: "", Label: "请选择反馈方式"}}
+				for _, m := range workflow.FeedbackMethods() {
+					fl.Options = append(fl.Options, option{Value: m[0], Label: m[1]})
+				}
+			}
+		case "content":
+			if a == workflow.LeadRecordFeedback && l.Anonymous {
+				fl.Label, fl.Hint, fl.Max = "办理结果", "报告人凭查询码可见，不超过 "+strconv.Itoa(workflow.MaxOutcomeText)+" 字", workflow.MaxOutcomeText
+			} else if a == workflow.LeadRecordFeedback {
+				fl.Hint = "向报告人反馈的内容；报告人查看线索时可见"
+			}
 		}
 		if w, ok := leadShowWhen[a][fl.Name]; ok {
 			fl.ShowWhen, fl.When = w[0], w[1]
@@ -491,6 +514,11 @@ func (cs *console) leadActionForm(p *principal, l *model.Lead, it transitionItem
 			fl.ShowWhen, fl.Needed = "disposal="+strings.Join(codes, ","), true
 			fl.When = "处置方式为" + strings.Join(labels, "、") + "时填写"
 		}
+	}
+	if a == workflow.LeadRecordFeedback && l.Anonymous {
+		// the reporter of an anonymous lead is reached through its receipt
+		// only: the outcome text alone
+		f.Fields = slices.DeleteFunc(f.Fields, func(fl actionField) bool { return fl.Name == "method" || fl.Name == "feedback_at" })
 	}
 	return f
 }

@@ -279,8 +279,15 @@ func TestConsoleLeadForms(t *testing.T) {
 		dept.post(path, url.Values{"action": {"complete_rectification"}, "report": {"已建立首问负责制"}}).wantRedirect(t, path+"?")
 		insp.get(path)
 		insp.post(path, url.Values{"action": {"verify"}, "accepted": {"true"}, "result": {"回访企业，问题已解决"}}).wantRedirect(t, path+"?")
-		insp.get(path).want(t, http.StatusOK).wantText(t, "已办结", "整改到位，予以办结", "回访企业，问题已解决").
-			wantNoText(t, "可执行的操作")
+		// Closed: what is left is the feedback to the named reporter, how, when and what.
+		p = insp.get(path).want(t, http.StatusOK).wantText(t, "已办结", "整改到位，予以办结", "回访企业，问题已解决",
+			"反馈期限", "反馈报告人", "反馈方式", "请选择反馈方式", "电话", "反馈时间", "反馈内容")
+		insp.post(path, url.Values{"action": {"record_feedback"}, "expected_version": {leadVersion(t, p)}, "method": {"phone"},
+			"content": {"已电话告知整改结果"}}).want(t, http.StatusBadRequest).wantText(t, "<b>反馈时间</b>", "为必填字段")
+		at := ts.clock.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+		insp.post(path, url.Values{"action": {"record_feedback"}, "expected_version": {leadVersion(t, p)}, "method": {"phone"},
+			"feedback_at": {at}, "content": {"已电话告知整改结果"}}).wantRedirect(t, path+"?done=record_feedback")
+		insp.get(path).want(t, http.StatusOK).wantText(t, "已反馈", "已电话告知整改结果").wantNoText(t, "可执行的操作")
 
 		// Shelved, then reopened with a reason.
 		sh := ts.fileLead(t, "ent_hs", nil)["id"].(string)
@@ -527,7 +534,17 @@ func TestConsoleLeadLookup(t *testing.T) {
 		t.Error("a throttled lookup has no Retry-After")
 	}
 	ts.clock.Advance(16 * time.Minute)
-	lookup(pub, receipt).want(t, http.StatusOK).wantText(t, "已登记")
+	lookup(pub, receipt).want(t, http.StatusOK).wantText(t, "已登记").wantNoText(t, "办理结果</dt>")
+	// Once the inspectors record the outcome, the reporter reads it there.
+	ts.leadAct(t, "insp_hs", id, "investigate", map[string]any{"notes": "核查。"}).want(http.StatusOK)
+	ts.ldDecide(t, "insp_hs", id, ldDecideBodies["no_issue"])
+	ts.consoleAs(t, "insp_hs").get("/leads/"+id).want(t, http.StatusOK).wantText(t, "反馈报告人", "办理结果", "报告人凭查询码可见").
+		wantNoText(t, "反馈方式", "反馈时间")
+	ts.leadAct(t, "insp_hs", id, "record_feedback", map[string]any{"content": "经核实，反映的问题不属实。"}).want(http.StatusOK)
+	lookup(pub, receipt).want(t, http.StatusOK).wantText(t, "已办结", "办理结果", "经核实，反映的问题不属实。")
+	// The inspector's page records it as the outcome, without how and when.
+	ts.consoleAs(t, "insp_hs").get("/leads/"+id).want(t, http.StatusOK).wantText(t, "办理结果", "经核实，反映的问题不属实。").
+		wantNoText(t, "确认反馈报告人")
 }
 
 // TestConsoleLeadReview: 报批 on the lead page. The proposer sees its

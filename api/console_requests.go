@@ -253,7 +253,7 @@ func (cs *console) requestPage(c *gin.Context, p *principal, r *model.Request, p
 var stepLabels = map[string]string{
 	"accept": "受理", "claim": "签收", "respond": "答复", "evaluate": "评价",
 	"register": "登记", "decide": "决策", "rectify": "整改", "verify": "回访",
-	"inquiry_reply": "函询回复", "inquiry_conclude": "函询了结",
+	"inquiry_reply": "函询回复", "inquiry_conclude": "函询了结", "feedback": "反馈",
 }
 
 // eventLabels name the fields of event payloads on the timeline; payloadOrder
@@ -264,12 +264,12 @@ var eventLabels = map[string]string{
 	"due_at": "办理期限", "step": "环节",
 	"notes": "调查核实情况", "assessment": "评估意见", "disposal": "处置方式", "transfer_to": "移送机关",
 	"grounds": "容错免责依据", "report": "整改情况报告", "accepted": "回访结论", "result": "回访结果",
-	"letter": "函询函内容", "reply": "函询回复", "conclusion": "了结方式",
+	"letter": "函询函内容", "reply": "函询回复", "conclusion": "了结方式", "method": "反馈方式", "feedback_at": "反馈时间",
 }
 
 var payloadOrder = []string{"department_code", "region_code", "score", "comment", "response", "content", "reason",
-	"note", "notes", "assessment", "disposal", "transfer_to", "grounds", "letter", "reply", "conclusion", "report", "accepted",
-	"result", "days", "step", "due_at"}
+	"note", "notes", "assessment", "disposal", "transfer_to", "grounds", "letter", "reply", "conclusion", "method", "feedback_at",
+	"report", "accepted", "result", "days", "step", "due_at"}
 
 func (cs *console) eventRow(e *model.Event) eventRow {
 	row := eventRow{Action: workflow.ActionLabel(workflow.Action(e.Action)), At: cs.datetime(e.At)}
@@ -332,6 +332,14 @@ func (cs *console) payloadValue(k string, v any) string {
 		case "conclusion":
 			if l := workflow.InquiryConclusionLabel(x); l != "" {
 				return l
+			}
+		case "method":
+			if l := workflow.FeedbackMethodLabel(x); l != "" {
+				return l
+			}
+		case "feedback_at":
+			if t, err := time.Parse(time.RFC3339, x); err == nil {
+				return cs.datetime(t)
 			}
 		case "disposal":
 			if d, ok := workflow.DisposalByCode(x); ok {
@@ -437,6 +445,8 @@ var actionFieldSpecs = map[string]fieldSpec{
 	"letter":           {Label: "函询函内容", Input: "textarea", Max: 5000, Hint: "发往被函询单位，要求其在规定期限内书面说明"},
 	"reply":            {Label: "函询回复内容", Input: "textarea", Max: 5000, Hint: "被函询单位的书面回复；逾期未回复的如实登记"},
 	"conclusion":       {Label: "了结方式", Input: "radio"},
+	"method":           {Label: "反馈方式", Input: "select"},
+	"feedback_at":      {Label: "反馈时间", Input: "datetime", Hint: "北京时间，不晚于现在、不早于办结"},
 }
 
 // actionLabels word a field for one action where the general label would
@@ -456,6 +466,7 @@ var actionLabels = map[workflow.Action]map[string]string{
 	workflow.LeadProposeDisposal:  {"department_code": "整改单位（部门）", "days": "整改期限（工作日）"},
 	workflow.LeadApproveDisposal:  {"note": "审批意见"},
 	workflow.LeadConcludeInquiry:  {"result": "了结意见"},
+	workflow.LeadRecordFeedback:   {"content": "反馈内容"},
 	workflow.LeadSendBackDisposal: {"reason": "退回理由"},
 	workflow.LeadVerify:           {"days": "新的整改期限（工作日）"},
 	workflow.LeadReopen:           {"reason": "重新启动的理由"},
@@ -598,12 +609,16 @@ func consoleCommand(m *workflow.Machine, form url.Values, loc *time.Location) (w
 			} else {
 				cmd.Score = n
 			}
-		case "due_at":
+		case "due_at", "feedback_at":
 			at, err := time.ParseInLocation("2006-01-02T15:04", val, loc)
 			if err != nil {
 				v.Add(name, "须为日期和时间，例如 2026-12-01 17:00")
 			}
-			cmd.DueAt = &at
+			if name == "due_at" {
+				cmd.DueAt = &at
+			} else {
+				cmd.FeedbackAt = &at
+			}
 		case "accepted":
 			b := val == "true"
 			cmd.Accepted = &b
@@ -662,6 +677,8 @@ func setText(cmd *workflow.Command, name, val string) {
 		cmd.Reply = val
 	case "conclusion":
 		cmd.Conclusion = val
+	case "method":
+		cmd.Method = val
 	}
 }
 

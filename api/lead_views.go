@@ -21,7 +21,8 @@ import (
 //	lead.investigation     disposal, disposal_label; in the detail also assessment, investigation_notes,
 //	                       transfer_to, grounds, proposal (the disposal waiting for approval),
 //	                       inquiry (the written inquiry: letter, reply, conclusion)
-//	lead.reporter          in the detail: reporter (null when anonymous), feedback_due_at
+//	reporter or inspector  outcome (the feedback recorded, once there is one)
+//	lead.reporter          in the detail: reporter (null when anonymous), feedback_due_at, feedback
 //	lead.rectification     in the detail: rectification (the task; null until a unit is charged)
 //
 // A station or an enterprise therefore sees the status of what it reported
@@ -51,7 +52,10 @@ type leadView struct {
 	UpdatedAt   string  `json:"updated_at"`
 	ClosedAt    *string `json:"closed_at"`
 	Anonymous   *bool   `json:"anonymous,omitempty"`
-	RegionCode  *string `json:"region_code,omitempty"`
+	// Outcome is the feedback recorded for the reporter, shown to the
+	// reporter (an anonymous one through its receipt) and inspectors.
+	Outcome    *string `json:"outcome,omitempty"`
+	RegionCode *string `json:"region_code,omitempty"`
 	*leadDeadlineView
 	*leadDisposalView
 	*leadContentView
@@ -88,6 +92,17 @@ type leadContentView struct {
 type leadReporterGroup struct {
 	Reporter      *leadReporterView `json:"reporter"`
 	FeedbackDueAt *string           `json:"feedback_due_at"`
+	Feedback      *leadFeedbackView `json:"feedback"`
+}
+
+// leadFeedbackView is the feedback recorded for the reporter: how, when and
+// what for a named one; the outcome text for an anonymous one.
+type leadFeedbackView struct {
+	Method      *string `json:"method"`
+	MethodLabel *string `json:"method_label"`
+	At          *string `json:"at"`
+	Content     string  `json:"content"`
+	RecordedAt  string  `json:"recorded_at"`
 }
 
 type leadReporterView struct {
@@ -201,6 +216,7 @@ func (s *Server) leadView(p *principal, l *model.Lead, level leadLevel) leadView
 	if reporterRole || may("lead.reporter") {
 		anon := l.Anonymous
 		v.Anonymous = &anon
+		v.Outcome = l.FeedbackContent
 	}
 	if level == leadHeader {
 		return v
@@ -240,6 +256,15 @@ func (s *Server) leadView(p *principal, l *model.Lead, level leadLevel) leadView
 	}
 	if may("lead.reporter") {
 		g := &leadReporterGroup{FeedbackDueAt: s.optTS(s.store.FeedbackDue(l))}
+		if l.FeedbackRecordedAt != nil && l.FeedbackContent != nil {
+			f := &leadFeedbackView{Method: l.FeedbackMethod, At: s.optTS(l.FeedbackAt), Content: *l.FeedbackContent,
+				RecordedAt: s.ts(*l.FeedbackRecordedAt)}
+			if l.FeedbackMethod != nil {
+				label := workflow.FeedbackMethodLabel(*l.FeedbackMethod)
+				f.MethodLabel = &label
+			}
+			g.Feedback = f
+		}
 		if !l.Anonymous && l.ReporterAccountID != nil {
 			g.Reporter = &leadReporterView{AccountID: idString(*l.ReporterAccountID), Role: l.ReporterRole, StationID: optID(l.StationID)}
 		}

@@ -66,7 +66,7 @@ var lzAvailable = map[string]map[string][]string{
 	"L3": {"insp_city": {"investigate", "set_subject", "recuse"}, "insp_hs": {"investigate", "set_subject", "recuse"}},
 	"L4": {"insp_city": {"verify", "set_subject", "recuse"}, "insp_hs": {"verify", "set_subject", "recuse"}, "dept_city_scjg": {}, "ent_hs_town": {}},
 	"L5": {"insp_city": {"investigate", "decide", "propose_disposal", "set_subject", "recuse"}, "station_hs": {}},
-	"L6": {"insp_city": {}, "insp_yz": {}, "station_yz": {}},
+	"L6": {"insp_city": {"record_feedback"}, "insp_yz": {"record_feedback"}, "station_yz": {}},
 	// Approval is offered to the other inspectors only, never to the proposer.
 	"L7": {"insp_city": {"approve_disposal", "send_back_disposal", "set_subject", "recuse"}, "insp_hs": {"set_subject", "recuse"}, "station_hs": {}},
 }

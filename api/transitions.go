@@ -57,6 +57,8 @@ type transitionBody struct {
 	Letter          string  `json:"letter"`
 	Reply           string  `json:"reply"`
 	Conclusion      string  `json:"conclusion"`
+	Method          string  `json:"method"`
+	FeedbackAt      *string `json:"feedback_at"`
 }
 
 // decodeTransition reads a transition body strictly and records which
@@ -92,6 +94,14 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		}
 		due = &t
 	}
+	var feedbackAt *time.Time
+	if b.FeedbackAt != nil {
+		t, err := time.Parse(time.RFC3339, *b.FeedbackAt)
+		if err != nil {
+			return workflow.Command{}, nil, workflow.Invalid("feedback_at", "须为 RFC 3339 时间，例如 2026-12-01T17:00:00+08:00")
+		}
+		feedbackAt = &t
+	}
 	cmd := workflow.Command{
 		Action: workflow.Action(b.Action), Present: present,
 		Note: b.Note, Reason: b.Reason, Response: b.Response, Comment: b.Comment, Content: b.Content,
@@ -99,7 +109,7 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		Notes: b.Notes, Assessment: b.Assessment, Disposal: b.Disposal, UnitRegionCode: b.UnitRegionCode,
 		TransferTo: b.TransferTo, Grounds: b.Grounds, Report: b.Report, Result: b.Result, Accepted: b.Accepted,
 		SubjectUsername: b.SubjectUsername, SubjectName: b.SubjectName,
-		Letter: b.Letter, Reply: b.Reply, Conclusion: b.Conclusion,
+		Letter: b.Letter, Reply: b.Reply, Conclusion: b.Conclusion, Method: b.Method, FeedbackAt: feedbackAt,
 	}
 	return cmd, b.ExpectedVersion, nil
 }

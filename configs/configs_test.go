@@ -314,7 +314,7 @@ func TestConfigLimits(t *testing.T) {
 		{cat.Limits.Steps(), map[string]workflow.Limit{"accept": cat.Limits.Accept, "claim": cat.Limits.Claim,
 			"respond": cat.Limits.Respond, "evaluate": cat.Limits.Evaluate}},
 		{lead.Steps(), map[string]workflow.Limit{"register": lead.Register, "decide": lead.Decide, "verify": lead.Verify,
-			"inquiry_reply": lead.InquiryReply, "inquiry_conclude": lead.InquiryConclude}},
+			"inquiry_reply": lead.InquiryReply, "inquiry_conclude": lead.InquiryConclude, "feedback": lead.Feedback}},
 	} {
 		if !maps.Equal(c.got, c.want) {
 			t.Errorf("Steps() = %v, want %v", c.got, c.want)

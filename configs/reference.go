@@ -119,7 +119,7 @@ type LeadLimits struct {
 // rectification period is set by each decision.
 func (l LeadLimits) Steps() map[string]workflow.Limit {
 	return map[string]workflow.Limit{"register": l.Register, "decide": l.Decide, "verify": l.Verify,
-		"inquiry_reply": l.InquiryReply, "inquiry_conclude": l.InquiryConclude}
+		"inquiry_reply": l.InquiryReply, "inquiry_conclude": l.InquiryConclude, "feedback": l.Feedback}
 }
 
 // InteractionRule is one item of the 亲清政商交往 interaction lists, which a

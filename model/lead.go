@@ -71,6 +71,10 @@ func (s *Store) RectifyMaxDays() int { return s.ref.Raw.LeadLimits.RectifyMaxDay
 // FeedbackDue returns when the feedback to the named reporter of a closed
 // lead is due (docs/design.md#deadlines: 15 working days after closure), or nil.
 func (s *Store) FeedbackDue(l *Lead) *time.Time {
+	if l.FeedbackDueAt != nil {
+		return l.FeedbackDueAt
+	}
+	// a lead closed before the feedback step was recorded (migration 0062)
 	if l.Anonymous || l.ClosedAt == nil {
 		return nil
 	}

@@ -13,8 +13,9 @@ import (
 // Leads on the deadline scanner, the deadline board and the tracker
 // statistics, plugged into the hooks of scanner.go, deadlines.go and stats.go.
 
-// leadScanStatuses are the lead states that carry a deadline.
-var leadScanStatuses = statusStrings(workflow.Lead.OpenStatuses())
+// leadScanStatuses are the lead states that may carry a deadline: the open
+// ones, and the end states while the feedback to a named reporter is due.
+var leadScanStatuses = statusStrings(workflow.Lead.DeadlineStatuses())
 
 // scanLeadsOverdue marks leads whose step deadline passed, one overdue event
 // per step. Unlike requests, an overdue lead is not escalated to 督办: the
@@ -133,7 +134,7 @@ func (s *Store) boardLeads(q *gorm.DB, sc Scope, now time.Time, limit int) ([]De
 		}
 		out[i] = DeadlineItem{Kind: workflow.KindLead, ID: l.ID, CreatedAt: l.CreatedAt, Status: l.Status, RegionCode: region,
 			DepartmentCode: dept, UnitRegionCode: unit,
-			DueAt: *l.DueAt, DueWorking: l.DueWorking, Overdue: l.IsOverdue(now)}
+			DueAt: *l.DueAt, DueWorking: l.DueWorking, Overdue: l.Overdue || now.After(*l.DueAt)}
 	}
 	return out, nil
 }

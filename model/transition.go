@@ -323,7 +323,8 @@ func (r *Request) item(now time.Time) workflow.Item {
 // item is what the workflow engine needs to know of l at now.
 func (l *Lead) item(now time.Time) workflow.Item {
 	it := workflow.Item{Status: workflow.Status(l.Status), Overdue: l.IsOverdue(now), Marked: l.Overdue,
-		DueAt: l.DueAt, StepStartedAt: l.StepStartedAt, CreatedAt: l.CreatedAt, RectifyDays: l.RectifyDays}
+		DueAt: l.DueAt, StepStartedAt: l.StepStartedAt, CreatedAt: l.CreatedAt, RectifyDays: l.RectifyDays,
+		Named: !l.Anonymous && l.ReporterAccountID != nil, FeedbackGiven: l.FeedbackRecordedAt != nil, ClosedAt: l.ClosedAt}
 	if l.Disposal != nil {
 		it.Disposal = *l.Disposal
 	}

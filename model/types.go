@@ -226,6 +226,15 @@ type Lead struct {
 	InquiryConclusion     *string    `gorm:"size:16"`
 	InquiryResult         *string    `gorm:"type:text"`
 	InquiryConcludedAt    *time.Time ``
+	// The feedback to the reporter (反馈): when it is due (a named
+	// reporter, from the closure), how, when and what was given, and when
+	// it was recorded. For an anonymous reporter only the text (the outcome
+	// it reads through its receipt) and the time it was recorded.
+	FeedbackDueAt      *time.Time `gorm:""`
+	FeedbackMethod     *string    `gorm:"size:16"`
+	FeedbackAt         *time.Time ``
+	FeedbackContent    *string    `gorm:"type:text"`
+	FeedbackRecordedAt *time.Time ``
 	// The rectification task (执行), once a decision charges a unit with it.
 	RectifyDepartmentCode *string    `gorm:"size:16;index:idx_leads_unit,priority:1;index:idx_leads_unit_due,priority:1"`
 	RectifyRegionCode     *string    `gorm:"size:16;index:idx_leads_unit,priority:2;index:idx_leads_unit_due,priority:2"`

@@ -66,6 +66,7 @@ func vocabulary() []grant {
 		{"lead", "send_back_disposal", "inspector", "region"},
 		{"lead", "record_inquiry_reply", "inspector", "region"},
 		{"lead", "conclude_inquiry", "inspector", "region"},
+		{"lead", "record_feedback", "inspector", "region"},
 		{"lead", "complete_rectification", "department", "region"},
 		{"lead", "verify", "inspector", "region"},
 		{"lead", "reopen", "inspector", "region"},

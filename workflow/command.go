@@ -45,6 +45,11 @@ type Command struct {
 	Letter     string
 	Reply      string
 	Conclusion string
+
+	// The feedback to a lead's reporter: how and when it was given (the
+	// text is Content).
+	Method     string
+	FeedbackAt *time.Time
 }
 
 // Text field limits, in characters.
@@ -104,6 +109,8 @@ func (c Command) Text(f string) string {
 		return c.Reply
 	case "conclusion":
 		return c.Conclusion
+	case "method":
+		return c.Method
 	}
 	return ""
 }
@@ -132,7 +139,7 @@ func (c Command) validate(kind Kind, t Transition) error {
 			if c.Accepted == nil {
 				v.Add("accepted", "必须是 true 或 false")
 			}
-		case "days", "score", "due_at":
+		case "days", "score", "due_at", "feedback_at":
 		default:
 			if strings.TrimSpace(c.Text(f)) == "" {
 				v.Add(f, "不能为空")

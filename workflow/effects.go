@@ -158,6 +158,11 @@ func effects(m *Machine, it Item, actor Actor, cmd Command, env Env, o *Outcome)
 	closeCase := func() {
 		o.Deadline = Deadline{Change: DeadlineCleared}
 		o.Closes = true
+		if m.Kind == KindLead && it.Named {
+			// The feedback to the named reporter is due from the closure:
+			// the step that follows the end (State.Step of the end state).
+			o.Set["feedback_due_at"] = startStep(o.To, now, env.Limits.step("feedback"))
+		}
 	}
 
 	// decide records a decision (评估决策) and starts what its disposal
@@ -327,6 +332,13 @@ func effects(m *Machine, it Item, actor Actor, cmd Command, env Env, o *Outcome)
 		}
 		o.Set["rectify_days"] = days
 		o.Set["rectify_due_at"] = startStep(LeadRectifying, now, env.Limits.days(days))
+	case LeadRecordFeedback:
+		o.Set["feedback_content"], o.Set["feedback_recorded_at"] = cmd.Content, now
+		if it.Named {
+			endStep()
+			o.Deadline = Deadline{Change: DeadlineCleared}
+			o.Set["feedback_method"], o.Set["feedback_at"] = cmd.Method, cmd.FeedbackAt.UTC().Truncate(time.Millisecond)
+		}
 	case LeadSetSubject:
 		// The store matches the username to an account (subject_account_id).
 		o.Set["subject_username"] = strings.ToLower(strings.TrimSpace(cmd.SubjectUsername))
@@ -340,6 +352,9 @@ func effects(m *Machine, it Item, actor Actor, cmd Command, env Env, o *Outcome)
 		// withdrawn, and a new one is due one month from now.
 		o.Set["disposal"], o.Set["assessment"], o.Set["transfer_to"], o.Set["grounds"] = nil, "", "", ""
 		o.Set["closed_at"] = nil
+		// the next closure is fed back afresh
+		o.Set["feedback_due_at"], o.Set["feedback_method"], o.Set["feedback_at"] = nil, nil, nil
+		o.Set["feedback_content"], o.Set["feedback_recorded_at"] = nil, nil
 		start(LeadInvestigating)
 	}
 	o.Event.To = o.To
@@ -385,13 +400,17 @@ func payload(cmd Command, env Env) map[string]any {
 			if cmd.Accepted != nil {
 				m[f] = *cmd.Accepted
 			}
-		case "due_at":
-			if cmd.DueAt != nil {
+		case "due_at", "feedback_at":
+			t := cmd.DueAt
+			if f == "feedback_at" {
+				t = cmd.FeedbackAt
+			}
+			if t != nil {
 				loc := time.UTC
 				if env.Calendar != nil {
 					loc = env.Calendar.Location()
 				}
-				m[f] = cmd.DueAt.In(loc).Format(time.RFC3339)
+				m[f] = t.In(loc).Format(time.RFC3339)
 			}
 		default:
 			m[f] = cmd.Text(f)

@@ -3,8 +3,10 @@ package workflow
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Lead statuses (docs/design.md#lead-loop).
@@ -53,7 +55,63 @@ const (
 	// (back to investigation for a new decision).
 	LeadRecordInquiryReply Action = "record_inquiry_reply"
 	LeadConcludeInquiry    Action = "conclude_inquiry"
+	// LeadRecordFeedback records the feedback given to the reporter of a
+	// closed lead: to a named reporter how, when and what (due by
+	// feedback_due_at, a deadline step); for an anonymous one a short
+	// outcome text it reads through its receipt.
+	LeadRecordFeedback Action = "record_feedback"
 )
+
+// FeedbackMethods lists how feedback reaches a named reporter, with the
+// Chinese labels, in order.
+func FeedbackMethods() [][2]string {
+	return [][2]string{{"phone", "电话"}, {"in_person", "当面"}, {"letter", "书面"}, {"message", "短信或系统消息"}}
+}
+
+// FeedbackMethodLabel is the Chinese label of method m ("" if unknown).
+func FeedbackMethodLabel(m string) string {
+	for _, x := range FeedbackMethods() {
+		if x[0] == m {
+			return x[1]
+		}
+	}
+	return ""
+}
+
+// MaxOutcomeText bounds the outcome text an anonymous reporter is shown.
+const MaxOutcomeText = 200
+
+// validateFeedback checks a feedback against the lead: to a named reporter
+// it says how and when it was given (not in the future, not before the
+// closure); an anonymous reporter, who can be reached only through its
+// receipt, gets a short outcome text and nothing else.
+func validateFeedback(c Command, it Item, now time.Time, v *ValidationError) {
+	if !it.Named {
+		for _, f := range []string{"method", "feedback_at"} {
+			if c.has(f) {
+				v.Add(f, "匿名报告的线索只登记查询码可见的办理结果，不接受此字段")
+			}
+		}
+		if utf8.RuneCountInString(c.Content) > MaxOutcomeText {
+			v.Add("content", "匿名报告人凭查询码看到的办理结果不能超过"+strconv.Itoa(MaxOutcomeText)+"个字符")
+		}
+		return
+	}
+	switch {
+	case !c.has("method"):
+		v.Add("method", "为必填字段")
+	case FeedbackMethodLabel(c.Method) == "":
+		v.Add("method", "必须是 phone、in_person、letter 或 message")
+	}
+	switch {
+	case !c.has("feedback_at") || c.FeedbackAt == nil:
+		v.Add("feedback_at", "为必填字段")
+	case c.FeedbackAt.After(now):
+		v.Add("feedback_at", "反馈时间不能晚于当前时间")
+	case it.ClosedAt != nil && c.FeedbackAt.Before(*it.ClosedAt):
+		v.Add("feedback_at", "反馈时间不能早于办结时间")
+	}
+}
 
 // Conclusions of a written inquiry (conclude_inquiry's conclusion).
 const (
@@ -128,7 +186,7 @@ var Lead = &Machine{
 	Kind: KindLead,
 	States: []State{
 		{LeadReportedStatus, "已上报", true, "register", false},
-		{LeadDismissed, "不予受理", false, "", false},
+		{LeadDismissed, "不予受理", false, "feedback", false},
 		{LeadRegistered, "已登记", true, "decide", false},
 		{LeadInvestigating, "调查核实", true, "decide", false},
 		{LeadPendingApproval, "待审批", true, "decide", false},
@@ -137,7 +195,7 @@ var Lead = &Machine{
 		{LeadInquiryReplied, "函询已回复", true, "inquiry_conclude", false},
 		{LeadRectifying, "整改中", true, "rectify", false},
 		{LeadVerifying, "监督回访", true, "verify", false},
-		{LeadClosed, "已办结", false, "", false},
+		{LeadClosed, "已办结", false, "feedback", false},
 	},
 	Table: []Transition{
 		{Action: LeadRegister, Label: "受理登记", From: in(LeadReportedStatus), To: LeadRegistered, By: by(RoleInspector),
@@ -164,6 +222,8 @@ var Lead = &Machine{
 			Require: fields("accepted", "result"), Optional: fields("days")},
 		{Action: LeadReopen, Label: "重新启动", From: in(LeadClosed), To: LeadInvestigating, By: by(RoleInspector),
 			Require: fields("reason"), Guard: GuardShelved},
+		{Action: LeadRecordFeedback, Label: "反馈报告人", From: in(LeadClosed, LeadDismissed), SameState: true, By: by(RoleInspector),
+			Require: fields("content"), Optional: fields("method", "feedback_at"), Guard: GuardFeedbackOpen},
 		{Action: LeadSetSubject, Label: "指定被反映人", From: leadAnyStatus, SameState: true, By: by(RoleInspector),
 			Require: fields("subject_username"), Optional: fields("subject_name", "note")},
 		{Action: LeadRecuse, Label: "回避", From: leadAnyStatus, SameState: true, By: by(RoleInspector),

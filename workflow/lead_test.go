@@ -26,6 +26,9 @@ var specLeadStates = []specState{
 // specShelved: reopen is for a lead closed with the disposal shelved (暂存待查).
 func specShelved(it Item, _ Role) bool { return it.Disposal == "shelved" }
 
+// specFeedbackOpen: the feedback of a closure is recorded once.
+func specFeedbackOpen(it Item, _ Role) bool { return !it.FeedbackGiven }
+
 // specLeadTable is docs/design.md#lead-loop's action table, in its order. Two body fields go
 // beyond docs/design.md's table and are the implementation's documented choices:
 // decide takes `grounds` for tolerance (容错免责 needs its grounds stated), and
@@ -58,6 +61,8 @@ var specLeadTable = []specTransition{
 		require: []string{"accepted", "result"}, optional: []string{"days"}},
 	{action: "reopen", label: "重新启动", from: []Status{"closed"}, to: "investigating", by: []Role{"inspector"},
 		require: []string{"reason"}, guard: specShelved},
+	{action: "record_feedback", label: "反馈报告人", from: []Status{"closed", "dismissed"}, by: []Role{"inspector"},
+		require: []string{"content"}, optional: []string{"method", "feedback_at"}, guard: specFeedbackOpen},
 	{action: "set_subject", label: "指定被反映人", from: specAnyLead, by: []Role{"inspector"},
 		require: []string{"subject_username"}, optional: []string{"subject_name", "note"}},
 	{action: "recuse", label: "回避", from: specAnyLead, by: []Role{"inspector"},
@@ -160,6 +165,10 @@ func validLead(t *testing.T, a Action) (Item, Actor, Command) {
 			Accepted: boolPtr(true), Result: "回访企业，问题已解决"}
 	case "reopen":
 		return Item{Status: "closed", Disposal: "shelved"}, leadInspector, Command{Action: a, Present: []string{"reason"}, Reason: "发现新的线索"}
+	case "record_feedback":
+		at := testNow.Add(-time.Hour)
+		return Item{Status: "closed", Named: true, ClosedAt: &at}, leadInspector,
+			Command{Action: a, Present: []string{"content", "feedback_at", "method"}, Content: "已电话告知报告人办理结果。", Method: "phone", FeedbackAt: &testNow}
 	case "set_subject":
 		return Item{Status: "registered"}, leadInspector, Command{Action: a, Present: []string{"subject_username"}, SubjectUsername: "Zhang_San"}
 	case "recuse":
@@ -185,7 +194,7 @@ func TestLeadTableMatchesDesign(t *testing.T) {
 		LeadDecide: "decide", CompleteRectification: "complete_rectification", LeadVerify: "verify", LeadReopen: "reopen",
 		LeadSetSubject: "set_subject", LeadRecuse: "recuse", LeadProposeDisposal: "propose_disposal",
 		LeadApproveDisposal: "approve_disposal", LeadSendBackDisposal: "send_back_disposal",
-		LeadRecordInquiryReply: "record_inquiry_reply", LeadConcludeInquiry: "conclude_inquiry"}
+		LeadRecordInquiryReply: "record_inquiry_reply", LeadConcludeInquiry: "conclude_inquiry", LeadRecordFeedback: "record_feedback"}
 	for got, want := range actions {
 		if got != want {
 			t.Errorf("action constant %q, want %q", got, want)
@@ -410,7 +419,8 @@ func TestLeadApplyOutcomes(t *testing.T) {
 		{"verify not accepted, new days", Item{Status: "verifying"}, leadInspector,
 			func() Command { c := verify(false); c.Present = append(c.Present, "days"); c.Days = 10; return c }(), again},
 		{"reopen shelved", Item{Status: "closed", Disposal: "shelved"}, leadInspector, cmd("reopen"),
-			"closed→investigating deadline:started:decide set:assessment,closed_at,disposal,grounds,transfer_to"},
+			"closed→investigating deadline:started:decide set:assessment,closed_at,disposal,feedback_at,feedback_content," +
+				"feedback_due_at,feedback_method,feedback_recorded_at,grounds,transfer_to"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -859,4 +869,65 @@ func TestLeadInquiryOutcomes(t *testing.T) {
 		!o.Deadline.DueAt.Equal(want) || o.Set["inquiry_due_at"] != o.Deadline.DueAt || o.Set["inquiry_letter"] == "" {
 		t.Errorf("written inquiry = %s due %v, want %v", describe(o), o.Deadline.DueAt, want)
 	}
+}
+
+// TestLeadFeedbackOutcomes: closing a lead whose reporter is named starts
+// the feedback step (due by feedback_due_at); recording the feedback ends
+// it. An anonymous reporter gets a short outcome text and no deadline.
+func TestLeadFeedbackOutcomes(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	env.Limits.Steps = map[string]Limit{"feedback": {WorkingDays: 15}, "verify": {WorkingDays: 10}}
+	_, _, verify := validLead(t, "verify")
+	o := mustApply(t, Lead, Item{Status: "verifying", Named: true}, leadInspector, verify, env)
+	want := env.Calendar.Due(testNow, Limit{WorkingDays: 15}).UTC().Truncate(time.Millisecond)
+	if got := describe(o); got != "verifying→closed ends:verify deadline:started:feedback closes set:feedback_due_at,verified_at,verify_accepted,verify_result" ||
+		!o.Deadline.DueAt.Equal(want) {
+		t.Errorf("closing a named lead = %s due %v, want due %v", got, o.Deadline.DueAt, want)
+	}
+	_, _, dismiss := validLead(t, "dismiss")
+	o = mustApply(t, Lead, Item{Status: "reported", Named: true}, leadInspector, dismiss, env)
+	if got := describe(o); got != "reported→dismissed ends:register deadline:started:feedback closes set:feedback_due_at" {
+		t.Errorf("dismissing a named lead = %s", got)
+	}
+	o = mustApply(t, Lead, Item{Status: "verifying"}, leadInspector, verify, env)
+	if got := describe(o); got != "verifying→closed ends:verify deadline:cleared closes set:verified_at,verify_accepted,verify_result" {
+		t.Errorf("closing an anonymous lead = %s", got)
+	}
+
+	it, actor, fb := validLead(t, "record_feedback")
+	o = mustApply(t, Lead, it, actor, fb, env)
+	if got := describe(o); got != "closed→closed ends:feedback deadline:cleared set:feedback_at,feedback_content,feedback_method,feedback_recorded_at" {
+		t.Errorf("feedback = %s", got)
+	}
+	if _, err := Lead.Check(Item{Status: "closed", Named: true, FeedbackGiven: true}, leadInspector, "record_feedback"); !errors.Is(err, ErrInvalidTransition) {
+		t.Errorf("a second feedback = %v", err)
+	}
+	future := testNow.Add(time.Minute)
+	early := it.ClosedAt.Add(-time.Minute)
+	for _, c := range []struct {
+		name   string
+		cmd    Command
+		fields []string
+	}{
+		{"no method", without(fb, "method"), []string{"method"}},
+		{"unknown method", func() Command { c := fb; c.Method = "wechat"; return c }(), []string{"method"}},
+		{"no time", without(fb, "feedback_at"), []string{"feedback_at"}},
+		{"in the future", func() Command { c := fb; c.FeedbackAt = &future; return c }(), []string{"feedback_at"}},
+		{"before the closure", func() Command { c := fb; c.FeedbackAt = &early; return c }(), []string{"feedback_at"}},
+		{"no content", without(fb, "content"), []string{"content"}},
+	} {
+		expectInvalid(t, Lead, it, actor, c.cmd, c.fields...)
+	}
+	// Anonymous: the outcome text only, short, and no deadline to end.
+	anon := Item{Status: "closed"}
+	outcome := Command{Action: "record_feedback", Present: []string{"content"}, Content: "经核实，反映的问题已整改到位。"}
+	o = mustApply(t, Lead, anon, actor, outcome, env)
+	if got := describe(o); got != "closed→closed set:feedback_content,feedback_recorded_at" {
+		t.Errorf("anonymous outcome = %s", got)
+	}
+	expectInvalid(t, Lead, anon, actor, fb, "feedback_at", "method")
+	long := outcome
+	long.Content = strings.Repeat("字", MaxOutcomeText+1)
+	expectInvalid(t, Lead, anon, actor, long, "content")
 }

@@ -106,6 +106,8 @@ const (
 	GuardOverdueForInspector
 	// GuardShelved: the lead was closed with the disposal shelved.
 	GuardShelved
+	// GuardFeedbackOpen: no feedback was recorded for the lead's closure yet.
+	GuardFeedbackOpen
 )
 
 // State describes a status: its Chinese label and whether it is open (has a deadline).
@@ -115,6 +117,9 @@ type State struct {
 	Open   bool
 	// Step names the deadline step an item in this state is waiting on
 	// (accept, claim, respond, evaluate; register, decide, rectify, verify).
+	// In a state that is not Open it names the step that may follow the
+	// case's end: the feedback to a lead's named reporter, which has a
+	// deadline only when the closing transition started one.
 	Step string
 	// CountsLate: finishing this step late counts against 按期办结
 	// (late_steps): the steps that bind an official of a request.
@@ -144,6 +149,12 @@ type Item struct {
 	Disposal string
 	// Proposal is a lead's disposal waiting for approval (报批), if any.
 	Proposal *Proposal
+	// Named: a lead's reporter is named (feedback is due at its closure);
+	// FeedbackGiven: the feedback of its closure is recorded; ClosedAt: when
+	// it closed.
+	Named         bool
+	FeedbackGiven bool
+	ClosedAt      *time.Time
 
 	// The current step's deadline and start, the handling round's start
 	// (a request's assignment or reopening), and the case's filing time.
@@ -242,6 +253,18 @@ func (m *Machine) Label(s Status) string {
 	return string(s)
 }
 
+// DeadlineStatuses lists the statuses in which a case may carry a
+// deadline: the open ones, and the end states whose Step follows the end.
+func (m *Machine) DeadlineStatuses() []Status {
+	var out []Status
+	for _, st := range m.States {
+		if st.Open || st.Step != "" {
+			out = append(out, st.Status)
+		}
+	}
+	return out
+}
+
 // OpenStatuses lists the statuses that carry a deadline.
 func (m *Machine) OpenStatuses() []Status {
 	var out []Status
@@ -292,6 +315,8 @@ func (t Transition) stateAllows(it Item) bool {
 		return it.PendingExtension
 	case GuardShelved:
 		return it.Disposal == DisposalShelved
+	case GuardFeedbackOpen:
+		return !it.FeedbackGiven
 	}
 	return true
 }
@@ -345,6 +370,13 @@ func (m *Machine) Apply(it Item, actor Actor, cmd Command, env Env) (Outcome, er
 	}
 	if err := cmd.validate(m.Kind, t); err != nil {
 		return Outcome{}, err
+	}
+	if t.Action == LeadRecordFeedback && m.Kind == KindLead {
+		var v ValidationError
+		validateFeedback(cmd, it, env.Now, &v)
+		if err := v.Err(); err != nil {
+			return Outcome{}, err
+		}
 	}
 	o := Outcome{Kind: m.Kind, From: it.Status, To: t.To, Action: t.Action}
 	if t.SameState {
