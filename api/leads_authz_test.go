@@ -184,31 +184,32 @@ var lzActionTarget = map[string]string{
 	"register": "reported", "dismiss": "reported", "investigate": "registered", "decide": "investigating",
 	"complete_rectification": "rectifying", "verify": "verifying", "reopen": "shelved",
 	"propose_disposal": "investigating", "approve_disposal": "pending", "send_back_disposal": "pending",
+	"record_inquiry_reply": "inquiring", "conclude_inquiry": "replied", "record_feedback": "closed",
 }
 
 // lzActions is POST /leads/{id}/transitions with a valid body, by account ×
 // action, on a lead of 海曙 330203 in the state that allows the action. The
 // proposal waiting for approval is insp_hs's: it may not approve or send
 // back its own (403).
-var lzActions = map[string][10]int{
-	//                 regs dism invg decd cmpl vrfy reop prop appr back
-	"ent_hs":         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
-	"ent_hs_town":    {403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
-	"ent_yz":         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
-	"station_hs":     {403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
-	"station_yz":     {403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
-	"acfic_city":     {403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
-	"acfic_hs":       {403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
-	"acfic_yz":       {403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
-	"dept_hs_scjg":   {403, 403, 403, 403, 200, 403, 403, 403, 403, 403},
-	"dept_hs_sw":     {403, 403, 403, 403, 404, 403, 403, 403, 403, 403},
-	"dept_yz_scjg":   {403, 403, 403, 403, 404, 403, 403, 403, 403, 403},
-	"dept_city_scjg": {403, 403, 403, 403, 404, 403, 403, 403, 403, 403}, // the district unit's task is out of its sight
-	"insp_city":      {200, 200, 200, 200, 403, 200, 200, 200, 200, 200},
-	"insp_hs":        {200, 200, 200, 200, 403, 200, 200, 200, 403, 403},
-	"insp_yz":        {404, 404, 404, 404, 403, 404, 404, 404, 404, 404},
-	"admin":          {403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
-	"admin_hs":       {403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+var lzActions = map[string][13]int{
+	//                 regs dism invg decd cmpl vrfy reop prop appr back rply conc fdbk
+	"ent_hs":         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"ent_hs_town":    {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"ent_yz":         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"station_hs":     {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"station_yz":     {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"acfic_city":     {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"acfic_hs":       {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"acfic_yz":       {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"dept_hs_scjg":   {403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403},
+	"dept_hs_sw":     {403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403, 403, 403},
+	"dept_yz_scjg":   {403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403, 403, 403},
+	"dept_city_scjg": {403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403, 403, 403}, // the district unit's task is out of its sight
+	"insp_city":      {200, 200, 200, 200, 403, 200, 200, 200, 200, 200, 200, 200, 200},
+	"insp_hs":        {200, 200, 200, 200, 403, 200, 200, 200, 403, 403, 200, 200, 200},
+	"insp_yz":        {404, 404, 404, 404, 403, 404, 404, 404, 404, 404, 404, 404, 404},
+	"admin":          {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"admin_hs":       {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
 }
 
 // TestAuthzLeadActions: every action as every account. A refusal leaves the

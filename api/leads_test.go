@@ -577,6 +577,13 @@ func ldInState(t testing.TB, ts *testServer, state string) string {
 		step("insp_hs", "register", nil)
 		step("insp_hs", "investigate", map[string]any{"notes": "核查。"})
 		ts.leadAct(t, "insp_hs", id, "propose_disposal", ldDecideBodies["shelved"]).want(http.StatusOK)
+	case "inquiring", "replied":
+		step("insp_hs", "register", nil)
+		step("insp_hs", "investigate", map[string]any{"notes": "核查。"})
+		step("insp_hs", "decide", ldDecideBodies["written_inquiry"])
+		if state == "replied" {
+			step("insp_hs", "record_inquiry_reply", map[string]any{"reply": "已书面说明。"})
+		}
 	default:
 		step("insp_hs", "register", nil)
 		if state == "registered" {
@@ -614,31 +621,41 @@ var ldActionBodies = map[string]struct {
 	"propose_disposal":       {"insp_hs", ldDecideBodies["shelved"]},
 	"approve_disposal":       {"insp_city", map[string]any{"note": "同意。"}},
 	"send_back_disposal":     {"insp_city", map[string]any{"reason": "事实尚未查清。"}},
+	"record_inquiry_reply":   {"insp_hs", map[string]any{"reply": "已书面说明。"}},
+	"conclude_inquiry":       {"insp_hs", map[string]any{"conclusion": "settled", "result": "说明属实。"}},
+	// the harness clock stands still in the tables' tests: the closure and
+	// the feedback are at its start
+	"record_feedback": {"insp_hs", map[string]any{"method": "phone", "feedback_at": harnessEpoch.Format(time.RFC3339), "content": "已告知。"}},
 }
 
 var ldActions = []string{"register", "dismiss", "investigate", "decide", "complete_rectification", "verify", "reopen",
-	"propose_disposal", "approve_disposal", "send_back_disposal"}
+	"propose_disposal", "approve_disposal", "send_back_disposal", "record_inquiry_reply", "conclude_inquiry", "record_feedback"}
 
 // ldStates are the columns of ldByState; "shelved" is closed with the
 // disposal shelved, "closed" closed with no_issue, "pending" a proposal of
-// insp_hs waiting for approval.
-var ldStates = []string{"reported", "dismissed", "registered", "investigating", "rectifying", "verifying", "closed", "shelved", "pending"}
+// insp_hs waiting for approval, "inquiring" a written inquiry waiting for
+// the reply, "replied" one waiting for its conclusion.
+var ldStates = []string{"reported", "dismissed", "registered", "investigating", "rectifying", "verifying", "closed", "shelved", "pending",
+	"inquiring", "replied"}
 
 // ldByState is the answer to each action, by its party with a valid body,
 // in each state; 200 where docs/design.md#lead-loop allows it. The rectifying unit never
 // sees a lead that was not given to it for rectification: 404.
-var ldByState = map[string][9]int{
-	//                          rept dism regd invg rect verf clos shel pend
-	"register":               {200, 409, 409, 409, 409, 409, 409, 409, 409},
-	"dismiss":                {200, 409, 409, 409, 409, 409, 409, 409, 409},
-	"investigate":            {409, 409, 200, 200, 409, 409, 409, 409, 409},
-	"decide":                 {409, 409, 409, 200, 409, 409, 409, 409, 409},
-	"complete_rectification": {404, 404, 404, 404, 200, 409, 404, 404, 404},
-	"verify":                 {409, 409, 409, 409, 409, 200, 409, 409, 409},
-	"reopen":                 {409, 409, 409, 409, 409, 409, 409, 200, 409},
-	"propose_disposal":       {409, 409, 409, 200, 409, 409, 409, 409, 409},
-	"approve_disposal":       {409, 409, 409, 409, 409, 409, 409, 409, 200},
-	"send_back_disposal":     {409, 409, 409, 409, 409, 409, 409, 409, 200},
+var ldByState = map[string][11]int{
+	//                          rept dism regd invg rect verf clos shel pend inqu repl
+	"register":               {200, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409},
+	"dismiss":                {200, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409},
+	"investigate":            {409, 409, 200, 200, 409, 409, 409, 409, 409, 409, 409},
+	"decide":                 {409, 409, 409, 200, 409, 409, 409, 409, 409, 409, 409},
+	"complete_rectification": {404, 404, 404, 404, 200, 409, 404, 404, 404, 404, 404},
+	"verify":                 {409, 409, 409, 409, 409, 200, 409, 409, 409, 409, 409},
+	"reopen":                 {409, 409, 409, 409, 409, 409, 409, 200, 409, 409, 409},
+	"propose_disposal":       {409, 409, 409, 200, 409, 409, 409, 409, 409, 409, 409},
+	"approve_disposal":       {409, 409, 409, 409, 409, 409, 409, 409, 200, 409, 409},
+	"send_back_disposal":     {409, 409, 409, 409, 409, 409, 409, 409, 200, 409, 409},
+	"record_inquiry_reply":   {409, 409, 409, 409, 409, 409, 409, 409, 409, 200, 409},
+	"conclude_inquiry":       {409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 200},
+	"record_feedback":        {409, 200, 409, 409, 409, 409, 200, 200, 409, 409, 409},
 }
 
 // TestLeadRefusalsByState: every action in every state; where the state
