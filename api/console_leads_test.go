@@ -232,7 +232,7 @@ func TestConsoleLeadForms(t *testing.T) {
 		decide(url.Values{"disposal": {"no_issue"}, "days": {"10"}}).want(t, http.StatusBadRequest).
 			wantText(t, "<b>整改期限（工作日）</b>：该处置方式不接受此字段", `<option value="no_issue" selected>`)
 		decide(url.Values{"disposal": {"talk_reminder"}, "days": {"10"}}).want(t, http.StatusBadRequest).
-			wantText(t, "<b>整改单位（部门）</b>：该处置方式必须填写此字段", "<b>整改单位所在区划</b>", `value="10"`)
+			wantText(t, "<b>整改或函询单位（部门）</b>：该处置方式必须填写此字段", "<b>整改或函询单位所在区划</b>", `value="10"`)
 		decide(url.Values{"disposal": {"tolerance"}, "department_code": {"scjg"}, "unit_region_code": {"330203"}, "days": {"10"}}).
 			want(t, http.StatusBadRequest).wantText(t, "<b>容错免责依据</b>：该处置方式必须填写此字段")
 		decide(url.Values{"disposal": {"talk_reminder"}, "department_code": {"scjg"}, "unit_region_code": {"330212"}, "days": {"10"}}).

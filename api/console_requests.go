@@ -449,6 +449,10 @@ var actionFieldSpecs = map[string]fieldSpec{
 	"feedback_at":      {Label: "反馈时间", Input: "datetime", Hint: "北京时间，不晚于现在、不早于办结"},
 }
 
+// decisionLabels word the fields of a decision, taken or proposed.
+var decisionLabels = map[string]string{"department_code": "整改或函询单位（部门）", "unit_region_code": "整改或函询单位所在区划",
+	"days": "整改期限（工作日）"}
+
 // actionLabels word a field for one action where the general label would
 // be vague.
 var actionLabels = map[workflow.Action]map[string]string{
@@ -462,8 +466,8 @@ var actionLabels = map[workflow.Action]map[string]string{
 	workflow.Supervise:            {"note": "督办意见"},
 	workflow.LeadRegister:         {"note": "登记意见"},
 	workflow.LeadDismiss:          {"reason": "不予受理的理由"},
-	workflow.LeadDecide:           {"department_code": "整改单位（部门）", "days": "整改期限（工作日）"},
-	workflow.LeadProposeDisposal:  {"department_code": "整改单位（部门）", "days": "整改期限（工作日）"},
+	workflow.LeadDecide:           decisionLabels,
+	workflow.LeadProposeDisposal:  decisionLabels,
 	workflow.LeadApproveDisposal:  {"note": "审批意见"},
 	workflow.LeadConcludeInquiry:  {"result": "了结意见"},
 	workflow.LeadRecordFeedback:   {"content": "反馈内容"},

@@ -86,21 +86,13 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		}
 	}
 	slices.Sort(present)
-	var due *time.Time
-	if b.DueAt != nil {
-		t, err := time.Parse(time.RFC3339, *b.DueAt)
-		if err != nil {
-			return workflow.Command{}, nil, workflow.Invalid("due_at", "须为 RFC 3339 时间，例如 2026-12-01T17:00:00+08:00")
-		}
-		due = &t
+	due, err := parseBodyTime("due_at", b.DueAt)
+	if err != nil {
+		return workflow.Command{}, nil, err
 	}
-	var feedbackAt *time.Time
-	if b.FeedbackAt != nil {
-		t, err := time.Parse(time.RFC3339, *b.FeedbackAt)
-		if err != nil {
-			return workflow.Command{}, nil, workflow.Invalid("feedback_at", "须为 RFC 3339 时间，例如 2026-12-01T17:00:00+08:00")
-		}
-		feedbackAt = &t
+	feedbackAt, err := parseBodyTime("feedback_at", b.FeedbackAt)
+	if err != nil {
+		return workflow.Command{}, nil, err
 	}
 	cmd := workflow.Command{
 		Action: workflow.Action(b.Action), Present: present,
@@ -112,6 +104,18 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		Letter: b.Letter, Reply: b.Reply, Conclusion: b.Conclusion, Method: b.Method, FeedbackAt: feedbackAt,
 	}
 	return cmd, b.ExpectedVersion, nil
+}
+
+// parseBodyTime reads the RFC 3339 time of body field f (nil when absent).
+func parseBodyTime(f string, raw *string) (*time.Time, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, *raw)
+	if err != nil {
+		return nil, workflow.Invalid(f, "须为 RFC 3339 时间，例如 2026-12-01T17:00:00+08:00")
+	}
+	return &t, nil
 }
 
 func (s *Server) transitionRequest(c *gin.Context) error {

@@ -16,22 +16,9 @@ func (m0060Lead) TableName() string { return "leads" }
 var m0060Columns = []string{"Proposal", "ProposedBy"}
 
 func migrate0060(tx *gorm.DB) error {
-	for _, c := range m0060Columns {
-		if tx.Migrator().HasColumn(&m0060Lead{}, c) {
-			continue
-		}
-		if err := tx.Migrator().AddColumn(&m0060Lead{}, c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return addColumns(tx, &m0060Lead{}, m0060Columns...)
 }
 
 func rollback0060(tx *gorm.DB) error {
-	for _, c := range m0060Columns {
-		if err := tx.Migrator().DropColumn(&m0060Lead{}, c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return dropColumns(tx, &m0060Lead{}, m0060Columns...)
 }

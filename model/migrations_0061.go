@@ -30,22 +30,9 @@ var m0061Columns = []string{"InquiryDepartmentCode", "InquiryRegionCode", "Inqui
 	"InquiryReply", "InquiryRepliedAt", "InquiryConclusion", "InquiryResult", "InquiryConcludedAt"}
 
 func migrate0061(tx *gorm.DB) error {
-	for _, c := range m0061Columns {
-		if tx.Migrator().HasColumn(&m0061Lead{}, c) {
-			continue
-		}
-		if err := tx.Migrator().AddColumn(&m0061Lead{}, c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return addColumns(tx, &m0061Lead{}, m0061Columns...)
 }
 
 func rollback0061(tx *gorm.DB) error {
-	for _, c := range m0061Columns {
-		if err := tx.Migrator().DropColumn(&m0061Lead{}, c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return dropColumns(tx, &m0061Lead{}, m0061Columns...)
 }

@@ -25,22 +25,9 @@ func (m0062Lead) TableName() string { return "leads" }
 var m0062Columns = []string{"FeedbackDueAt", "FeedbackMethod", "FeedbackAt", "FeedbackContent", "FeedbackRecordedAt"}
 
 func migrate0062(tx *gorm.DB) error {
-	for _, c := range m0062Columns {
-		if tx.Migrator().HasColumn(&m0062Lead{}, c) {
-			continue
-		}
-		if err := tx.Migrator().AddColumn(&m0062Lead{}, c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return addColumns(tx, &m0062Lead{}, m0062Columns...)
 }
 
 func rollback0062(tx *gorm.DB) error {
-	for _, c := range m0062Columns {
-		if err := tx.Migrator().DropColumn(&m0062Lead{}, c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return dropColumns(tx, &m0062Lead{}, m0062Columns...)
 }
