@@ -108,7 +108,9 @@ func validateFeedback(c Command, it Item, now time.Time, v *ValidationError) {
 		v.Add("feedback_at", "为必填字段")
 	case c.FeedbackAt.After(now):
 		v.Add("feedback_at", "反馈时间不能晚于当前时间")
-	case it.ClosedAt != nil && c.FeedbackAt.Before(*it.ClosedAt):
+	case it.ClosedAt != nil && c.FeedbackAt.Before(it.ClosedAt.Truncate(time.Minute)):
+		// to the minute: people write the time of a call as 14:05, and
+		// a feedback given within the minute of the closure is not early
 		v.Add("feedback_at", "反馈时间不能早于办结时间")
 	}
 }
