@@ -190,3 +190,32 @@ func TestLeadReviewSendBackAndPropose(t *testing.T) {
 		}
 	})
 }
+
+// TestLeadReviewRecusal: the review is no way around recusal. An inspector
+// who declared a conflict, or who is the lead's subject, does not find the
+// proposal (404) and cannot approve it; the one who may is offered it.
+func TestLeadReviewRecusal(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		// insp_city is the subject: it never sees the lead.
+		id := ts.fileLead(t, "station_hs", map[string]any{"subject_username": "insp_city"})["id"].(string)
+		ts.leadAct(t, "insp_hs", id, "register", nil).want(http.StatusOK)
+		ts.leadAct(t, "insp_hs", id, "investigate", map[string]any{"notes": "核查。"}).want(http.StatusOK)
+		ts.leadAct(t, "insp_hs", id, "decide", ldDecideBodies["no_issue"]).want(http.StatusOK)
+		ts.leadAct(t, "insp_city", id, "approve_disposal", nil).wantProblem(http.StatusNotFound, "not_found")
+		ts.as(t, "insp_city", "GET", leadPath(id, "/transitions"), nil).wantProblem(http.StatusNotFound, "not_found")
+
+		// insp_hs proposes on another lead; insp_city declares a conflict
+		// before reviewing it and loses sight of it.
+		other := ldInState(t, ts, "pending")
+		if got := ts.ldOffered(t, "insp_city", other); !slices.Contains(got, "approve_disposal") {
+			t.Fatalf("insp_city is not offered the review: %v", got)
+		}
+		ts.leadAct(t, "insp_city", other, "recuse", map[string]any{"reason": "与被反映单位负责人系亲属"}).want(http.StatusOK)
+		ts.leadAct(t, "insp_city", other, "approve_disposal", nil).wantProblem(http.StatusNotFound, "not_found")
+		if got := ldGet(t, ts, "insp_hs", other); got["status"] != "pending_approval" {
+			t.Errorf("after the recusal: %v", got)
+		}
+	})
+}
