@@ -166,15 +166,15 @@ func (s *Store) leadStats(ctx context.Context, db *gorm.DB, regions []string, g 
 	}
 	q := db.Model(&Event{}).Select(g.sel("action", onTime)).
 		Where("case_kind = ? AND action IN ? AND at >= ? AND at < ? AND region_code IN ?", string(workflow.KindLead),
-			[]string{string(workflow.LeadRegister), string(workflow.LeadDismiss), string(workflow.LeadDecide),
-				string(workflow.LeadApproveDisposal)}, from, to, regions)
+			append([]string{string(workflow.LeadRegister), string(workflow.LeadDismiss)}, statusStrings(workflow.DecisionActions())...),
+			from, to, regions)
 	if err := g.group(q, "action").Scan(&steps).Error; err != nil {
 		return nil, formatError(err)
 	}
 	for _, r := range steps {
 		n := eventCount{N: r.N, OnTime: r.OnTime}
 		// a decision is taken by decide, or by the approval of a proposal (报批)
-		if a := workflow.Action(r.Action); a == workflow.LeadDecide || a == workflow.LeadApproveDisposal {
+		if slices.Contains(workflow.DecisionActions(), workflow.Action(r.Action)) {
 			at(r.RegionCode).dec.add(n)
 		} else {
 			at(r.RegionCode).reg.add(n)

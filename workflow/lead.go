@@ -115,6 +115,11 @@ func validateFeedback(c Command, it Item, now time.Time, v *ValidationError) {
 	}
 }
 
+// DecisionActions are the events that take a lead's decision: decide, and
+// the approval of a proposed disposal (报批), which the indicator of timely
+// decisions (T11) counts alike.
+func DecisionActions() []Action { return []Action{LeadDecide, LeadApproveDisposal} }
+
 // Conclusions of a written inquiry (conclude_inquiry's conclusion).
 const (
 	InquirySettled         = "settled"
