@@ -284,10 +284,12 @@ func TestConsoleLeadForms(t *testing.T) {
 			"反馈期限", "反馈报告人", "反馈方式", "请选择反馈方式", "电话", "反馈时间", "反馈内容")
 		insp.post(path, url.Values{"action": {"record_feedback"}, "expected_version": {leadVersion(t, p)}, "method": {"phone"},
 			"content": {"已电话告知整改结果"}}).want(t, http.StatusBadRequest).wantText(t, "<b>反馈时间</b>", "为必填字段")
+		insp.get("/").want(t, http.StatusOK).wantText(t, "待反馈报告人的线索", ldGet(t, ts, "insp_hs", id)["ref_no"].(string))
 		at := ts.clock.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
 		insp.post(path, url.Values{"action": {"record_feedback"}, "expected_version": {leadVersion(t, p)}, "method": {"phone"},
 			"feedback_at": {at}, "content": {"已电话告知整改结果"}}).wantRedirect(t, path+"?done=record_feedback")
 		insp.get(path).want(t, http.StatusOK).wantText(t, "已反馈", "已电话告知整改结果").wantNoText(t, "可执行的操作")
+		insp.get("/").want(t, http.StatusOK).wantText(t, "待反馈报告人的线索", "没有待反馈的线索。")
 
 		// Shelved, then reopened with a reason.
 		sh := ts.fileLead(t, "ent_hs", nil)["id"].(string)
@@ -564,8 +566,11 @@ func TestConsoleLeadReview(t *testing.T) {
 		insp.get(path).want(t, http.StatusOK).wantText(t, "待审批", "待审批的处置意见", "暂存待查", "线索不具体，暂无核实条件",
 			"须由另一名纪检监察人员审批").wantNoText(t, "审批同意", "退回重议")
 		ts.consoleAs(t, "dept_hs_scjg").get(path).want(t, http.StatusNotFound)
+		ref := ldGet(t, ts, "insp_hs", id)["ref_no"].(string)
+		insp.get("/").want(t, http.StatusOK).wantText(t, "待我审批的处置意见", "没有待审批的处置意见。").wantNoText(t, ref)
 
 		city := ts.consoleAs(t, "insp_city")
+		city.get("/").want(t, http.StatusOK).wantText(t, "待我审批的处置意见", ref)
 		p = city.get(path).want(t, http.StatusOK).wantText(t, "待审批的处置意见", "审批同意", "退回重议", "审批意见", "退回理由",
 			"确定同意该处置意见？")
 		city.post(path, url.Values{"action": {"send_back_disposal"}, "expected_version": {leadVersion(t, p)}}).
@@ -592,6 +597,7 @@ func TestConsoleLeadInquiry(t *testing.T) {
 			"assessment": {"需单位说明"}, "department_code": {"scjg"}, "unit_region_code": {"330203"}, "letter": {ldLetter}}).
 			wantRedirect(t, path+"?done=decide")
 		p = insp.get(path).want(t, http.StatusOK).wantText(t, "函询中", "函询回复期限", ldLetter, "尚未回复", "登记函询回复", "函询回复内容")
+		insp.get("/").want(t, http.StatusOK).wantText(t, "函询中的线索", ldGet(t, ts, "insp_hs", id)["ref_no"].(string))
 		insp.post(path, url.Values{"action": {"record_inquiry_reply"}, "expected_version": {leadVersion(t, p)},
 			"reply": {"已书面说明"}}).wantRedirect(t, path+"?done=record_inquiry_reply")
 		p = insp.get(path).want(t, http.StatusOK).wantText(t, "函询已回复", "已书面说明", "函询了结", "了结方式", "予以了结", "转入进一步处置", "了结意见")
