@@ -71,8 +71,15 @@ var homeLists = map[workflow.Role][]homeList{
 		{Title: "待决策的线索", Empty: "没有待决策的线索。", Kind: workflow.KindLead,
 			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadRegistered, workflow.LeadInvestigating)},
 			More:   "status=registered,investigating"},
+		{Title: "待我审批的处置意见", Empty: "没有待审批的处置意见。", Kind: workflow.KindLead,
+			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadPendingApproval), Reviewable: true}},
+		{Title: "函询中的线索", Empty: "没有函询中的线索。", Kind: workflow.KindLead,
+			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadInquiring, workflow.LeadInquiryReplied)},
+			More:   "status=inquiring,inquiry_replied"},
 		{Title: "待回访的线索", Empty: "没有待回访的线索。", Kind: workflow.KindLead,
 			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadVerifying)}, More: "status=verifying"},
+		{Title: "待反馈报告人的线索", Empty: "没有待反馈的线索。", Kind: workflow.KindLead,
+			Filter: model.WaitingFilter{Statuses: statuses(workflow.LeadClosed, workflow.LeadDismissed), Due: true}},
 		{Title: "可督办的超期诉求", Empty: "本辖区没有超期的诉求。", Kind: workflow.KindRequest,
 			Filter: model.WaitingFilter{Statuses: statuses(workflow.Assigned, workflow.InProgress), Overdue: true},
 			More:   "status=assigned,in_progress&overdue=true"},
@@ -169,7 +176,8 @@ func (cs *console) worklist(ctx context.Context, p *principal, hl homeList) (wor
 			l := &ls[i]
 			wl.Items = append(wl.Items, workItem{Ref: model.RefNo("XS", l.ID, l.CreatedAt, cs.s.cal.Location()),
 				Path: casePath(workflow.KindLead, l.ID), Status: workflow.Lead.Label(workflow.Status(l.Status)),
-				Deadline: cs.deadlineOf(l.DueAt, l.DueWorking, l.IsOverdue(now))})
+				// past due, also for the feedback step of a closed lead
+				Deadline: cs.deadlineOf(l.DueAt, l.DueWorking, l.Overdue || (l.DueAt != nil && now.After(*l.DueAt)))})
 		}
 	}
 	return wl, nil

@@ -221,6 +221,8 @@ func (cs *console) takeReceipt(c *gin.Context, p *principal) string {
 // and nothing else (the header group everyone who finds a lead sees).
 type leadStatusView struct {
 	Ref, Status, StatusCode, Created, Updated, Closed string
+	// Outcome is the result the inspectors recorded for the reporter.
+	Outcome string
 }
 
 func (cs *console) leadStatus(l *model.Lead) *leadStatusView {
@@ -229,6 +231,9 @@ func (cs *console) leadStatus(l *model.Lead) *leadStatusView {
 		Created: cs.datetime(l.CreatedAt), Updated: cs.datetime(l.UpdatedAt)}
 	if l.ClosedAt != nil {
 		v.Closed = cs.datetime(*l.ClosedAt)
+	}
+	if l.FeedbackContent != nil {
+		v.Outcome = *l.FeedbackContent
 	}
 	return v
 }

@@ -215,11 +215,29 @@ type leadReporterPart struct {
 	Anonymous                     bool
 	Username, Name, Role, Station string
 	FeedbackDue                   string
+	// The feedback recorded: how, when, what (the outcome text alone for
+	// an anonymous reporter).
+	FeedbackMethod, FeedbackAt, FeedbackContent string
+	FeedbackGiven                               bool
 }
 
 type leadInvestigationPart struct {
 	Disposal, Assessment, TransferTo, Grounds string
 	Notes                                     []leadNotePart
+	// Proposal is the disposal waiting for approval (报批).
+	Proposal *leadProposalPart
+	// Inquiry is the written inquiry (函询), once one was sent.
+	Inquiry *leadInquiryPart
+}
+
+type leadInquiryPart struct {
+	Unit, Letter, Sent, Due, Reply, Replied, Conclusion, Result, Concluded string
+}
+
+type leadProposalPart struct {
+	Disposal, Assessment, Unit, TransferTo, Grounds string
+	Days                                            int
+	By, At                                          string
 }
 
 type leadNotePart struct{ At, Author, Text string }
@@ -304,6 +322,9 @@ func (cs *console) leadPage(c *gin.Context, p *principal, l *model.Lead, problem
 	}
 	if g := v.leadReporterGroup; g != nil {
 		part := &leadReporterPart{Anonymous: g.Reporter == nil, FeedbackDue: cs.viewTime(g.FeedbackDueAt)}
+		if f := g.Feedback; f != nil {
+			part.FeedbackGiven, part.FeedbackContent, part.FeedbackMethod, part.FeedbackAt = true, f.Content, deref(f.MethodLabel), cs.viewTime(f.At)
+		}
 		if r := g.Reporter; r != nil {
 			part.Username, part.Name, part.Role = r.Username, r.DisplayName, roleLabels[r.Role]
 			if r.StationID != nil {
@@ -331,6 +352,11 @@ func (cs *console) leadPage(c *gin.Context, p *principal, l *model.Lead, problem
 				ids = append(ids, id)
 			}
 		}
+		if pr := iv.Proposal; pr != nil && pr.ProposedBy != nil {
+			if id, ok := parseID(*pr.ProposedBy); ok {
+				ids = append(ids, id)
+			}
+		}
 		names, err := cs.s.store.AccountNames(ctx, ids...)
 		if err != nil {
 			return nil, err
@@ -344,6 +370,29 @@ func (cs *console) leadPage(c *gin.Context, p *principal, l *model.Lead, problem
 			}
 			at := n.At
 			part.Notes = append(part.Notes, leadNotePart{At: cs.viewTime(&at), Author: author, Text: n.Notes})
+		}
+		if pr := iv.Proposal; pr != nil {
+			pp := &leadProposalPart{Disposal: pr.DisposalLabel, Assessment: pr.Assessment, TransferTo: deref(pr.TransferTo),
+				Grounds: deref(pr.Grounds), At: cs.viewTime(&pr.ProposedAt)}
+			if pr.DepartmentCode != nil && pr.UnitRegionCode != nil {
+				pp.Unit = cs.unitName(pr.DepartmentCode, pr.UnitRegionCode)
+			}
+			if pr.Days != nil {
+				pp.Days = *pr.Days
+			}
+			if pr.ProposedBy != nil {
+				id, _ := parseID(*pr.ProposedBy)
+				pp.By = names[id].DisplayName
+				if pp.By == "" {
+					pp.By = names[id].Username
+				}
+			}
+			part.Proposal = pp
+		}
+		if q := iv.Inquiry; q != nil {
+			part.Inquiry = &leadInquiryPart{Unit: cs.unitName(&q.DepartmentCode, &q.UnitRegionCode), Letter: q.Letter,
+				Sent: cs.viewTime(q.SentAt), Due: cs.viewTime(q.DueAt), Reply: deref(q.Reply), Replied: cs.viewTime(q.RepliedAt),
+				Conclusion: deref(q.ConclusionLabel), Result: deref(q.Result), Concluded: cs.viewTime(q.ConcludedAt)}
 		}
 		d.Investigation = part
 	}
@@ -415,15 +464,42 @@ func (cs *console) leadActionForm(p *principal, l *model.Lead, it transitionItem
 			fl.Hint = "1–" + strconv.Itoa(fl.Max) + " 个工作日"
 		case "disposal":
 			fl.Options = []option{{Value: "", Label: "请选择处置方式"}}
+			approval := cs.s.ref.Raw.LeadLimits.Approval
 			for _, dp := range workflow.Disposals() {
 				effect := "（交由单位整改）"
-				if dp.Closes {
+				switch {
+				case dp.Closes:
 					effect = "（决策后办结）"
+				case dp.Inquiry:
+					effect = "（向单位发函，限期书面回复）"
+				}
+				if a == workflow.LeadDecide && workflow.NeedsApproval(approval, dp.Code) {
+					effect = "（须报批）"
 				}
 				fl.Options = append(fl.Options, option{Value: dp.Code, Label: dp.Label + effect})
 			}
 		case "accepted":
 			fl.Options = []option{{Value: "true", Label: "整改到位，予以办结"}, {Value: "false", Label: "整改未到位，退回重新整改"}}
+		case "conclusion":
+			for _, c := range workflow.InquiryConclusions() {
+				fl.Options = append(fl.Options, option{Value: c[0], Label: c[1]})
+			}
+		case "method", "feedback_at":
+			// a named reporter's feedback says how and when (the workflow
+			// requires both)
+			fl.Needed = true
+			if fl.Name == "method" {
+				fl.Options = []option{{Value: "", Label: "请选择反馈方式"}}
+				for _, m := range workflow.FeedbackMethods() {
+					fl.Options = append(fl.Options, option{Value: m[0], Label: m[1]})
+				}
+			}
+		case "content":
+			if a == workflow.LeadRecordFeedback && l.Anonymous {
+				fl.Label, fl.Hint, fl.Max = "办理结果", "报告人凭查询码可见，不超过 "+strconv.Itoa(workflow.MaxOutcomeText)+" 字", workflow.MaxOutcomeText
+			} else if a == workflow.LeadRecordFeedback {
+				fl.Hint = "向报告人反馈的内容；报告人查看线索时可见"
+			}
 		}
 		if w, ok := leadShowWhen[a][fl.Name]; ok {
 			fl.ShowWhen, fl.When = w[0], w[1]
@@ -438,6 +514,11 @@ func (cs *console) leadActionForm(p *principal, l *model.Lead, it transitionItem
 			fl.ShowWhen, fl.Needed = "disposal="+strings.Join(codes, ","), true
 			fl.When = "处置方式为" + strings.Join(labels, "、") + "时填写"
 		}
+	}
+	if a == workflow.LeadRecordFeedback && l.Anonymous {
+		// the reporter of an anonymous lead is reached through its receipt
+		// only: the outcome text alone
+		f.Fields = slices.DeleteFunc(f.Fields, func(fl actionField) bool { return fl.Name == "method" || fl.Name == "feedback_at" })
 	}
 	return f
 }

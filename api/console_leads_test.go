@@ -217,9 +217,9 @@ func TestConsoleLeadForms(t *testing.T) {
 		// The decision form: each field that follows the disposal says
 		// for which ones, for the script and in words.
 		p = insp.get(path).want(t, http.StatusOK).wantText(t, "调取窗口受理记录三份", "确认评估决策",
-			`data-show-when="disposal=talk_reminder,written_inquiry,preliminary_verification,case_filing,tolerance"`,
+			`data-show-when="disposal=talk_reminder,written_inquiry,preliminary_verification,case_filing,tolerance"`, `data-show-when="disposal=talk_reminder,preliminary_verification,case_filing,tolerance"`, `data-show-when="disposal=written_inquiry"`, "函询函内容",
 			`data-show-when="disposal=transfer"`, `data-show-when="disposal=tolerance"`, "处置方式为移送时填写",
-			`<option value="no_issue">予以了结（决策后办结）</option>`, `max="60"`)
+			`<option value="no_issue">予以了结（须报批）</option>`, `<option value="transfer">移送（决策后办结）</option>`, `max="60"`)
 		v := leadVersion(t, p)
 		decide := func(fields url.Values) *page {
 			f := url.Values{"action": {"decide"}, "expected_version": {v}, "assessment": {"经核实，存在推诿苗头"}}
@@ -232,7 +232,7 @@ func TestConsoleLeadForms(t *testing.T) {
 		decide(url.Values{"disposal": {"no_issue"}, "days": {"10"}}).want(t, http.StatusBadRequest).
 			wantText(t, "<b>整改期限（工作日）</b>：该处置方式不接受此字段", `<option value="no_issue" selected>`)
 		decide(url.Values{"disposal": {"talk_reminder"}, "days": {"10"}}).want(t, http.StatusBadRequest).
-			wantText(t, "<b>整改单位（部门）</b>：该处置方式必须填写此字段", "<b>整改单位所在区划</b>", `value="10"`)
+			wantText(t, "<b>整改或函询单位（部门）</b>：该处置方式必须填写此字段", "<b>整改或函询单位所在区划</b>", `value="10"`)
 		decide(url.Values{"disposal": {"tolerance"}, "department_code": {"scjg"}, "unit_region_code": {"330203"}, "days": {"10"}}).
 			want(t, http.StatusBadRequest).wantText(t, "<b>容错免责依据</b>：该处置方式必须填写此字段")
 		decide(url.Values{"disposal": {"talk_reminder"}, "department_code": {"scjg"}, "unit_region_code": {"330212"}, "days": {"10"}}).
@@ -279,14 +279,23 @@ func TestConsoleLeadForms(t *testing.T) {
 		dept.post(path, url.Values{"action": {"complete_rectification"}, "report": {"已建立首问负责制"}}).wantRedirect(t, path+"?")
 		insp.get(path)
 		insp.post(path, url.Values{"action": {"verify"}, "accepted": {"true"}, "result": {"回访企业，问题已解决"}}).wantRedirect(t, path+"?")
-		insp.get(path).want(t, http.StatusOK).wantText(t, "已办结", "整改到位，予以办结", "回访企业，问题已解决").
-			wantNoText(t, "可执行的操作")
+		// Closed: what is left is the feedback to the named reporter, how, when and what.
+		p = insp.get(path).want(t, http.StatusOK).wantText(t, "已办结", "整改到位，予以办结", "回访企业，问题已解决",
+			"反馈期限", "反馈报告人", "反馈方式", "请选择反馈方式", "电话", "反馈时间", "反馈内容")
+		insp.post(path, url.Values{"action": {"record_feedback"}, "expected_version": {leadVersion(t, p)}, "method": {"phone"},
+			"content": {"已电话告知整改结果"}}).want(t, http.StatusBadRequest).wantText(t, "<b>反馈时间</b>", "为必填字段")
+		insp.get("/").want(t, http.StatusOK).wantText(t, "待反馈报告人的线索", ldGet(t, ts, "insp_hs", id)["ref_no"].(string))
+		at := ts.clock.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+		insp.post(path, url.Values{"action": {"record_feedback"}, "expected_version": {leadVersion(t, p)}, "method": {"phone"},
+			"feedback_at": {at}, "content": {"已电话告知整改结果"}}).wantRedirect(t, path+"?done=record_feedback")
+		insp.get(path).want(t, http.StatusOK).wantText(t, "已反馈", "已电话告知整改结果").wantNoText(t, "可执行的操作")
+		insp.get("/").want(t, http.StatusOK).wantText(t, "待反馈报告人的线索", "没有待反馈的线索。")
 
 		// Shelved, then reopened with a reason.
 		sh := ts.fileLead(t, "ent_hs", nil)["id"].(string)
 		ts.leadAct(t, "insp_hs", sh, "register", nil).want(http.StatusOK)
 		ts.leadAct(t, "insp_hs", sh, "investigate", map[string]any{"notes": "线索不具体"}).want(http.StatusOK)
-		ts.leadAct(t, "insp_hs", sh, "decide", ldDecideBodies["shelved"]).want(http.StatusOK)
+		ts.ldDecide(t, "insp_hs", sh, ldDecideBodies["shelved"])
 		insp.get("/leads/"+sh).want(t, http.StatusOK).wantText(t, "暂存待查", "重新启动", "重新启动的理由")
 		insp.post("/leads/"+sh, url.Values{"action": {"reopen"}, "reason": {"企业补充了新的情况"}}).wantRedirect(t, "/leads/"+sh+"?done=reopen")
 		insp.get("/leads/"+sh).want(t, http.StatusOK).wantText(t, "调查核实", "企业补充了新的情况")
@@ -527,5 +536,74 @@ func TestConsoleLeadLookup(t *testing.T) {
 		t.Error("a throttled lookup has no Retry-After")
 	}
 	ts.clock.Advance(16 * time.Minute)
-	lookup(pub, receipt).want(t, http.StatusOK).wantText(t, "已登记")
+	lookup(pub, receipt).want(t, http.StatusOK).wantText(t, "已登记").wantNoText(t, "办理结果</dt>")
+	// Once the inspectors record the outcome, the reporter reads it there.
+	ts.leadAct(t, "insp_hs", id, "investigate", map[string]any{"notes": "核查。"}).want(http.StatusOK)
+	ts.ldDecide(t, "insp_hs", id, ldDecideBodies["no_issue"])
+	ts.consoleAs(t, "insp_hs").get("/leads/"+id).want(t, http.StatusOK).wantText(t, "反馈报告人", "办理结果", "报告人凭查询码可见").
+		wantNoText(t, "反馈方式", "反馈时间")
+	ts.leadAct(t, "insp_hs", id, "record_feedback", map[string]any{"content": "经核实，反映的问题不属实。"}).want(http.StatusOK)
+	lookup(pub, receipt).want(t, http.StatusOK).wantText(t, "已办结", "办理结果", "经核实，反映的问题不属实。")
+	// The inspector's page records it as the outcome, without how and when.
+	ts.consoleAs(t, "insp_hs").get("/leads/"+id).want(t, http.StatusOK).wantText(t, "办理结果", "经核实，反映的问题不属实。").
+		wantNoText(t, "确认反馈报告人")
+}
+
+// TestConsoleLeadReview: 报批 on the lead page. The proposer sees its
+// proposal and is offered no review; a second inspector sees the proposal
+// with the review's forms, in Chinese, and approves it; a department never
+// sees the lead while it waits.
+func TestConsoleLeadReview(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		id := ldInState(t, ts, "investigating")
+		path := "/leads/" + id
+		insp := ts.consoleAs(t, "insp_hs")
+		p := insp.get(path).want(t, http.StatusOK).wantText(t, "提出处置意见报批", "确认提出处置意见报批")
+		insp.post(path, url.Values{"action": {"decide"}, "expected_version": {leadVersion(t, p)}, "disposal": {"shelved"},
+			"assessment": {"线索不具体，暂无核实条件"}}).wantRedirect(t, path+"?done=decide")
+		insp.get(path).want(t, http.StatusOK).wantText(t, "待审批", "待审批的处置意见", "暂存待查", "线索不具体，暂无核实条件",
+			"须由另一名纪检监察人员审批").wantNoText(t, "审批同意", "退回重议")
+		ts.consoleAs(t, "dept_hs_scjg").get(path).want(t, http.StatusNotFound)
+		ref := ldGet(t, ts, "insp_hs", id)["ref_no"].(string)
+		insp.get("/").want(t, http.StatusOK).wantText(t, "待我审批的处置意见", "没有待审批的处置意见。").wantNoText(t, ref)
+
+		city := ts.consoleAs(t, "insp_city")
+		city.get("/").want(t, http.StatusOK).wantText(t, "待我审批的处置意见", ref)
+		p = city.get(path).want(t, http.StatusOK).wantText(t, "待审批的处置意见", "审批同意", "退回重议", "审批意见", "退回理由",
+			"确定同意该处置意见？")
+		city.post(path, url.Values{"action": {"send_back_disposal"}, "expected_version": {leadVersion(t, p)}}).
+			want(t, http.StatusBadRequest).wantText(t, "<b>退回理由</b>", "为必填字段")
+		city.post(path, url.Values{"action": {"approve_disposal"}, "expected_version": {leadVersion(t, p)}, "note": {"同意暂存"}}).
+			wantRedirect(t, path+"?done=approve_disposal")
+		city.get(path).want(t, http.StatusOK).wantText(t, "已办结", "暂存待查", "提出处置意见报批", "审批同意", "同意暂存").
+			wantNoText(t, "待审批的处置意见")
+	})
+}
+
+// TestConsoleLeadInquiry: 函询 on the lead page: the letter, the reply's
+// and the conclusion's forms with their Chinese labels and choices.
+func TestConsoleLeadInquiry(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		id := ldInState(t, ts, "investigating")
+		path := "/leads/" + id
+		insp := ts.consoleAs(t, "insp_hs")
+		p := insp.get(path).want(t, http.StatusOK).wantText(t, `<option value="written_inquiry">函询（向单位发函，限期书面回复）</option>`,
+			"函询函内容", "处置方式为函询时填写")
+		insp.post(path, url.Values{"action": {"decide"}, "expected_version": {leadVersion(t, p)}, "disposal": {"written_inquiry"},
+			"assessment": {"需单位说明"}, "department_code": {"scjg"}, "unit_region_code": {"330203"}, "letter": {ldLetter}}).
+			wantRedirect(t, path+"?done=decide")
+		p = insp.get(path).want(t, http.StatusOK).wantText(t, "函询中", "函询回复期限", ldLetter, "尚未回复", "登记函询回复", "函询回复内容")
+		insp.get("/").want(t, http.StatusOK).wantText(t, "函询中的线索", ldGet(t, ts, "insp_hs", id)["ref_no"].(string))
+		insp.post(path, url.Values{"action": {"record_inquiry_reply"}, "expected_version": {leadVersion(t, p)},
+			"reply": {"已书面说明"}}).wantRedirect(t, path+"?done=record_inquiry_reply")
+		p = insp.get(path).want(t, http.StatusOK).wantText(t, "函询已回复", "已书面说明", "函询了结", "了结方式", "予以了结", "转入进一步处置", "了结意见")
+		insp.post(path, url.Values{"action": {"conclude_inquiry"}, "expected_version": {leadVersion(t, p)}, "conclusion": {"settled"},
+			"result": {"说明属实"}}).wantRedirect(t, path+"?done=conclude_inquiry")
+		insp.get(path).want(t, http.StatusOK).wantText(t, "已办结", "说明属实", "登记函询回复", "函询了结")
+		ts.consoleAs(t, "dept_hs_scjg").get(path).want(t, http.StatusNotFound)
+	})
 }

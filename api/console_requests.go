@@ -253,6 +253,7 @@ func (cs *console) requestPage(c *gin.Context, p *principal, r *model.Request, p
 var stepLabels = map[string]string{
 	"accept": "受理", "claim": "签收", "respond": "答复", "evaluate": "评价",
 	"register": "登记", "decide": "决策", "rectify": "整改", "verify": "回访",
+	"inquiry_reply": "函询回复", "inquiry_conclude": "函询了结", "feedback": "反馈",
 }
 
 // eventLabels name the fields of event payloads on the timeline; payloadOrder
@@ -263,10 +264,12 @@ var eventLabels = map[string]string{
 	"due_at": "办理期限", "step": "环节",
 	"notes": "调查核实情况", "assessment": "评估意见", "disposal": "处置方式", "transfer_to": "移送机关",
 	"grounds": "容错免责依据", "report": "整改情况报告", "accepted": "回访结论", "result": "回访结果",
+	"letter": "函询函内容", "reply": "函询回复", "conclusion": "了结方式", "method": "反馈方式", "feedback_at": "反馈时间",
 }
 
 var payloadOrder = []string{"department_code", "region_code", "score", "comment", "response", "content", "reason",
-	"note", "notes", "assessment", "disposal", "transfer_to", "grounds", "report", "accepted", "result", "days", "step", "due_at"}
+	"note", "notes", "assessment", "disposal", "transfer_to", "grounds", "letter", "reply", "conclusion", "method", "feedback_at",
+	"report", "accepted", "result", "days", "step", "due_at"}
 
 func (cs *console) eventRow(e *model.Event) eventRow {
 	row := eventRow{Action: workflow.ActionLabel(workflow.Action(e.Action)), At: cs.datetime(e.At)}
@@ -306,6 +309,9 @@ func (cs *console) eventRow(e *model.Event) eventRow {
 		if k == "days" && e.CaseKind == string(workflow.KindLead) {
 			label = "整改期限"
 		}
+		if k == "result" && workflow.Action(e.Action) == workflow.LeadConcludeInquiry {
+			label = "了结意见"
+		}
 		if s != "" {
 			row.Details = append(row.Details, detail{Label: label, Value: s})
 		}
@@ -323,6 +329,18 @@ func (cs *console) payloadValue(k string, v any) string {
 			return cs.regionName(x)
 		case "step":
 			return stepLabels[x]
+		case "conclusion":
+			if l := workflow.InquiryConclusionLabel(x); l != "" {
+				return l
+			}
+		case "method":
+			if l := workflow.FeedbackMethodLabel(x); l != "" {
+				return l
+			}
+		case "feedback_at":
+			if t, err := time.Parse(time.RFC3339, x); err == nil {
+				return cs.datetime(t)
+			}
 		case "disposal":
 			if d, ok := workflow.DisposalByCode(x); ok {
 				return d.Label
@@ -424,26 +442,40 @@ var actionFieldSpecs = map[string]fieldSpec{
 	"accepted":         {Label: "回访结论", Input: "radio"},
 	"result":           {Label: "回访结果", Input: "textarea", Max: 5000},
 	"subject_username": {Label: "涉及人员的平台账号", Input: "text", Max: 64},
+	"letter":           {Label: "函询函内容", Input: "textarea", Max: 5000, Hint: "发往被函询单位，要求其在规定期限内书面说明"},
+	"reply":            {Label: "函询回复内容", Input: "textarea", Max: 5000, Hint: "被函询单位的书面回复；逾期未回复的如实登记"},
+	"conclusion":       {Label: "了结方式", Input: "radio"},
+	"method":           {Label: "反馈方式", Input: "select"},
+	"feedback_at":      {Label: "反馈时间", Input: "datetime", Hint: "北京时间，不晚于现在、不早于办结"},
 }
+
+// decisionLabels word the fields of a decision, taken or proposed.
+var decisionLabels = map[string]string{"department_code": "整改或函询单位（部门）", "unit_region_code": "整改或函询单位所在区划",
+	"days": "整改期限（工作日）"}
 
 // actionLabels word a field for one action where the general label would
 // be vague.
 var actionLabels = map[workflow.Action]map[string]string{
-	workflow.Assign:           {"note": "交办意见"},
-	workflow.Reject:           {"reason": "不予受理的理由"},
-	workflow.Return:           {"reason": "退回理由"},
-	workflow.RequestExtension: {"reason": "延期理由"},
-	workflow.ApproveExtension: {"note": "审批意见"},
-	workflow.DenyExtension:    {"note": "驳回意见"},
-	workflow.Withdraw:         {"reason": "撤回原因"},
-	workflow.Supervise:        {"note": "督办意见"},
-	workflow.LeadRegister:     {"note": "登记意见"},
-	workflow.LeadDismiss:      {"reason": "不予受理的理由"},
-	workflow.LeadDecide:       {"department_code": "整改单位（部门）", "days": "整改期限（工作日）"},
-	workflow.LeadVerify:       {"days": "新的整改期限（工作日）"},
-	workflow.LeadReopen:       {"reason": "重新启动的理由"},
-	workflow.LeadSetSubject:   {"subject_username": "被反映人用户名", "subject_name": "被反映人姓名或单位", "note": "说明"},
-	workflow.LeadRecuse:       {"reason": "回避事由"},
+	workflow.Assign:               {"note": "交办意见"},
+	workflow.Reject:               {"reason": "不予受理的理由"},
+	workflow.Return:               {"reason": "退回理由"},
+	workflow.RequestExtension:     {"reason": "延期理由"},
+	workflow.ApproveExtension:     {"note": "审批意见"},
+	workflow.DenyExtension:        {"note": "驳回意见"},
+	workflow.Withdraw:             {"reason": "撤回原因"},
+	workflow.Supervise:            {"note": "督办意见"},
+	workflow.LeadRegister:         {"note": "登记意见"},
+	workflow.LeadDismiss:          {"reason": "不予受理的理由"},
+	workflow.LeadDecide:           decisionLabels,
+	workflow.LeadProposeDisposal:  decisionLabels,
+	workflow.LeadApproveDisposal:  {"note": "审批意见"},
+	workflow.LeadConcludeInquiry:  {"result": "了结意见"},
+	workflow.LeadRecordFeedback:   {"content": "反馈内容"},
+	workflow.LeadSendBackDisposal: {"reason": "退回理由"},
+	workflow.LeadVerify:           {"days": "新的整改期限（工作日）"},
+	workflow.LeadReopen:           {"reason": "重新启动的理由"},
+	workflow.LeadSetSubject:       {"subject_username": "被反映人用户名", "subject_name": "被反映人姓名或单位", "note": "说明"},
+	workflow.LeadRecuse:           {"reason": "回避事由"},
 }
 
 // formLabels are the labels of action a's fields as its form shows them.
@@ -463,11 +495,13 @@ func formLabels(m *workflow.Machine, a workflow.Action) map[string]string {
 
 // actionConfirms are asked before actions that end or undo something.
 var actionConfirms = map[workflow.Action]string{
-	workflow.Reject:      "确定不予受理该诉求？",
-	workflow.Return:      "确定退回该诉求？退回后将重新受理并计一次退单。",
-	workflow.Withdraw:    "确定撤回该诉求？撤回后不能恢复。",
-	workflow.LeadDismiss: "确定不予受理该线索？",
-	workflow.LeadDecide:  "确定作出该决策？决策作出后不能修改。",
+	workflow.Reject:              "确定不予受理该诉求？",
+	workflow.Return:              "确定退回该诉求？退回后将重新受理并计一次退单。",
+	workflow.Withdraw:            "确定撤回该诉求？撤回后不能恢复。",
+	workflow.LeadDismiss:         "确定不予受理该线索？",
+	workflow.LeadDecide:          "确定作出该决策？决策作出后不能修改；须报批的处置方式将提交另一名纪检监察人员审批。",
+	workflow.LeadProposeDisposal: "确定提交该处置意见报批？",
+	workflow.LeadApproveDisposal: "确定同意该处置意见？同意后即作为决策生效，不能修改。",
 }
 
 // actionForm builds the form of it, an action on a case of machine m in
@@ -579,12 +613,16 @@ func consoleCommand(m *workflow.Machine, form url.Values, loc *time.Location) (w
 			} else {
 				cmd.Score = n
 			}
-		case "due_at":
+		case "due_at", "feedback_at":
 			at, err := time.ParseInLocation("2006-01-02T15:04", val, loc)
 			if err != nil {
 				v.Add(name, "须为日期和时间，例如 2026-12-01 17:00")
 			}
-			cmd.DueAt = &at
+			if name == "due_at" {
+				cmd.DueAt = &at
+			} else {
+				cmd.FeedbackAt = &at
+			}
 		case "accepted":
 			b := val == "true"
 			cmd.Accepted = &b
@@ -637,6 +675,14 @@ func setText(cmd *workflow.Command, name, val string) {
 		cmd.Report = val
 	case "result":
 		cmd.Result = val
+	case "letter":
+		cmd.Letter = val
+	case "reply":
+		cmd.Reply = val
+	case "conclusion":
+		cmd.Conclusion = val
+	case "method":
+		cmd.Method = val
 	}
 }
 

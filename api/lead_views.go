@@ -19,8 +19,10 @@ import (
 //	lead.content           region_code; in the detail also content, evidence, occurred_at, enterprise_id,
 //	                       subject_department_code, subject_name, subject_username, subject_account_id, rule_code
 //	lead.investigation     disposal, disposal_label; in the detail also assessment, investigation_notes,
-//	                       transfer_to, grounds
-//	lead.reporter          in the detail: reporter (null when anonymous), feedback_due_at
+//	                       transfer_to, grounds, proposal (the disposal waiting for approval),
+//	                       inquiry (the written inquiry: letter, reply, conclusion)
+//	reporter or inspector  outcome (the feedback recorded, once there is one)
+//	lead.reporter          in the detail: reporter (null when anonymous), feedback_due_at, feedback
 //	lead.rectification     in the detail: rectification (the task; null until a unit is charged)
 //
 // A station or an enterprise therefore sees the status of what it reported
@@ -50,7 +52,10 @@ type leadView struct {
 	UpdatedAt   string  `json:"updated_at"`
 	ClosedAt    *string `json:"closed_at"`
 	Anonymous   *bool   `json:"anonymous,omitempty"`
-	RegionCode  *string `json:"region_code,omitempty"`
+	// Outcome is the feedback recorded for the reporter, shown to the
+	// reporter (an anonymous one through its receipt) and inspectors.
+	Outcome    *string `json:"outcome,omitempty"`
+	RegionCode *string `json:"region_code,omitempty"`
 	*leadDeadlineView
 	*leadDisposalView
 	*leadContentView
@@ -87,6 +92,17 @@ type leadContentView struct {
 type leadReporterGroup struct {
 	Reporter      *leadReporterView `json:"reporter"`
 	FeedbackDueAt *string           `json:"feedback_due_at"`
+	Feedback      *leadFeedbackView `json:"feedback"`
+}
+
+// leadFeedbackView is the feedback recorded for the reporter: how, when and
+// what for a named one; the outcome text for an anonymous one.
+type leadFeedbackView struct {
+	Method      *string `json:"method"`
+	MethodLabel *string `json:"method_label"`
+	At          *string `json:"at"`
+	Content     string  `json:"content"`
+	RecordedAt  string  `json:"recorded_at"`
 }
 
 type leadReporterView struct {
@@ -98,10 +114,45 @@ type leadReporterView struct {
 }
 
 type leadInvestigationView struct {
-	Assessment         *string        `json:"assessment"`
-	InvestigationNotes []leadNoteView `json:"investigation_notes"`
-	TransferTo         *string        `json:"transfer_to"`
-	Grounds            *string        `json:"grounds"`
+	Assessment         *string           `json:"assessment"`
+	InvestigationNotes []leadNoteView    `json:"investigation_notes"`
+	TransferTo         *string           `json:"transfer_to"`
+	Grounds            *string           `json:"grounds"`
+	Proposal           *leadProposalView `json:"proposal"`
+	Inquiry            *leadInquiryView  `json:"inquiry"`
+}
+
+// leadInquiryView is the written inquiry (函询) a decision sent: the unit,
+// the letter, its reply and the conclusion. Inspectors only: the unit the
+// letter went to never sees it here.
+type leadInquiryView struct {
+	DepartmentCode  string  `json:"department_code"`
+	UnitRegionCode  string  `json:"unit_region_code"`
+	Letter          string  `json:"letter"`
+	SentAt          *string `json:"sent_at"`
+	DueAt           *string `json:"due_at"`
+	Reply           *string `json:"reply"`
+	RepliedAt       *string `json:"replied_at"`
+	Conclusion      *string `json:"conclusion"`
+	ConclusionLabel *string `json:"conclusion_label"`
+	Result          *string `json:"result"`
+	ConcludedAt     *string `json:"concluded_at"`
+}
+
+// leadProposalView is the disposal waiting for approval (报批): the
+// decision as proposed, who proposed it and when. Inspectors only.
+type leadProposalView struct {
+	Disposal       string  `json:"disposal"`
+	DisposalLabel  string  `json:"disposal_label"`
+	Assessment     string  `json:"assessment"`
+	DepartmentCode *string `json:"department_code"`
+	UnitRegionCode *string `json:"unit_region_code"`
+	Days           *int    `json:"days"`
+	TransferTo     *string `json:"transfer_to"`
+	Grounds        *string `json:"grounds"`
+	Letter         *string `json:"letter"`
+	ProposedBy     *string `json:"proposed_by"`
+	ProposedAt     string  `json:"proposed_at"`
 }
 
 type leadNoteView struct {
@@ -165,6 +216,7 @@ func (s *Server) leadView(p *principal, l *model.Lead, level leadLevel) leadView
 	if reporterRole || may("lead.reporter") {
 		anon := l.Anonymous
 		v.Anonymous = &anon
+		v.Outcome = l.FeedbackContent
 	}
 	if level == leadHeader {
 		return v
@@ -204,6 +256,15 @@ func (s *Server) leadView(p *principal, l *model.Lead, level leadLevel) leadView
 	}
 	if may("lead.reporter") {
 		g := &leadReporterGroup{FeedbackDueAt: s.optTS(s.store.FeedbackDue(l))}
+		if l.FeedbackRecordedAt != nil && l.FeedbackContent != nil {
+			f := &leadFeedbackView{Method: l.FeedbackMethod, At: s.optTS(l.FeedbackAt), Content: *l.FeedbackContent,
+				RecordedAt: s.ts(*l.FeedbackRecordedAt)}
+			if l.FeedbackMethod != nil {
+				label := workflow.FeedbackMethodLabel(*l.FeedbackMethod)
+				f.MethodLabel = &label
+			}
+			g.Feedback = f
+		}
 		if !l.Anonymous && l.ReporterAccountID != nil {
 			g.Reporter = &leadReporterView{AccountID: idString(*l.ReporterAccountID), Role: l.ReporterRole, StationID: optID(l.StationID)}
 		}
@@ -211,7 +272,7 @@ func (s *Server) leadView(p *principal, l *model.Lead, level leadLevel) leadView
 	}
 	if investigation {
 		v.leadInvestigationView = &leadInvestigationView{Assessment: optText(l.Assessment), InvestigationNotes: []leadNoteView{},
-			TransferTo: optText(l.TransferTo), Grounds: optText(l.Grounds)}
+			TransferTo: optText(l.TransferTo), Grounds: optText(l.Grounds), Proposal: s.proposalView(l), Inquiry: s.inquiryView(l)}
 	}
 	if may("lead.rectification") {
 		g := &leadRectificationGroup{}
@@ -233,6 +294,44 @@ func (s *Server) leadView(p *principal, l *model.Lead, level leadLevel) leadView
 			g.Rectification = r
 		}
 		v.leadRectificationGroup = g
+	}
+	return v
+}
+
+// inquiryView is the written inquiry of l, nil when it has none.
+func (s *Server) inquiryView(l *model.Lead) *leadInquiryView {
+	if l.InquiryDepartmentCode == nil || l.InquiryRegionCode == nil {
+		return nil
+	}
+	v := &leadInquiryView{DepartmentCode: *l.InquiryDepartmentCode, UnitRegionCode: *l.InquiryRegionCode,
+		Letter: deref(l.InquiryLetter), SentAt: s.optTS(l.InquirySentAt), DueAt: s.optTS(l.InquiryDueAt),
+		Reply: l.InquiryReply, RepliedAt: s.optTS(l.InquiryRepliedAt), Conclusion: l.InquiryConclusion,
+		Result: l.InquiryResult, ConcludedAt: s.optTS(l.InquiryConcludedAt)}
+	if l.InquiryConclusion != nil {
+		label := workflow.InquiryConclusionLabel(*l.InquiryConclusion)
+		v.ConclusionLabel = &label
+	}
+	return v
+}
+
+// proposalView is the disposal l holds for approval, nil when none waits.
+func (s *Server) proposalView(l *model.Lead) *leadProposalView {
+	if l.Proposal == nil {
+		return nil
+	}
+	p, err := workflow.ParseProposal(*l.Proposal)
+	if err != nil {
+		return nil
+	}
+	v := &leadProposalView{Disposal: p.Disposal, Assessment: p.Assessment, DepartmentCode: optText(p.DepartmentCode),
+		UnitRegionCode: optText(p.UnitRegionCode), TransferTo: optText(p.TransferTo), Grounds: optText(p.Grounds), Letter: optText(p.Letter),
+		ProposedBy: optID(l.ProposedBy), ProposedAt: s.ts(p.ProposedAt)}
+	if d, ok := workflow.DisposalByCode(p.Disposal); ok {
+		v.DisposalLabel = d.Label
+	}
+	if p.Days > 0 {
+		days := p.Days
+		v.Days = &days
 	}
 	return v
 }

@@ -23,37 +23,38 @@ import (
 //	L4  named, by ent_hs_town in 集士港镇 330203-T01, verifying, rectified by 市场监管@宁波市 (scjg 330200)
 //	L5  named, by station_hs in 330203, naming insp_hs as its subject, investigating
 //	L6  named, by station_yz in 330212, closed (no_issue)
+//	L7  named, by station_hs in 330203, pending_approval: insp_hs proposed shelved (报批)
 //	none  an id that does not exist
-var lzLeads = []string{"L1", "L2", "L3", "L4", "L5", "L6", "none"}
+var lzLeads = []string{"L1", "L2", "L3", "L4", "L5", "L6", "L7", "none"}
 
 // lzReads is GET /leads/{id} and GET /leads/{id}/transitions by account × lead.
-var lzReads = map[string][7]int{
-	//                 L1   L2   L3   L4   L5   L6  none
-	"ent_hs":         {404, 404, 404, 404, 404, 404, 404},
-	"ent_hs_town":    {404, 404, 404, 200, 404, 404, 404},
-	"ent_yz":         {404, 200, 404, 404, 404, 404, 404},
-	"station_hs":     {200, 404, 404, 404, 200, 404, 404},
-	"station_yz":     {404, 404, 404, 404, 404, 200, 404},
-	"acfic_city":     {403, 403, 403, 403, 403, 403, 403},
-	"acfic_hs":       {403, 403, 403, 403, 403, 403, 403},
-	"acfic_yz":       {403, 403, 403, 403, 403, 403, 403},
-	"dept_hs_scjg":   {200, 404, 404, 404, 404, 404, 404},
-	"dept_hs_sw":     {404, 404, 404, 404, 404, 404, 404},
-	"dept_yz_scjg":   {404, 404, 404, 404, 404, 404, 404},
-	"dept_city_scjg": {404, 404, 404, 200, 404, 404, 404}, // L1 is a district unit's task, not the city unit's
-	"insp_city":      {200, 200, 200, 200, 200, 200, 404},
-	"insp_hs":        {200, 404, 200, 200, 404, 404, 404},
-	"insp_yz":        {404, 200, 404, 404, 404, 200, 404},
-	"admin":          {403, 403, 403, 403, 403, 403, 403},
-	"admin_hs":       {403, 403, 403, 403, 403, 403, 403},
+var lzReads = map[string][8]int{
+	//                 L1   L2   L3   L4   L5   L6   L7  none
+	"ent_hs":         {404, 404, 404, 404, 404, 404, 404, 404},
+	"ent_hs_town":    {404, 404, 404, 200, 404, 404, 404, 404},
+	"ent_yz":         {404, 200, 404, 404, 404, 404, 404, 404},
+	"station_hs":     {200, 404, 404, 404, 200, 404, 200, 404},
+	"station_yz":     {404, 404, 404, 404, 404, 200, 404, 404},
+	"acfic_city":     {403, 403, 403, 403, 403, 403, 403, 403},
+	"acfic_hs":       {403, 403, 403, 403, 403, 403, 403, 403},
+	"acfic_yz":       {403, 403, 403, 403, 403, 403, 403, 403},
+	"dept_hs_scjg":   {200, 404, 404, 404, 404, 404, 404, 404},
+	"dept_hs_sw":     {404, 404, 404, 404, 404, 404, 404, 404},
+	"dept_yz_scjg":   {404, 404, 404, 404, 404, 404, 404, 404},
+	"dept_city_scjg": {404, 404, 404, 200, 404, 404, 404, 404}, // L1 is a district unit's task, not the city unit's
+	"insp_city":      {200, 200, 200, 200, 200, 200, 200, 404},
+	"insp_hs":        {200, 404, 200, 200, 404, 404, 200, 404},
+	"insp_yz":        {404, 200, 404, 404, 404, 200, 404, 404},
+	"admin":          {403, 403, 403, 403, 403, 403, 403, 403},
+	"admin_hs":       {403, 403, 403, 403, 403, 403, 403, 403},
 }
 
 // lzInspectorOnly is GET /leads/{id}/events and …/reads: the inspectors'
 // row of lzReads, 403 for every other role.
-func lzInspectorOnly(user string) [7]int {
+func lzInspectorOnly(user string) [8]int {
 	row := lzReads[user]
 	if user[:4] != "insp" {
-		row = [7]int{403, 403, 403, 403, 403, 403, 403}
+		row = [8]int{403, 403, 403, 403, 403, 403, 403, 403}
 	}
 	return row
 }
@@ -64,8 +65,10 @@ var lzAvailable = map[string]map[string][]string{
 	"L2": {"insp_city": {"register", "dismiss", "set_subject", "recuse"}, "insp_yz": {"register", "dismiss", "set_subject", "recuse"}, "ent_yz": {}},
 	"L3": {"insp_city": {"investigate", "set_subject", "recuse"}, "insp_hs": {"investigate", "set_subject", "recuse"}},
 	"L4": {"insp_city": {"verify", "set_subject", "recuse"}, "insp_hs": {"verify", "set_subject", "recuse"}, "dept_city_scjg": {}, "ent_hs_town": {}},
-	"L5": {"insp_city": {"investigate", "decide", "set_subject", "recuse"}, "station_hs": {}},
-	"L6": {"insp_city": {}, "insp_yz": {}, "station_yz": {}},
+	"L5": {"insp_city": {"investigate", "decide", "propose_disposal", "set_subject", "recuse"}, "station_hs": {}},
+	"L6": {"insp_city": {"record_feedback"}, "insp_yz": {"record_feedback"}, "station_yz": {}},
+	// Approval is offered to the other inspectors only, never to the proposer.
+	"L7": {"insp_city": {"approve_disposal", "send_back_disposal", "set_subject", "recuse"}, "insp_hs": {"set_subject", "recuse"}, "station_hs": {}},
 }
 
 // lzWorld seeds the fixture world and reports the leads of lzLeads.
@@ -94,7 +97,8 @@ func lzWorld(t *testing.T, ts *testServer) map[string]string {
 	w["L6"] = ts.fileLead(t, "station_yz", map[string]any{"region_code": "330212"})["id"].(string)
 	act("insp_yz", w["L6"], "register", nil)
 	act("insp_yz", w["L6"], "investigate", map[string]any{"notes": "核查。"})
-	act("insp_yz", w["L6"], "decide", ldDecideBodies["no_issue"])
+	ts.ldDecide(t, "insp_yz", w["L6"], ldDecideBodies["no_issue"])
+	w["L7"] = ldInState(t, ts, "pending")
 	return w
 }
 
@@ -159,13 +163,13 @@ func TestAuthzLeadLists(t *testing.T) {
 				t.Errorf("GET /leads as %s: %v, want %v", u.name, got, want)
 			}
 			// A status filter never widens the scope.
-			res = ts.as(t, u.name, "GET", "/api/v1/leads?page_size=100&status=reported,registered,investigating,rectifying,verifying,closed", nil)
+			res = ts.as(t, u.name, "GET", "/api/v1/leads?page_size=100&status=reported,registered,investigating,pending_approval,rectifying,verifying,closed", nil)
 			if got := qaIDs(t, res.want(http.StatusOK)); !qaSameSet(got, want) {
 				t.Errorf("GET /leads?status=… as %s: %v, want %v", u.name, got, want)
 			}
 		}
 		// Nor does a region filter, for the inspectors who may use it.
-		for user, want := range map[string][]string{"insp_hs": {w["L1"], w["L3"], w["L4"]}, "insp_yz": nil} {
+		for user, want := range map[string][]string{"insp_hs": {w["L1"], w["L3"], w["L4"], w["L7"]}, "insp_yz": nil} {
 			res := ts.as(t, user, "GET", "/api/v1/leads?page_size=100&region_code=330203", nil).want(http.StatusOK)
 			if got := qaIDs(t, res); !qaSameSet(got, want) {
 				t.Errorf("GET /leads?region_code=330203 as %s: %v, want %v", user, got, want)
@@ -179,29 +183,33 @@ func TestAuthzLeadLists(t *testing.T) {
 var lzActionTarget = map[string]string{
 	"register": "reported", "dismiss": "reported", "investigate": "registered", "decide": "investigating",
 	"complete_rectification": "rectifying", "verify": "verifying", "reopen": "shelved",
+	"propose_disposal": "investigating", "approve_disposal": "pending", "send_back_disposal": "pending",
+	"record_inquiry_reply": "inquiring", "conclude_inquiry": "replied", "record_feedback": "closed",
 }
 
 // lzActions is POST /leads/{id}/transitions with a valid body, by account ×
-// action, on a lead of 海曙 330203 in the state that allows the action.
-var lzActions = map[string][7]int{
-	//                 regs dism invg decd cmpl vrfy reop
-	"ent_hs":         {403, 403, 403, 403, 403, 403, 403},
-	"ent_hs_town":    {403, 403, 403, 403, 403, 403, 403},
-	"ent_yz":         {403, 403, 403, 403, 403, 403, 403},
-	"station_hs":     {403, 403, 403, 403, 403, 403, 403},
-	"station_yz":     {403, 403, 403, 403, 403, 403, 403},
-	"acfic_city":     {403, 403, 403, 403, 403, 403, 403},
-	"acfic_hs":       {403, 403, 403, 403, 403, 403, 403},
-	"acfic_yz":       {403, 403, 403, 403, 403, 403, 403},
-	"dept_hs_scjg":   {403, 403, 403, 403, 200, 403, 403},
-	"dept_hs_sw":     {403, 403, 403, 403, 404, 403, 403},
-	"dept_yz_scjg":   {403, 403, 403, 403, 404, 403, 403},
-	"dept_city_scjg": {403, 403, 403, 403, 404, 403, 403}, // the district unit's task is out of its sight
-	"insp_city":      {200, 200, 200, 200, 403, 200, 200},
-	"insp_hs":        {200, 200, 200, 200, 403, 200, 200},
-	"insp_yz":        {404, 404, 404, 404, 403, 404, 404},
-	"admin":          {403, 403, 403, 403, 403, 403, 403},
-	"admin_hs":       {403, 403, 403, 403, 403, 403, 403},
+// action, on a lead of 海曙 330203 in the state that allows the action. The
+// proposal waiting for approval is insp_hs's: it may not approve or send
+// back its own (403).
+var lzActions = map[string][13]int{
+	//                 regs dism invg decd cmpl vrfy reop prop appr back rply conc fdbk
+	"ent_hs":         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"ent_hs_town":    {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"ent_yz":         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"station_hs":     {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"station_yz":     {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"acfic_city":     {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"acfic_hs":       {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"acfic_yz":       {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"dept_hs_scjg":   {403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403},
+	"dept_hs_sw":     {403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403, 403, 403},
+	"dept_yz_scjg":   {403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403, 403, 403},
+	"dept_city_scjg": {403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403, 403, 403}, // the district unit's task is out of its sight
+	"insp_city":      {200, 200, 200, 200, 403, 200, 200, 200, 200, 200, 200, 200, 200},
+	"insp_hs":        {200, 200, 200, 200, 403, 200, 200, 200, 403, 403, 200, 200, 200},
+	"insp_yz":        {404, 404, 404, 404, 403, 404, 404, 404, 404, 404, 404, 404, 404},
+	"admin":          {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"admin_hs":       {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
 }
 
 // TestAuthzLeadActions: every action as every account. A refusal leaves the

@@ -31,8 +31,8 @@ var (
 	cfDeadlineKeys = []string{"step", "due_at", "overdue", "remaining", "remaining_seconds"}
 	cfInspectorAll = []string{"anonymous", "region_code", "disposal", "disposal_label",
 		"content", "evidence", "occurred_at", "enterprise_id", "subject_department_code", "subject_name", "subject_username",
-		"subject_account_id", "rule_code", "reporter", "feedback_due_at", "assessment", "investigation_notes", "transfer_to",
-		"grounds", "rectification"}
+		"subject_account_id", "rule_code", "reporter", "feedback_due_at", "feedback", "assessment", "investigation_notes", "transfer_to",
+		"grounds", "proposal", "inquiry", "rectification"}
 )
 
 func cfKeys(m map[string]any) []string {
@@ -356,7 +356,7 @@ func TestLeadRecusal(t *testing.T) {
 				}
 				ts.leadAct(t, "insp_city", id, "register", nil).want(http.StatusOK)
 				ts.leadAct(t, "insp_city", id, "investigate", map[string]any{"notes": "核查。"}).want(http.StatusOK)
-				ts.leadAct(t, "insp_city", id, "decide", ldRectify("written_inquiry", 5)).want(http.StatusOK)
+				ts.leadAct(t, "insp_city", id, "decide", ldRectify("case_filing", 5)).want(http.StatusOK)
 				if named == "dept_hs_scjg" {
 					refused(leadPath(id), "GET", nil)
 					refused(leadPath(id, "/transitions"), "POST", map[string]any{"action": "complete_rectification", "report": "x"})

@@ -64,8 +64,9 @@ func ldRectify(disposal string, days int) map[string]any {
 
 // ldDecideBodies is a valid decide body for every disposal.
 var ldDecideBodies = map[string]map[string]any{
-	"talk_reminder":            ldRectify("talk_reminder", 10),
-	"written_inquiry":          ldRectify("written_inquiry", 10),
+	"talk_reminder": ldRectify("talk_reminder", 10),
+	"written_inquiry": {"assessment": "反映的问题需要单位说明。", "disposal": "written_inquiry", "department_code": "scjg",
+		"unit_region_code": "330203", "letter": "请就企业反映的窗口推诿问题，于十五个工作日内作出书面说明。"},
 	"preliminary_verification": ldRectify("preliminary_verification", 10),
 	"case_filing":              ldRectify("case_filing", 10),
 	"tolerance": func() map[string]any {
@@ -98,6 +99,32 @@ func ldTimeline(t testing.TB, ts *testServer, user, id string) []string {
 func ldGet(t testing.TB, ts *testServer, user, id string) map[string]any {
 	t.Helper()
 	return ts.as(t, user, "GET", leadPath(id), nil).want(http.StatusOK).obj()
+}
+
+// ldDecide takes a decision as user: decide, and where the disposal needs
+// approval (报批, configs/leads.yaml: no_issue, shelved) the approval of a
+// second inspector (insp_city, or insp_hs when user is insp_city). It
+// answers what the step that took the decision answered.
+func (ts *testServer) ldDecide(t testing.TB, user, id string, body map[string]any) map[string]any {
+	t.Helper()
+	got := ts.leadAct(t, user, id, "decide", body).want(http.StatusOK).obj()
+	if got["status"] != "pending_approval" {
+		return got
+	}
+	approver := "insp_city"
+	if user == approver {
+		approver = "insp_hs"
+	}
+	return ts.leadAct(t, approver, id, "approve_disposal", nil).want(http.StatusOK).obj()
+}
+
+// ldReviewed is the part of a timeline a decision of disposal takes: decide,
+// or the proposal and its approval where the disposal needs approval.
+func ldReviewed(disposal string) []string {
+	if disposal == "no_issue" || disposal == "shelved" {
+		return []string{"propose_disposal", "approve_disposal"}
+	}
+	return []string{"decide"}
 }
 
 // ldSetClock sets the shared clock and forgets the cached tokens.
@@ -207,16 +234,29 @@ func TestLeadDisposals(t *testing.T) {
 				id := ts.fileLead(t, reporter, nil)["id"].(string)
 				ts.leadAct(t, "insp_hs", id, "register", nil).want(http.StatusOK)
 				ts.leadAct(t, "insp_hs", id, "investigate", map[string]any{"notes": "核查中。"}).want(http.StatusOK)
-				got := ts.leadAct(t, "insp_hs", id, "decide", ldDecideBodies[d]).want(http.StatusOK).obj()
+				got := ts.ldDecide(t, "insp_hs", id, ldDecideBodies[d])
 				if got["disposal"] != d || got["disposal_label"] != labels[d] || got["assessment"] != ldDecideBodies[d]["assessment"] {
 					t.Errorf("decided: %v", got)
 				}
-				want := []string{"report", "register", "investigate", "decide"}
-				if closes[d] {
+				want := append([]string{"report", "register", "investigate"}, ldReviewed(d)...)
+				switch {
+				case closes[d]:
 					if got["status"] != "closed" || got["rectification"] != nil || got["closed_at"] == nil {
 						t.Errorf("%s should close at decision: %v", d, got)
 					}
-				} else {
+				case d == "written_inquiry":
+					// 函询: a letter, its reply, the conclusion (leads_inquiry_test.go)
+					if got["status"] != "inquiring" || got["rectification"] != nil || got["inquiry"] == nil {
+						t.Fatalf("%s should send a letter: %v", d, got)
+					}
+					ts.leadAct(t, "insp_hs", id, "record_inquiry_reply", map[string]any{"reply": "已书面说明。"}).want(http.StatusOK)
+					got = ts.leadAct(t, "insp_hs", id, "conclude_inquiry", map[string]any{"conclusion": "settled", "result": "说明属实。"}).
+						want(http.StatusOK).obj()
+					if got["status"] != "closed" {
+						t.Errorf("after the conclusion: %v", got)
+					}
+					want = append(want, "record_inquiry_reply", "conclude_inquiry")
+				default:
 					if got["status"] != "rectifying" || got["rectification"] == nil {
 						t.Fatalf("%s should go to rectification: %v", d, got)
 					}
@@ -250,11 +290,12 @@ func TestLeadDisposals(t *testing.T) {
 				for _, it := range tr["items"].([]any) {
 					actions = append(actions, it.(map[string]any)["action"].(string))
 				}
+				// … and every closed lead's reporter is fed back once.
 				if d == "shelved" {
-					if !slices.Equal(actions, []string{"reopen"}) {
+					if !slices.Equal(actions, []string{"reopen", "record_feedback"}) {
 						t.Errorf("shelved lead transitions: %v", actions)
 					}
-				} else if len(actions) != 0 {
+				} else if !slices.Equal(actions, []string{"record_feedback"}) {
 					t.Errorf("closed %s lead transitions: %v", d, actions)
 				}
 				// The reporter sees the status only.
@@ -275,7 +316,7 @@ func TestLeadShelvedReopen(t *testing.T) {
 		id := ts.fileLead(t, "station_hs", nil)["id"].(string)
 		ts.leadAct(t, "insp_hs", id, "register", nil).want(http.StatusOK)
 		ts.leadAct(t, "insp_hs", id, "investigate", map[string]any{"notes": "线索不具体。"}).want(http.StatusOK)
-		ts.leadAct(t, "insp_hs", id, "decide", ldDecideBodies["shelved"]).want(http.StatusOK)
+		ts.ldDecide(t, "insp_hs", id, ldDecideBodies["shelved"])
 		qaAdvance(ts, 48*time.Hour)
 		got := ts.leadAct(t, "insp_city", id, "reopen", map[string]any{"reason": "企业补充了新的线索。"}).want(http.StatusOK).obj()
 		if got["status"] != "investigating" || got["disposal"] != nil || got["closed_at"] != nil || got["step"] != "decide" {
@@ -291,12 +332,13 @@ func TestLeadShelvedReopen(t *testing.T) {
 		}
 		ts.leadAct(t, "insp_hs", id, "reopen", map[string]any{"reason": "again"}).wantProblem(http.StatusConflict, "invalid_transition")
 		ts.leadAct(t, "insp_hs", id, "investigate", map[string]any{"notes": "补充核实。"}).want(http.StatusOK)
-		got = ts.leadAct(t, "insp_hs", id, "decide", ldDecideBodies["no_issue"]).want(http.StatusOK).obj()
+		got = ts.ldDecide(t, "insp_hs", id, ldDecideBodies["no_issue"])
 		if got["status"] != "closed" || got["disposal"] != "no_issue" {
 			t.Errorf("decided again: %v", got)
 		}
 		ts.leadAct(t, "insp_hs", id, "reopen", map[string]any{"reason": "again"}).wantProblem(http.StatusConflict, "invalid_transition")
-		want := []string{"report", "register", "investigate", "decide", "reopen", "investigate", "decide"}
+		want := []string{"report", "register", "investigate", "propose_disposal", "approve_disposal", "reopen", "investigate",
+			"propose_disposal", "approve_disposal"}
 		if tl := ldTimeline(t, ts, "insp_city", id); !slices.Equal(tl, want) {
 			t.Errorf("timeline %v, want %v", tl, want)
 		}
@@ -350,7 +392,7 @@ func TestLeadParallelDecisions(t *testing.T) {
 		}
 		decisions := 0
 		for _, a := range ldTimeline(t, ts, "insp_city", id) {
-			if a == "decide" {
+			if a == "decide" || a == "propose_disposal" {
 				decisions++
 			}
 		}
@@ -418,7 +460,7 @@ func TestLeadDeadlines(t *testing.T) {
 			"decide", "2026-10-23 10:00:00")
 		// 整改: 3 working days from the decision, counting the 调休 Saturday 10-10.
 		ldSetClock(ts, at("2026-10-09 15:00:00"))
-		got := ts.leadAct(t, "insp_hs", id, "decide", ldRectify("written_inquiry", 3)).want(http.StatusOK).obj()
+		got := ts.leadAct(t, "insp_hs", id, "decide", ldRectify("preliminary_verification", 3)).want(http.StatusOK).obj()
 		wantDue(got, "rectify", "2026-10-13 23:59:59")
 		if got["rectification"].(map[string]any)["due_at"] != got["due_at"] {
 			t.Errorf("rectification due_at %v, lead due_at %v", got["rectification"], got["due_at"])
@@ -517,6 +559,10 @@ func ldInState(t testing.TB, ts *testServer, state string) string {
 	id := ts.fileLead(t, "station_hs", nil)["id"].(string)
 	step := func(user, action string, body map[string]any) {
 		t.Helper()
+		if action == "decide" {
+			ts.ldDecide(t, user, id, body)
+			return
+		}
 		ts.leadAct(t, user, id, action, body).want(http.StatusOK)
 	}
 	switch state {
@@ -527,6 +573,17 @@ func ldInState(t testing.TB, ts *testServer, state string) string {
 		step("insp_hs", "register", nil)
 		step("insp_hs", "investigate", map[string]any{"notes": "核查。"})
 		step("insp_hs", "decide", ldDecideBodies["shelved"])
+	case "pending":
+		step("insp_hs", "register", nil)
+		step("insp_hs", "investigate", map[string]any{"notes": "核查。"})
+		ts.leadAct(t, "insp_hs", id, "propose_disposal", ldDecideBodies["shelved"]).want(http.StatusOK)
+	case "inquiring", "replied":
+		step("insp_hs", "register", nil)
+		step("insp_hs", "investigate", map[string]any{"notes": "核查。"})
+		step("insp_hs", "decide", ldDecideBodies["written_inquiry"])
+		if state == "replied" {
+			step("insp_hs", "record_inquiry_reply", map[string]any{"reply": "已书面说明。"})
+		}
 	default:
 		step("insp_hs", "register", nil)
 		if state == "registered" {
@@ -561,26 +618,44 @@ var ldActionBodies = map[string]struct {
 	"complete_rectification": {"dept_hs_scjg", map[string]any{"report": "整改完成。"}},
 	"verify":                 {"insp_hs", map[string]any{"accepted": true, "result": "回访满意。"}},
 	"reopen":                 {"insp_hs", map[string]any{"reason": "新情况。"}},
+	"propose_disposal":       {"insp_hs", ldDecideBodies["shelved"]},
+	"approve_disposal":       {"insp_city", map[string]any{"note": "同意。"}},
+	"send_back_disposal":     {"insp_city", map[string]any{"reason": "事实尚未查清。"}},
+	"record_inquiry_reply":   {"insp_hs", map[string]any{"reply": "已书面说明。"}},
+	"conclude_inquiry":       {"insp_hs", map[string]any{"conclusion": "settled", "result": "说明属实。"}},
+	// the harness clock stands still in the tables' tests: the closure and
+	// the feedback are at its start
+	"record_feedback": {"insp_hs", map[string]any{"method": "phone", "feedback_at": harnessEpoch.Format(time.RFC3339), "content": "已告知。"}},
 }
 
-var ldActions = []string{"register", "dismiss", "investigate", "decide", "complete_rectification", "verify", "reopen"}
+var ldActions = []string{"register", "dismiss", "investigate", "decide", "complete_rectification", "verify", "reopen",
+	"propose_disposal", "approve_disposal", "send_back_disposal", "record_inquiry_reply", "conclude_inquiry", "record_feedback"}
 
 // ldStates are the columns of ldByState; "shelved" is closed with the
-// disposal shelved, "closed" closed with no_issue.
-var ldStates = []string{"reported", "dismissed", "registered", "investigating", "rectifying", "verifying", "closed", "shelved"}
+// disposal shelved, "closed" closed with no_issue, "pending" a proposal of
+// insp_hs waiting for approval, "inquiring" a written inquiry waiting for
+// the reply, "replied" one waiting for its conclusion.
+var ldStates = []string{"reported", "dismissed", "registered", "investigating", "rectifying", "verifying", "closed", "shelved", "pending",
+	"inquiring", "replied"}
 
 // ldByState is the answer to each action, by its party with a valid body,
 // in each state; 200 where docs/design.md#lead-loop allows it. The rectifying unit never
 // sees a lead that was not given to it for rectification: 404.
-var ldByState = map[string][8]int{
-	//                          rept dism regd invg rect verf clos shel
-	"register":               {200, 409, 409, 409, 409, 409, 409, 409},
-	"dismiss":                {200, 409, 409, 409, 409, 409, 409, 409},
-	"investigate":            {409, 409, 200, 200, 409, 409, 409, 409},
-	"decide":                 {409, 409, 409, 200, 409, 409, 409, 409},
-	"complete_rectification": {404, 404, 404, 404, 200, 409, 404, 404},
-	"verify":                 {409, 409, 409, 409, 409, 200, 409, 409},
-	"reopen":                 {409, 409, 409, 409, 409, 409, 409, 200},
+var ldByState = map[string][11]int{
+	//                          rept dism regd invg rect verf clos shel pend inqu repl
+	"register":               {200, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409},
+	"dismiss":                {200, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409},
+	"investigate":            {409, 409, 200, 200, 409, 409, 409, 409, 409, 409, 409},
+	"decide":                 {409, 409, 409, 200, 409, 409, 409, 409, 409, 409, 409},
+	"complete_rectification": {404, 404, 404, 404, 200, 409, 404, 404, 404, 404, 404},
+	"verify":                 {409, 409, 409, 409, 409, 200, 409, 409, 409, 409, 409},
+	"reopen":                 {409, 409, 409, 409, 409, 409, 409, 200, 409, 409, 409},
+	"propose_disposal":       {409, 409, 409, 200, 409, 409, 409, 409, 409, 409, 409},
+	"approve_disposal":       {409, 409, 409, 409, 409, 409, 409, 409, 200, 409, 409},
+	"send_back_disposal":     {409, 409, 409, 409, 409, 409, 409, 409, 200, 409, 409},
+	"record_inquiry_reply":   {409, 409, 409, 409, 409, 409, 409, 409, 409, 200, 409},
+	"conclude_inquiry":       {409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 200},
+	"record_feedback":        {409, 200, 409, 409, 409, 409, 200, 200, 409, 409, 409},
 }
 
 // TestLeadRefusalsByState: every action in every state; where the state
@@ -942,6 +1017,10 @@ func TestLeadStats(t *testing.T) {
 		file := func() string { return ts.fileLead(t, "station_hs", nil)["id"].(string) }
 		ok := func(user, id, action string, body map[string]any) {
 			t.Helper()
+			if action == "decide" {
+				ts.ldDecide(t, user, id, body) // an approval decides as of when it is given
+				return
+			}
 			ts.leadAct(t, user, id, action, body).want(http.StatusOK)
 		}
 		notes := map[string]any{"notes": "核查。"}

@@ -62,6 +62,7 @@ var errorTable = []struct {
 	{policy.ErrForbidden, http.StatusForbidden, "forbidden", "当前角色无权执行此操作"},
 	{model.ErrForbidden, http.StatusForbidden, "forbidden", "当前角色无权执行此操作"},
 	{workflow.ErrRoleNotAllowed, http.StatusForbidden, "forbidden", "当前角色无权执行此操作"},
+	{workflow.ErrOwnProposal, http.StatusForbidden, "forbidden", "不能审批本人提出的处置意见，须由另一名纪检监察人员审批"},
 	{workflow.ErrNotParty, http.StatusForbidden, "forbidden", "只有该事项的相关方才能执行此操作"},
 	{workflow.ErrRecused, http.StatusForbidden, "recused", "线索涉及本人，须回避"},
 	{workflow.ErrInvalidTransition, http.StatusConflict, "invalid_transition", "当前状态不允许此操作"},

@@ -54,6 +54,11 @@ type transitionBody struct {
 	Accepted        *bool   `json:"accepted"`
 	SubjectUsername string  `json:"subject_username"`
 	SubjectName     string  `json:"subject_name"`
+	Letter          string  `json:"letter"`
+	Reply           string  `json:"reply"`
+	Conclusion      string  `json:"conclusion"`
+	Method          string  `json:"method"`
+	FeedbackAt      *string `json:"feedback_at"`
 }
 
 // decodeTransition reads a transition body strictly and records which
@@ -81,13 +86,13 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		}
 	}
 	slices.Sort(present)
-	var due *time.Time
-	if b.DueAt != nil {
-		t, err := time.Parse(time.RFC3339, *b.DueAt)
-		if err != nil {
-			return workflow.Command{}, nil, workflow.Invalid("due_at", "须为 RFC 3339 时间，例如 2026-12-01T17:00:00+08:00")
-		}
-		due = &t
+	due, err := parseBodyTime("due_at", b.DueAt)
+	if err != nil {
+		return workflow.Command{}, nil, err
+	}
+	feedbackAt, err := parseBodyTime("feedback_at", b.FeedbackAt)
+	if err != nil {
+		return workflow.Command{}, nil, err
 	}
 	cmd := workflow.Command{
 		Action: workflow.Action(b.Action), Present: present,
@@ -96,8 +101,21 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		Notes: b.Notes, Assessment: b.Assessment, Disposal: b.Disposal, UnitRegionCode: b.UnitRegionCode,
 		TransferTo: b.TransferTo, Grounds: b.Grounds, Report: b.Report, Result: b.Result, Accepted: b.Accepted,
 		SubjectUsername: b.SubjectUsername, SubjectName: b.SubjectName,
+		Letter: b.Letter, Reply: b.Reply, Conclusion: b.Conclusion, Method: b.Method, FeedbackAt: feedbackAt,
 	}
 	return cmd, b.ExpectedVersion, nil
+}
+
+// parseBodyTime reads the RFC 3339 time of body field f (nil when absent).
+func parseBodyTime(f string, raw *string) (*time.Time, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, *raw)
+	if err != nil {
+		return nil, workflow.Invalid(f, "须为 RFC 3339 时间，例如 2026-12-01T17:00:00+08:00")
+	}
+	return &t, nil
 }
 
 func (s *Server) transitionRequest(c *gin.Context) error {
@@ -198,17 +216,8 @@ var requestChecks = map[workflow.Action]commandCheck{
 
 // leadChecks are the command checks of the lead actions that have any.
 var leadChecks = map[workflow.Action]commandCheck{
-	// A rectification goes to a known unit inside the inspector's region
-	// whose region has jurisdiction over the lead's, for at most the
-	// configured number of working days.
-	workflow.LeadDecide: func(s *Server, p *principal, cmd workflow.Command, g *model.Guard) {
-		if d, _ := workflow.DisposalByCode(cmd.Disposal); d.Closes {
-			return
-		}
-		s.unitGuard(p, g, cmd.DepartmentCode, "unit_region_code", cmd.UnitRegionCode,
-			"只能交由本辖区内的单位整改", "整改单位对线索发生地没有管辖权")
-		s.rectifyDaysGuard(cmd, g)
-	},
+	workflow.LeadDecide:          decisionCheck,
+	workflow.LeadProposeDisposal: decisionCheck,
 	// A new rectification period is given only with a rejection.
 	workflow.LeadVerify: func(s *Server, p *principal, cmd workflow.Command, g *model.Guard) {
 		if cmd.Accepted != nil && *cmd.Accepted && cmd.Days != 0 {
@@ -216,6 +225,25 @@ var leadChecks = map[workflow.Action]commandCheck{
 		}
 		s.rectifyDaysGuard(cmd, g)
 	},
+}
+
+// decisionCheck: a rectification goes to a known unit inside the
+// inspector's region whose region has jurisdiction over the lead's, for at
+// most the configured number of working days. A proposal is checked as the
+// decision it would be; its approval takes it as it was checked.
+func decisionCheck(s *Server, p *principal, cmd workflow.Command, g *model.Guard) {
+	d, _ := workflow.DisposalByCode(cmd.Disposal)
+	switch {
+	case d.Closes:
+	case d.Inquiry:
+		// 函询: the letter goes to a unit under the same rules.
+		s.unitGuard(p, g, cmd.DepartmentCode, "unit_region_code", cmd.UnitRegionCode,
+			"只能向本辖区内的单位函询", "函询单位对线索发生地没有管辖权")
+	default:
+		s.unitGuard(p, g, cmd.DepartmentCode, "unit_region_code", cmd.UnitRegionCode,
+			"只能交由本辖区内的单位整改", "整改单位对线索发生地没有管辖权")
+		s.rectifyDaysGuard(cmd, g)
+	}
 }
 
 // unitGuard checks the unit a command names: its department is known, its

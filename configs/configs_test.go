@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -303,7 +304,8 @@ func TestConfigLimits(t *testing.T) {
 		Respond: workflow.Limit{WorkingDays: 5}, Evaluate: workflow.Limit{CalendarDays: 7},
 	}}
 	lead := LeadLimits{Register: workflow.Limit{WorkingDays: 5}, Decide: workflow.Limit{Months: 1},
-		Verify: workflow.Limit{WorkingDays: 10}, Feedback: workflow.Limit{WorkingDays: 15}, RectifyMaxDays: 60}
+		Verify: workflow.Limit{WorkingDays: 10}, Feedback: workflow.Limit{WorkingDays: 15}, RectifyMaxDays: 60,
+		InquiryReply: workflow.Limit{WorkingDays: 15}, InquiryConclude: workflow.Limit{WorkingDays: 10}}
 	// Steps names each limit by the workflow step it bounds.
 	for _, c := range []struct {
 		got  map[string]workflow.Limit
@@ -311,7 +313,8 @@ func TestConfigLimits(t *testing.T) {
 	}{
 		{cat.Limits.Steps(), map[string]workflow.Limit{"accept": cat.Limits.Accept, "claim": cat.Limits.Claim,
 			"respond": cat.Limits.Respond, "evaluate": cat.Limits.Evaluate}},
-		{lead.Steps(), map[string]workflow.Limit{"register": lead.Register, "decide": lead.Decide, "verify": lead.Verify}},
+		{lead.Steps(), map[string]workflow.Limit{"register": lead.Register, "decide": lead.Decide, "verify": lead.Verify,
+			"inquiry_reply": lead.InquiryReply, "inquiry_conclude": lead.InquiryConclude, "feedback": lead.Feedback}},
 	} {
 		if !maps.Equal(c.got, c.want) {
 			t.Errorf("Steps() = %v, want %v", c.got, c.want)
@@ -434,8 +437,10 @@ func TestReferenceCategories(t *testing.T) {
 		t.Errorf("Category(nope) found")
 	}
 	want := LeadLimits{Register: workflow.Limit{WorkingDays: 5}, Decide: workflow.Limit{Months: 1},
-		Verify: workflow.Limit{WorkingDays: 10}, Feedback: workflow.Limit{WorkingDays: 15}, RectifyMaxDays: 60}
-	if ref.LeadLimits != want {
+		Verify: workflow.Limit{WorkingDays: 10}, Feedback: workflow.Limit{WorkingDays: 15}, RectifyMaxDays: 60,
+		InquiryReply: workflow.Limit{WorkingDays: 15}, InquiryConclude: workflow.Limit{WorkingDays: 10},
+		Approval: []string{"no_issue", "shelved"}}
+	if !reflect.DeepEqual(ref.LeadLimits, want) {
 		t.Errorf("LeadLimits = %+v, want %+v", ref.LeadLimits, want)
 	}
 }
@@ -555,8 +560,12 @@ func TestLoadReferenceErrors(t *testing.T) {
 			[]string{categoriesFile, "\"x\"", "twice"}},
 		{"lead limit missing", leadsFile, "register: 5wd\ndecide: 1mo\nverify: 10wd\nrectify_max_days: 60\n",
 			[]string{leadsFile, "feedback"}},
-		{"lead rectify days", leadsFile, "register: 5wd\ndecide: 1mo\nverify: 10wd\nfeedback: 15wd\nrectify_max_days: 0\n",
+		{"lead inquiry limit missing", leadsFile, "register: 5wd\ndecide: 1mo\nverify: 10wd\nfeedback: 15wd\ninquiry_reply: 15wd\nrectify_max_days: 60\n",
+			[]string{leadsFile, "inquiry_conclude"}},
+		{"lead rectify days", leadsFile, "register: 5wd\ndecide: 1mo\nverify: 10wd\nfeedback: 15wd\ninquiry_reply: 15wd\ninquiry_conclude: 10wd\nrectify_max_days: 0\n",
 			[]string{leadsFile, "rectify_max_days"}},
+		{"lead approval of an unknown disposal", leadsFile, "register: 5wd\ndecide: 1mo\nverify: 10wd\nfeedback: 15wd\ninquiry_reply: 15wd\ninquiry_conclude: 10wd\nrectify_max_days: 60\napproval: [no_issue, warning]\n",
+			[]string{leadsFile, "approval", "warning"}},
 		{"calendar holiday and workday", calendarFile, "years:\n  - {year: 2026, published: true, source: x, holidays: [\"2026-02-14\"], workdays: [\"2026-02-14\"]}\n",
 			[]string{calendarFile, "2026-02-14"}},
 		{"calendar date outside year", calendarFile, "years:\n  - {year: 2026, published: true, source: x, holidays: [\"2027-01-01\"]}\n",

@@ -103,15 +103,23 @@ type LeadLimits struct {
 	Decide   workflow.Limit `json:"decide"`   // 评估决策 after receipt
 	Verify   workflow.Limit `json:"verify"`   // 监督回访 after rectification is completed
 	Feedback workflow.Limit `json:"feedback"` // feedback to a named reporter after closure
+	// 函询: the unit's written reply after the letter, and the inspector's
+	// conclusion after the reply.
+	InquiryReply    workflow.Limit `json:"inquiry_reply"`
+	InquiryConclude workflow.Limit `json:"inquiry_conclude"`
 	// RectifyMaxDays is the largest rectification period, in working days,
 	// that may be set at decision.
 	RectifyMaxDays int `json:"rectify_max_days"`
+	// Approval lists the disposals whose decision a second inspector must
+	// approve (报批); the others take effect when decided.
+	Approval []string `json:"approval"`
 }
 
 // Steps maps the lead steps (workflow.State.Step) to their limits; the
 // rectification period is set by each decision.
 func (l LeadLimits) Steps() map[string]workflow.Limit {
-	return map[string]workflow.Limit{"register": l.Register, "decide": l.Decide, "verify": l.Verify}
+	return map[string]workflow.Limit{"register": l.Register, "decide": l.Decide, "verify": l.Verify,
+		"inquiry_reply": l.InquiryReply, "inquiry_conclude": l.InquiryConclude, "feedback": l.Feedback}
 }
 
 // InteractionRule is one item of the 亲清政商交往 interaction lists, which a
@@ -376,11 +384,14 @@ func loadCategories(fsys fs.FS) ([]Category, error) {
 
 func loadLeadLimits(fsys fs.FS) (LeadLimits, error) {
 	var f struct {
-		Register       string `yaml:"register"`
-		Decide         string `yaml:"decide"`
-		Verify         string `yaml:"verify"`
-		Feedback       string `yaml:"feedback"`
-		RectifyMaxDays int    `yaml:"rectify_max_days"`
+		Register       string   `yaml:"register"`
+		Decide         string   `yaml:"decide"`
+		Verify         string   `yaml:"verify"`
+		Feedback       string   `yaml:"feedback"`
+		InquiryReply   string   `yaml:"inquiry_reply"`
+		InquiryConc    string   `yaml:"inquiry_conclude"`
+		RectifyMaxDays int      `yaml:"rectify_max_days"`
+		Approval       []string `yaml:"approval"`
 	}
 	if err := decodeFile(fsys, leadsFile, &f); err != nil {
 		return LeadLimits{}, err
@@ -400,10 +411,25 @@ func loadLeadLimits(fsys fs.FS) (LeadLimits, error) {
 	if l.Feedback, err = parseLimit(where("feedback"), f.Feedback); err != nil {
 		return LeadLimits{}, err
 	}
+	if l.InquiryReply, err = parseLimit(where("inquiry_reply"), f.InquiryReply); err != nil {
+		return LeadLimits{}, err
+	}
+	if l.InquiryConclude, err = parseLimit(where("inquiry_conclude"), f.InquiryConc); err != nil {
+		return LeadLimits{}, err
+	}
 	if f.RectifyMaxDays <= 0 {
 		return LeadLimits{}, fmt.Errorf("%s: rectify_max_days: must be greater than zero, got %d", leadsFile, f.RectifyMaxDays)
 	}
 	l.RectifyMaxDays = f.RectifyMaxDays
+	l.Approval = []string{}
+	for _, code := range f.Approval {
+		if _, ok := workflow.DisposalByCode(code); !ok {
+			return LeadLimits{}, fmt.Errorf("%s: approval: unknown disposal %q", leadsFile, code)
+		}
+		if !slices.Contains(l.Approval, code) {
+			l.Approval = append(l.Approval, code)
+		}
+	}
 	return l, nil
 }
 

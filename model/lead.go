@@ -71,6 +71,10 @@ func (s *Store) RectifyMaxDays() int { return s.ref.Raw.LeadLimits.RectifyMaxDay
 // FeedbackDue returns when the feedback to the named reporter of a closed
 // lead is due (docs/design.md#deadlines: 15 working days after closure), or nil.
 func (s *Store) FeedbackDue(l *Lead) *time.Time {
+	if l.FeedbackDueAt != nil {
+		return l.FeedbackDueAt
+	}
+	// a lead closed before the feedback step was recorded (migration 0062)
 	if l.Anonymous || l.ClosedAt == nil {
 		return nil
 	}
@@ -317,11 +321,14 @@ func (l *Lead) IsOverdue(now time.Time) bool {
 // LeadActor is a as the engine sees it for l: the rectifying unit's party
 // (same department, same region), and whether a is named as l's subject.
 func LeadActor(a Actor, l *Lead) workflow.Actor {
-	wa := workflow.Actor{Role: a.Role, Subject: (l.SubjectAccountID != nil && *l.SubjectAccountID == a.AccountID) ||
+	wa := workflow.Actor{ID: a.AccountID, Role: a.Role, Subject: (l.SubjectAccountID != nil && *l.SubjectAccountID == a.AccountID) ||
 		(l.SubjectUsername != "" && l.SubjectUsername == NormalizeUsername(a.Username))}
 	if a.Role == workflow.RoleDepartment && l.RectifyDepartmentCode != nil && l.RectifyRegionCode != nil &&
 		a.DepartmentCode == *l.RectifyDepartmentCode && a.RegionCode == *l.RectifyRegionCode {
 		wa.Parties = append(wa.Parties, workflow.PartyRectifyingUnit)
+	}
+	if a.Role == workflow.RoleInspector && l.ProposedBy != nil && *l.ProposedBy != a.AccountID {
+		wa.Parties = append(wa.Parties, workflow.PartyNotProposer)
 	}
 	return wa
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -12,8 +13,9 @@ import (
 // Leads on the deadline scanner, the deadline board and the tracker
 // statistics, plugged into the hooks of scanner.go, deadlines.go and stats.go.
 
-// leadScanStatuses are the lead states that carry a deadline.
-var leadScanStatuses = statusStrings(workflow.Lead.OpenStatuses())
+// leadScanStatuses are the lead states that may carry a deadline: the open
+// ones, and the end states while the feedback to a named reporter is due.
+var leadScanStatuses = statusStrings(workflow.Lead.DeadlineStatuses())
 
 // scanLeadsOverdue marks leads whose step deadline passed, one overdue event
 // per step. Unlike requests, an overdue lead is not escalated to 督办: the
@@ -96,14 +98,22 @@ func (s *Store) boardLeadQuery(ctx context.Context, sc Scope, f DeadlineFilter, 
 		q = q.Where(regionColumn+" IN ?", nonEmpty(f.RegionCodes))
 	}
 	if f.DepartmentCode != "" {
-		q = q.Where("rectify_department_code = ?", f.DepartmentCode)
+		// the unit of the lead's current step: the one the inquiry letter
+		// went to while a written inquiry runs (inspectors only), else the
+		// rectifying one
+		q = q.Where("(CASE WHEN status IN ? THEN inquiry_department_code ELSE rectify_department_code END) = ?",
+			leadInquiryStatuses, f.DepartmentCode)
 	}
 	return q
 }
 
+// leadInquiryStatuses are the states of a written inquiry (函询): their
+// step's unit is the one the letter went to.
+var leadInquiryStatuses = []string{string(workflow.LeadInquiring), string(workflow.LeadInquiryReplied)}
+
 // boardLeadColumns are the columns a board item needs: none confidential.
 var boardLeadColumns = []string{"id", "created_at", "status", "region_code", "rectify_department_code",
-	"rectify_region_code", "due_at", "due_working", "overdue"}
+	"rectify_region_code", "inquiry_department_code", "inquiry_region_code", "due_at", "due_working", "overdue"}
 
 // boardLeads lists open lead steps for the deadline board. An item carries
 // no confidential field; none is even read.
@@ -118,16 +128,21 @@ func (s *Store) boardLeads(q *gorm.DB, sc Scope, now time.Time, limit int) ([]De
 		if sc.Role == workflow.RoleDepartment && l.RectifyRegionCode != nil {
 			region = *l.RectifyRegionCode
 		}
+		dept, unit := l.RectifyDepartmentCode, l.RectifyRegionCode
+		if slices.Contains(leadInquiryStatuses, l.Status) {
+			dept, unit = l.InquiryDepartmentCode, l.InquiryRegionCode
+		}
 		out[i] = DeadlineItem{Kind: workflow.KindLead, ID: l.ID, CreatedAt: l.CreatedAt, Status: l.Status, RegionCode: region,
-			DepartmentCode: l.RectifyDepartmentCode, UnitRegionCode: l.RectifyRegionCode,
-			DueAt: *l.DueAt, DueWorking: l.DueWorking, Overdue: l.IsOverdue(now)}
+			DepartmentCode: dept, UnitRegionCode: unit,
+			DueAt: *l.DueAt, DueWorking: l.DueWorking, Overdue: l.Overdue || now.After(*l.DueAt)}
 	}
 	return out, nil
 }
 
 // leadStats computes the lead indicators of docs/index-method.md#tracker-indicators with aggregate
 // queries: T10 线索按期登记率 (register or dismiss on time), T11 线索按期处置率
-// (decisions on time against the decide limit), T12 整改完成率 (rectification
+// (decisions on time against the decide limit: decide, or the approval of a
+// proposed disposal), T12 整改完成率 (rectification
 // tasks due in the range and by as_of, completed by their due date; tasks
 // still open past their due date count against). It runs three statements
 // over all the regions, grouped as g says (a statsSource), and each scope
@@ -151,13 +166,15 @@ func (s *Store) leadStats(ctx context.Context, db *gorm.DB, regions []string, g 
 	}
 	q := db.Model(&Event{}).Select(g.sel("action", onTime)).
 		Where("case_kind = ? AND action IN ? AND at >= ? AND at < ? AND region_code IN ?", string(workflow.KindLead),
-			[]string{string(workflow.LeadRegister), string(workflow.LeadDismiss), string(workflow.LeadDecide)}, from, to, regions)
+			append([]string{string(workflow.LeadRegister), string(workflow.LeadDismiss)}, statusStrings(workflow.DecisionActions())...),
+			from, to, regions)
 	if err := g.group(q, "action").Scan(&steps).Error; err != nil {
 		return nil, formatError(err)
 	}
 	for _, r := range steps {
 		n := eventCount{N: r.N, OnTime: r.OnTime}
-		if workflow.Action(r.Action) == workflow.LeadDecide {
+		// a decision is taken by decide, or by the approval of a proposal (报批)
+		if slices.Contains(workflow.DecisionActions(), workflow.Action(r.Action)) {
 			at(r.RegionCode).dec.add(n)
 		} else {
 			at(r.RegionCode).reg.add(n)

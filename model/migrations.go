@@ -26,6 +26,9 @@ func migrations() []*gormigrate.Migration {
 		{ID: "202612060011_board_counts", Migrate: migrate0011, Rollback: rollback0011},
 		{ID: "202612060030_session_purge", Migrate: migrate0030, Rollback: rollback0030},
 		{ID: "202612060031_lead_recusals", Migrate: migrate0031, Rollback: rollback0031},
+		{ID: "202612060060_lead_proposals", Migrate: migrate0060, Rollback: rollback0060},
+		{ID: "202612060061_lead_inquiries", Migrate: migrate0061, Rollback: rollback0061},
+		{ID: "202612060062_lead_feedback", Migrate: migrate0062, Rollback: rollback0062},
 	}
 }
 

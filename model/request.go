@@ -290,7 +290,8 @@ func escapeLike(s string) string {
 	return r.Replace(s)
 }
 
-func statusStrings(st []workflow.Status) []string {
+// statusStrings is a list of statuses (or actions) as the database stores them.
+func statusStrings[T ~string](st []T) []string {
 	out := make([]string, len(st))
 	for i, s := range st {
 		out[i] = string(s)

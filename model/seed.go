@@ -74,8 +74,11 @@ type seedCtx struct {
 	stationID map[string]uint64 // region → station id
 	dept      map[string]uint64 // dept-region → department account
 	rootACFIC uint64
-	res       *SeedResult
-	schemas   sync.Map // gorm's parsed models, for setColumns
+	// rootInsp, in root, approves the proposed disposals (报批).
+	rootInsp uint64
+	root     string
+	res      *SeedResult
+	schemas  sync.Map // gorm's parsed models, for setColumns
 }
 
 type seedEnt struct {
@@ -292,6 +295,7 @@ func (c *seedCtx) orgs(ctx context.Context) error {
 			}
 			if r.ParentCode == "" {
 				c.rootACFIC = c.acfic[r.Code]
+				c.rootInsp, c.root = c.insp[r.Code], r.Code
 			}
 			for _, d := range c.depts {
 				code := d
@@ -674,12 +678,17 @@ func (c *seedCtx) simulateLead(id uint64, created time.Time) (*leadSim, error) {
 			if d == workflow.DisposalTransfer {
 				f["transfer_to"] = "宁波市纪委监委"
 			}
-			m.act(insp, m.t, command(workflow.LeadDecide, f))
+			if m.act(insp, m.t, command(workflow.LeadDecide, f)) && m.x.Status == string(workflow.LeadPendingApproval) &&
+				m.next(c.between(time.Hour, 72*time.Hour)) {
+				// 报批: the city's inspector approves
+				m.act(Actor{AccountID: c.rootInsp, Role: workflow.RoleInspector, RegionCode: c.root}, m.t,
+					command(workflow.LeadApproveDisposal, nil))
+			}
 			return
 		}
 		dept := c.pick(c.depts)
 		if !m.act(insp, m.t, command(workflow.LeadDecide, map[string]any{"assessment": "存在问题，责令整改。",
-			"disposal":        c.pick([]string{workflow.DisposalTalkReminder, workflow.DisposalWrittenInquiry, workflow.DisposalPreliminaryVerification}),
+			"disposal":        c.pick([]string{workflow.DisposalTalkReminder, workflow.DisposalCaseFiling, workflow.DisposalPreliminaryVerification}),
 			"department_code": dept, "unit_region_code": u, "days": 20})) {
 			return
 		}

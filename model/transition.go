@@ -307,7 +307,8 @@ func (s *Store) requestEnv(category string, now time.Time) workflow.Env {
 // leadEnv is what workflow.Apply needs to know of a lead's deadlines.
 func (s *Store) leadEnv(now time.Time) workflow.Env {
 	return workflow.Env{Now: now, Calendar: s.cal,
-		Limits: workflow.Limits{Steps: s.ref.Raw.LeadLimits.Steps(), Override: s.opt.DemoLimit}}
+		Limits:   workflow.Limits{Steps: s.ref.Raw.LeadLimits.Steps(), Override: s.opt.DemoLimit},
+		Approval: s.ref.Raw.LeadLimits.Approval}
 }
 
 // item is what the workflow engine needs to know of r at now.
@@ -322,9 +323,14 @@ func (r *Request) item(now time.Time) workflow.Item {
 // item is what the workflow engine needs to know of l at now.
 func (l *Lead) item(now time.Time) workflow.Item {
 	it := workflow.Item{Status: workflow.Status(l.Status), Overdue: l.IsOverdue(now), Marked: l.Overdue,
-		DueAt: l.DueAt, StepStartedAt: l.StepStartedAt, CreatedAt: l.CreatedAt, RectifyDays: l.RectifyDays}
+		DueAt: l.DueAt, StepStartedAt: l.StepStartedAt, CreatedAt: l.CreatedAt, RectifyDays: l.RectifyDays,
+		Named: !l.Anonymous && l.ReporterAccountID != nil, FeedbackGiven: l.FeedbackRecordedAt != nil, ClosedAt: l.ClosedAt}
 	if l.Disposal != nil {
 		it.Disposal = *l.Disposal
+	}
+	if l.Proposal != nil {
+		// a proposal the lead holds was written by workflow.Proposal.Encode
+		it.Proposal, _ = workflow.ParseProposal(*l.Proposal)
 	}
 	return it
 }

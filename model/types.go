@@ -208,6 +208,33 @@ type Lead struct {
 	Assessment string  `gorm:"type:text;not null"`
 	TransferTo string  `gorm:"size:200;not null"`
 	Grounds    string  `gorm:"type:text;not null"`
+	// Proposal is the disposal waiting for a second inspector's approval
+	// (报批; workflow.Proposal as JSON), ProposedBy the account that
+	// proposed it; both NULL when none waits.
+	Proposal   *string `gorm:"type:text"`
+	ProposedBy *uint64 ``
+	// The written inquiry (函询), once a decision sends one: the unit the
+	// letter went to, the letter, when it was sent and the reply was due,
+	// the reply recorded and the conclusion. Inspectors only.
+	InquiryDepartmentCode *string    `gorm:"size:16"`
+	InquiryRegionCode     *string    `gorm:"size:16"`
+	InquiryLetter         *string    `gorm:"type:text"`
+	InquirySentAt         *time.Time ``
+	InquiryDueAt          *time.Time ``
+	InquiryReply          *string    `gorm:"type:text"`
+	InquiryRepliedAt      *time.Time ``
+	InquiryConclusion     *string    `gorm:"size:16"`
+	InquiryResult         *string    `gorm:"type:text"`
+	InquiryConcludedAt    *time.Time ``
+	// The feedback to the reporter (反馈): when it is due (a named
+	// reporter, from the closure), how, when and what was given, and when
+	// it was recorded. For an anonymous reporter only the text (the outcome
+	// it reads through its receipt) and the time it was recorded.
+	FeedbackDueAt      *time.Time `gorm:""`
+	FeedbackMethod     *string    `gorm:"size:16"`
+	FeedbackAt         *time.Time ``
+	FeedbackContent    *string    `gorm:"type:text"`
+	FeedbackRecordedAt *time.Time ``
 	// The rectification task (执行), once a decision charges a unit with it.
 	RectifyDepartmentCode *string    `gorm:"size:16;index:idx_leads_unit,priority:1;index:idx_leads_unit_due,priority:1"`
 	RectifyRegionCode     *string    `gorm:"size:16;index:idx_leads_unit,priority:2;index:idx_leads_unit_due,priority:2"`

@@ -28,6 +28,11 @@ type WaitingFilter struct {
 	PendingExtension bool
 	// Overdue keeps the cases past their deadline now.
 	Overdue bool
+	// Reviewable keeps the leads whose proposed disposal the scope's
+	// account did not propose (报批: it may review them).
+	Reviewable bool
+	// Due keeps the cases with a deadline (a closed lead's feedback step).
+	Due bool
 	// Limit is the most cases answered (10 when 0).
 	Limit int
 }
@@ -88,6 +93,12 @@ func (s *Store) WaitingLeads(ctx context.Context, sc Scope, f WaitingFilter) ([]
 		}
 		if f.Overdue {
 			q = q.Where("due_at < ?", now)
+		}
+		if f.Reviewable {
+			q = q.Where("proposed_by IS NOT NULL AND proposed_by <> ?", sc.AccountID)
+		}
+		if f.Due {
+			q = q.Where("due_at IS NOT NULL")
 		}
 		return q
 	}, func(l *Lead) (*time.Time, uint64) { return l.DueAt, l.ID })

@@ -40,6 +40,16 @@ type Command struct {
 
 	SubjectUsername string
 	SubjectName     string
+
+	// 函询: the letter a decision sends, the reply recorded, the conclusion.
+	Letter     string
+	Reply      string
+	Conclusion string
+
+	// The feedback to a lead's reporter: how and when it was given (the
+	// text is Content).
+	Method     string
+	FeedbackAt *time.Time
 }
 
 // Text field limits, in characters.
@@ -93,11 +103,20 @@ func (c Command) Text(f string) string {
 		return c.SubjectUsername
 	case "subject_name":
 		return c.SubjectName
+	case "letter":
+		return c.Letter
+	case "reply":
+		return c.Reply
+	case "conclusion":
+		return c.Conclusion
+	case "method":
+		return c.Method
 	}
 	return ""
 }
 
-var longFields = []string{"response", "content", "notes", "assessment", "report", "result", "grounds", "comment", "reason", "note"}
+var longFields = []string{"response", "content", "notes", "assessment", "report", "result", "grounds", "comment", "reason", "note",
+	"letter", "reply"}
 
 func (c Command) validate(kind Kind, t Transition) error {
 	var v ValidationError
@@ -120,7 +139,7 @@ func (c Command) validate(kind Kind, t Transition) error {
 			if c.Accepted == nil {
 				v.Add("accepted", "必须是 true 或 false")
 			}
-		case "days", "score", "due_at":
+		case "days", "score", "due_at", "feedback_at":
 		default:
 			if strings.TrimSpace(c.Text(f)) == "" {
 				v.Add(f, "不能为空")
@@ -152,7 +171,10 @@ func (c Command) validate(kind Kind, t Transition) error {
 			v.Add("days", "天数必须是 1 到 "+strconv.Itoa(max)+" 之间的工作日数")
 		}
 	}
-	if kind == KindLead && t.Action == LeadDecide && c.has("disposal") {
+	if c.has("conclusion") && InquiryConclusionLabel(c.Conclusion) == "" {
+		v.Add("conclusion", "必须是 settled（予以了结）或 further_handling（转入进一步处置）")
+	}
+	if kind == KindLead && (t.Action == LeadDecide || t.Action == LeadProposeDisposal) && c.has("disposal") {
 		validateDecision(c, &v)
 	}
 	return v.Err()

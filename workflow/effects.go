@@ -20,6 +20,10 @@ type Env struct {
 	Now      time.Time
 	Calendar *Calendar
 	Limits   Limits
+	// Approval lists the disposals whose decision a second inspector must
+	// approve (报批, configs/leads.yaml); a decide with one of them is a
+	// proposal.
+	Approval []string
 }
 
 // Limits are the deadline limits of one case's steps.
@@ -121,7 +125,7 @@ type Outcome struct {
 }
 
 // effects fills in what o does, from the case as it is and the command.
-func effects(m *Machine, it Item, cmd Command, env Env, o *Outcome) {
+func effects(m *Machine, it Item, actor Actor, cmd Command, env Env, o *Outcome) {
 	now := env.Now
 	o.Set = map[string]any{}
 	o.Event = Record{Action: o.Action, From: o.From, Payload: payload(cmd, env)}
@@ -154,6 +158,39 @@ func effects(m *Machine, it Item, cmd Command, env Env, o *Outcome) {
 	closeCase := func() {
 		o.Deadline = Deadline{Change: DeadlineCleared}
 		o.Closes = true
+		if m.Kind == KindLead && it.Named {
+			// The feedback to the named reporter is due from the closure:
+			// the step that follows the end (State.Step of the end state).
+			o.Set["feedback_due_at"] = startStep(o.To, now, env.Limits.step("feedback"))
+		}
+	}
+
+	// decide records a decision (评估决策) and starts what its disposal
+	// leads to: closure, or a rectification.
+	decide := func(cmd Command) {
+		o.Set["disposal"], o.Set["assessment"] = cmd.Disposal, cmd.Assessment
+		o.Set["transfer_to"], o.Set["grounds"] = cmd.TransferTo, cmd.Grounds
+		o.To = LeadRectifying
+		d, _ := DisposalByCode(cmd.Disposal)
+		if d.Closes {
+			o.To = LeadClosed
+			closeCase()
+			return
+		}
+		if d.Inquiry {
+			// 函询: the letter goes to the unit; its reply is due within
+			// the configured period. A new inquiry replaces the last one.
+			o.To = LeadInquiring
+			o.Set["inquiry_department_code"], o.Set["inquiry_region_code"] = cmd.DepartmentCode, cmd.UnitRegionCode
+			o.Set["inquiry_letter"], o.Set["inquiry_sent_at"] = cmd.Letter, now
+			o.Set["inquiry_reply"], o.Set["inquiry_replied_at"] = nil, nil
+			o.Set["inquiry_conclusion"], o.Set["inquiry_result"], o.Set["inquiry_concluded_at"] = nil, nil, nil
+			o.Set["inquiry_due_at"] = start(LeadInquiring)
+			return
+		}
+		o.Set["rectify_department_code"], o.Set["rectify_region_code"] = cmd.DepartmentCode, cmd.UnitRegionCode
+		o.Set["rectify_days"] = cmd.Days
+		o.Set["rectify_due_at"] = startStep(LeadRectifying, now, env.Limits.days(cmd.Days))
 	}
 
 	switch o.Action {
@@ -231,18 +268,49 @@ func effects(m *Machine, it Item, cmd Command, env Env, o *Outcome) {
 		closeCase()
 	case LeadInvestigate:
 		// Notes are kept in the event's payload; the deadline runs on.
-	case LeadDecide:
+	case LeadDecide, LeadProposeDisposal:
+		if o.Action == LeadProposeDisposal || NeedsApproval(env.Approval, cmd.Disposal) {
+			// 报批: the decision waits for a second inspector; its
+			// deadline runs on. A decide that needs approval is recorded
+			// as the proposal it is.
+			o.To, o.Event.Action = LeadPendingApproval, LeadProposeDisposal
+			o.Set["proposal"], o.Set["proposed_by"] = proposalOf(cmd, now).Encode(), actor.ID
+			break
+		}
 		endStep()
-		o.Set["disposal"], o.Set["assessment"] = cmd.Disposal, cmd.Assessment
-		o.Set["transfer_to"], o.Set["grounds"] = cmd.TransferTo, cmd.Grounds
-		if d, _ := DisposalByCode(cmd.Disposal); d.Closes {
-			o.To = LeadClosed
+		decide(cmd)
+	case LeadApproveDisposal:
+		// The proposal takes effect as the decision, as of now; the event
+		// records what was approved.
+		endStep()
+		p := it.Proposal
+		if p == nil {
+			p = &Proposal{}
+		}
+		for k, v := range p.payload() {
+			o.Event.Payload[k] = v
+		}
+		o.Set["proposal"], o.Set["proposed_by"] = nil, nil
+		decide(p.command())
+	case LeadSendBackDisposal:
+		// Back to investigation; the decision's deadline runs on.
+		o.Set["proposal"], o.Set["proposed_by"] = nil, nil
+	case LeadRecordInquiryReply:
+		endStep()
+		o.Set["inquiry_reply"], o.Set["inquiry_replied_at"] = cmd.Reply, now
+		start(LeadInquiryReplied)
+	case LeadConcludeInquiry:
+		endStep()
+		o.Set["inquiry_conclusion"], o.Set["inquiry_result"], o.Set["inquiry_concluded_at"] = cmd.Conclusion, cmd.Result, now
+		if cmd.Conclusion == InquirySettled {
 			closeCase()
 			break
 		}
-		o.Set["rectify_department_code"], o.Set["rectify_region_code"] = cmd.DepartmentCode, cmd.UnitRegionCode
-		o.Set["rectify_days"] = cmd.Days
-		o.Set["rectify_due_at"] = startStep(LeadRectifying, now, env.Limits.days(cmd.Days))
+		// Further handling: the written inquiry is done and a new decision
+		// is due, counted from now as after a reopening.
+		o.To = LeadInvestigating
+		o.Set["disposal"], o.Set["assessment"], o.Set["transfer_to"], o.Set["grounds"] = nil, "", "", ""
+		start(LeadInvestigating)
 	case CompleteRectification:
 		endStep()
 		o.Set["rectify_report"], o.Set["rectified_at"] = cmd.Report, now
@@ -264,6 +332,13 @@ func effects(m *Machine, it Item, cmd Command, env Env, o *Outcome) {
 		}
 		o.Set["rectify_days"] = days
 		o.Set["rectify_due_at"] = startStep(LeadRectifying, now, env.Limits.days(days))
+	case LeadRecordFeedback:
+		o.Set["feedback_content"], o.Set["feedback_recorded_at"] = cmd.Content, now
+		if it.Named {
+			endStep()
+			o.Deadline = Deadline{Change: DeadlineCleared}
+			o.Set["feedback_method"], o.Set["feedback_at"] = cmd.Method, cmd.FeedbackAt.UTC().Truncate(time.Millisecond)
+		}
 	case LeadSetSubject:
 		// The store matches the username to an account (subject_account_id).
 		o.Set["subject_username"] = strings.ToLower(strings.TrimSpace(cmd.SubjectUsername))
@@ -277,6 +352,9 @@ func effects(m *Machine, it Item, cmd Command, env Env, o *Outcome) {
 		// withdrawn, and a new one is due one month from now.
 		o.Set["disposal"], o.Set["assessment"], o.Set["transfer_to"], o.Set["grounds"] = nil, "", "", ""
 		o.Set["closed_at"] = nil
+		// the next closure is fed back afresh
+		o.Set["feedback_due_at"], o.Set["feedback_method"], o.Set["feedback_at"] = nil, nil, nil
+		o.Set["feedback_content"], o.Set["feedback_recorded_at"] = nil, nil
 		start(LeadInvestigating)
 	}
 	o.Event.To = o.To
@@ -322,13 +400,17 @@ func payload(cmd Command, env Env) map[string]any {
 			if cmd.Accepted != nil {
 				m[f] = *cmd.Accepted
 			}
-		case "due_at":
-			if cmd.DueAt != nil {
+		case "due_at", "feedback_at":
+			t := cmd.DueAt
+			if f == "feedback_at" {
+				t = cmd.FeedbackAt
+			}
+			if t != nil {
 				loc := time.UTC
 				if env.Calendar != nil {
 					loc = env.Calendar.Location()
 				}
-				m[f] = cmd.DueAt.In(loc).Format(time.RFC3339)
+				m[f] = t.In(loc).Format(time.RFC3339)
 			}
 		default:
 			m[f] = cmd.Text(f)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // specLeadStates is docs/design.md#lead-loop's status table, in its order.
@@ -13,7 +14,10 @@ var specLeadStates = []specState{
 	{"dismissed", "不予受理"},
 	{"registered", "已登记"},
 	{"investigating", "调查核实"},
+	{"pending_approval", "待审批"},
 	{"decided", "已决策"},
+	{"inquiring", "函询中"},
+	{"inquiry_replied", "函询已回复"},
 	{"rectifying", "整改中"},
 	{"verifying", "监督回访"},
 	{"closed", "已办结"},
@@ -21,6 +25,9 @@ var specLeadStates = []specState{
 
 // specShelved: reopen is for a lead closed with the disposal shelved (暂存待查).
 func specShelved(it Item, _ Role) bool { return it.Disposal == "shelved" }
+
+// specFeedbackOpen: the feedback of a closure is recorded once.
+func specFeedbackOpen(it Item, _ Role) bool { return !it.FeedbackGiven }
 
 // specLeadTable is docs/design.md#lead-loop's action table, in its order. Two body fields go
 // beyond docs/design.md's table and are the implementation's documented choices:
@@ -36,13 +43,26 @@ var specLeadTable = []specTransition{
 		require: []string{"notes"}},
 	{action: "decide", label: "评估决策", from: []Status{"investigating"}, to: "rectifying", by: []Role{"inspector"},
 		require:  []string{"assessment", "disposal"},
-		optional: []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds"}},
+		optional: []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds", "letter"}},
+	{action: "propose_disposal", label: "提出处置意见报批", from: []Status{"investigating"}, to: "pending_approval", by: []Role{"inspector"},
+		require:  []string{"assessment", "disposal"},
+		optional: []string{"department_code", "unit_region_code", "days", "transfer_to", "grounds", "letter"}},
+	{action: "approve_disposal", label: "审批同意", from: []Status{"pending_approval"}, to: "rectifying", by: []Role{"inspector"},
+		party: PartyNotProposer, optional: []string{"note"}},
+	{action: "send_back_disposal", label: "退回重议", from: []Status{"pending_approval"}, to: "investigating", by: []Role{"inspector"},
+		party: PartyNotProposer, require: []string{"reason"}},
+	{action: "record_inquiry_reply", label: "登记函询回复", from: []Status{"inquiring"}, to: "inquiry_replied", by: []Role{"inspector"},
+		require: []string{"reply"}},
+	{action: "conclude_inquiry", label: "函询了结", from: []Status{"inquiry_replied"}, to: "closed", by: []Role{"inspector"},
+		require: []string{"conclusion", "result"}},
 	{action: "complete_rectification", label: "整改完成", from: []Status{"rectifying"}, to: "verifying", by: []Role{"department"},
 		party: PartyRectifyingUnit, require: []string{"report"}},
 	{action: "verify", label: "监督回访", from: []Status{"verifying"}, to: "closed", by: []Role{"inspector"},
 		require: []string{"accepted", "result"}, optional: []string{"days"}},
 	{action: "reopen", label: "重新启动", from: []Status{"closed"}, to: "investigating", by: []Role{"inspector"},
 		require: []string{"reason"}, guard: specShelved},
+	{action: "record_feedback", label: "反馈报告人", from: []Status{"closed", "dismissed"}, by: []Role{"inspector"},
+		require: []string{"content"}, optional: []string{"method", "feedback_at"}, guard: specFeedbackOpen},
 	{action: "set_subject", label: "指定被反映人", from: specAnyLead, by: []Role{"inspector"},
 		require: []string{"subject_username"}, optional: []string{"subject_name", "note"}},
 	{action: "recuse", label: "回避", from: specAnyLead, by: []Role{"inspector"},
@@ -50,7 +70,7 @@ var specLeadTable = []specTransition{
 }
 
 // specAnyLead: the subject may be named and a conflict declared while the lead is open.
-var specAnyLead = []Status{"reported", "registered", "investigating", "rectifying", "verifying"}
+var specAnyLead = []Status{"reported", "registered", "investigating", "pending_approval", "inquiring", "inquiry_replied", "rectifying", "verifying"}
 
 // specDisposals is docs/design.md#lead-loop's disposal list, in its order; closes marks the
 // disposals that close the lead at decision (no rectification).
@@ -58,24 +78,27 @@ type specDisposal struct {
 	code   string
 	label  string
 	closes bool
+	// inquiry: the decision sends a letter and waits for the reply (函询).
+	inquiry bool
 }
 
 var specDisposals = []specDisposal{
-	{"talk_reminder", "谈话提醒", false},
-	{"written_inquiry", "函询", false},
-	{"preliminary_verification", "初步核实", false},
-	{"case_filing", "立案审查", false},
-	{"transfer", "移送", true},
-	{"no_issue", "予以了结", true},
-	{"shelved", "暂存待查", true},
-	{"tolerance", "容错免责", false},
+	{"talk_reminder", "谈话提醒", false, false},
+	{"written_inquiry", "函询", false, true},
+	{"preliminary_verification", "初步核实", false, false},
+	{"case_filing", "立案审查", false, false},
+	{"transfer", "移送", true, false},
+	{"no_issue", "予以了结", true, false},
+	{"shelved", "暂存待查", true, false},
+	{"tolerance", "容错免责", false, false},
 }
 
 // Actors on a lead.
 var (
 	leadInspector = Actor{Role: "inspector"}
 	leadUnit      = Actor{Role: "department", Parties: []Party{PartyRectifyingUnit}}
-	leadStatuses  = []Status{"reported", "dismissed", "registered", "investigating", "decided", "rectifying", "verifying", "closed",
+	leadReviewer  = Actor{ID: 2, Role: "inspector", Parties: []Party{PartyNotProposer}}
+	leadStatuses  = []Status{"reported", "dismissed", "registered", "investigating", "pending_approval", "decided", "inquiring", "inquiry_replied", "rectifying", "verifying", "closed",
 		"", "bogus", "CLOSED", "submitted", "assigned", "in_progress", "responded", "rejected", "withdrawn"}
 )
 
@@ -91,7 +114,10 @@ func decideCommand(t *testing.T, disposal string) Command {
 	case "transfer":
 		c.Present = append(c.Present, "transfer_to")
 		c.TransferTo = "区纪委监委"
-	case "talk_reminder", "written_inquiry", "preliminary_verification", "case_filing", "tolerance":
+	case "written_inquiry":
+		c.Present = append(c.Present, "department_code", "unit_region_code", "letter")
+		c.DepartmentCode, c.UnitRegionCode, c.Letter = "SCJG", "330212", "请就反映的问题于十五个工作日内书面说明。"
+	case "talk_reminder", "preliminary_verification", "case_filing", "tolerance":
 		c.Present = append(c.Present, "department_code", "unit_region_code", "days")
 		c.DepartmentCode, c.UnitRegionCode, c.Days = "SCJG", "330212", 20
 		if disposal == "tolerance" {
@@ -116,6 +142,22 @@ func validLead(t *testing.T, a Action) (Item, Actor, Command) {
 		return Item{Status: "registered"}, leadInspector, Command{Action: a, Present: []string{"notes"}, Notes: "约谈企业负责人，调取审批记录"}
 	case "decide":
 		return Item{Status: "investigating"}, leadInspector, decideCommand(t, "talk_reminder")
+	case "propose_disposal":
+		c := decideCommand(t, "no_issue")
+		c.Action = a
+		return Item{Status: "investigating"}, leadInspector, c
+	case "approve_disposal":
+		return Item{Status: "pending_approval", Proposal: &Proposal{Disposal: "no_issue", Assessment: "反映问题不属实"}}, leadReviewer,
+			Command{Action: a, Present: []string{"note"}, Note: "同意"}
+	case "send_back_disposal":
+		return Item{Status: "pending_approval", Proposal: &Proposal{Disposal: "no_issue", Assessment: "反映问题不属实"}}, leadReviewer,
+			Command{Action: a, Present: []string{"reason"}, Reason: "事实尚未查清，请补充核实"}
+	case "record_inquiry_reply":
+		return Item{Status: "inquiring", Disposal: "written_inquiry"}, leadInspector,
+			Command{Action: a, Present: []string{"reply"}, Reply: "经查，窗口人员已作出书面说明并致歉。"}
+	case "conclude_inquiry":
+		return Item{Status: "inquiry_replied", Disposal: "written_inquiry"}, leadInspector,
+			Command{Action: a, Present: []string{"conclusion", "result"}, Conclusion: "settled", Result: "说明属实，予以了结。"}
 	case "complete_rectification":
 		return Item{Status: "rectifying", Disposal: "talk_reminder"}, leadUnit, Command{Action: a, Present: []string{"report"}, Report: "已完成整改并建立长效机制"}
 	case "verify":
@@ -123,6 +165,10 @@ func validLead(t *testing.T, a Action) (Item, Actor, Command) {
 			Accepted: boolPtr(true), Result: "回访企业，问题已解决"}
 	case "reopen":
 		return Item{Status: "closed", Disposal: "shelved"}, leadInspector, Command{Action: a, Present: []string{"reason"}, Reason: "发现新的线索"}
+	case "record_feedback":
+		at := testNow.Add(-time.Hour)
+		return Item{Status: "closed", Named: true, ClosedAt: &at}, leadInspector,
+			Command{Action: a, Present: []string{"content", "feedback_at", "method"}, Content: "已电话告知报告人办理结果。", Method: "phone", FeedbackAt: &testNow}
 	case "set_subject":
 		return Item{Status: "registered"}, leadInspector, Command{Action: a, Present: []string{"subject_username"}, SubjectUsername: "Zhang_San"}
 	case "recuse":
@@ -137,7 +183,8 @@ func TestLeadTableMatchesDesign(t *testing.T) {
 	compareTable(t, Lead, specLeadStates, specLeadTable)
 
 	statuses := map[Status]Status{LeadReportedStatus: "reported", LeadDismissed: "dismissed", LeadRegistered: "registered",
-		LeadInvestigating: "investigating", LeadDecided: "decided", LeadRectifying: "rectifying", LeadVerifying: "verifying", LeadClosed: "closed"}
+		LeadInvestigating: "investigating", LeadPendingApproval: "pending_approval", LeadDecided: "decided",
+		LeadInquiring: "inquiring", LeadInquiryReplied: "inquiry_replied", LeadRectifying: "rectifying", LeadVerifying: "verifying", LeadClosed: "closed"}
 	for got, want := range statuses {
 		if got != want {
 			t.Errorf("status constant %q, want %q", got, want)
@@ -145,7 +192,9 @@ func TestLeadTableMatchesDesign(t *testing.T) {
 	}
 	actions := map[Action]Action{LeadRegister: "register", LeadDismiss: "dismiss", LeadInvestigate: "investigate",
 		LeadDecide: "decide", CompleteRectification: "complete_rectification", LeadVerify: "verify", LeadReopen: "reopen",
-		LeadSetSubject: "set_subject", LeadRecuse: "recuse"}
+		LeadSetSubject: "set_subject", LeadRecuse: "recuse", LeadProposeDisposal: "propose_disposal",
+		LeadApproveDisposal: "approve_disposal", LeadSendBackDisposal: "send_back_disposal",
+		LeadRecordInquiryReply: "record_inquiry_reply", LeadConcludeInquiry: "conclude_inquiry", LeadRecordFeedback: "record_feedback"}
 	for got, want := range actions {
 		if got != want {
 			t.Errorf("action constant %q, want %q", got, want)
@@ -160,11 +209,11 @@ func TestLeadDisposalsMatchDesign(t *testing.T) {
 		t.Fatalf("Disposals() has %d, docs/design.md %d", len(got), len(specDisposals))
 	}
 	for i, w := range specDisposals {
-		if got[i].Code != w.code || got[i].Label != w.label || got[i].Closes != w.closes {
+		if got[i].Code != w.code || got[i].Label != w.label || got[i].Closes != w.closes || got[i].Inquiry != w.inquiry {
 			t.Errorf("Disposals()[%d] = %+v, want {%s %s %v}", i, got[i], w.code, w.label, w.closes)
 		}
 		d, ok := DisposalByCode(w.code)
-		if !ok || d.Code != w.code || d.Label != w.label || d.Closes != w.closes {
+		if !ok || d.Code != w.code || d.Label != w.label || d.Closes != w.closes || d.Inquiry != w.inquiry {
 			t.Errorf("DisposalByCode(%q) = %+v, %v", w.code, d, ok)
 		}
 	}
@@ -195,8 +244,9 @@ func TestDisposalFields(t *testing.T) {
 	t.Parallel()
 	unit := []string{"department_code", "unit_region_code", "days"}
 	want := map[string][]string{
-		"talk_reminder": unit, "written_inquiry": unit, "preliminary_verification": unit, "case_filing": unit,
-		"tolerance": append(slices.Clone(unit), "grounds"), "transfer": {"transfer_to"}, "no_issue": {}, "shelved": {},
+		"talk_reminder": unit, "written_inquiry": {"department_code", "unit_region_code", "letter"}, "preliminary_verification": unit,
+		"case_filing": unit,
+		"tolerance":   append(slices.Clone(unit), "grounds"), "transfer": {"transfer_to"}, "no_issue": {}, "shelved": {},
 	}
 	decide, _ := Lead.Transition("decide")
 	for _, d := range Disposals() {
@@ -213,7 +263,7 @@ func TestDisposalFields(t *testing.T) {
 				c.Present = slices.DeleteFunc(c.Present, func(x string) bool { return x == f })
 			} else {
 				c.Present = append(c.Present, f)
-				c.TransferTo, c.Grounds = "区纪委监委", "依据"
+				c.TransferTo, c.Grounds, c.Letter = "区纪委监委", "依据", "请说明"
 				c.DepartmentCode, c.UnitRegionCode, c.Days = "scjg", "330203", 5
 			}
 			var v *ValidationError
@@ -235,7 +285,8 @@ func TestLeadLabels(t *testing.T) {
 		}
 	}
 	open := Lead.OpenStatuses()
-	for _, s := range []Status{"reported", "registered", "investigating", "rectifying", "verifying"} {
+	for _, s := range []Status{"reported", "registered", "investigating", "pending_approval", "inquiring", "inquiry_replied",
+		"rectifying", "verifying"} {
 		if !slices.Contains(open, s) {
 			t.Errorf("OpenStatuses() = %v lacks %q (it has a deadline, docs/design.md#deadlines)", open, s)
 		}
@@ -268,6 +319,7 @@ func TestLeadRecusal(t *testing.T) {
 	subjects := []Actor{
 		{Role: "inspector", Subject: true},
 		{Role: "department", Parties: []Party{PartyRectifyingUnit}, Subject: true},
+		{Role: "inspector", Parties: []Party{PartyNotProposer}, Subject: true},
 	}
 	for _, it := range specItems(leadStatuses) {
 		for _, actor := range subjects {
@@ -367,7 +419,8 @@ func TestLeadApplyOutcomes(t *testing.T) {
 		{"verify not accepted, new days", Item{Status: "verifying"}, leadInspector,
 			func() Command { c := verify(false); c.Present = append(c.Present, "days"); c.Days = 10; return c }(), again},
 		{"reopen shelved", Item{Status: "closed", Disposal: "shelved"}, leadInspector, cmd("reopen"),
-			"closed→investigating deadline:started:decide set:assessment,closed_at,disposal,grounds,transfer_to"},
+			"closed→investigating deadline:started:decide set:assessment,closed_at,disposal,feedback_at,feedback_content," +
+				"feedback_due_at,feedback_method,feedback_recorded_at,grounds,transfer_to"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -398,8 +451,13 @@ func TestLeadDecideOutcomes(t *testing.T) {
 			t.Parallel()
 			want := "investigating→rectifying ends:decide deadline:started:rectify set:assessment,disposal,grounds," +
 				"rectify_days,rectify_department_code,rectify_due_at,rectify_region_code,transfer_to"
-			if w.closes {
+			switch {
+			case w.closes:
 				want = "investigating→closed ends:decide deadline:cleared closes set:assessment,disposal,grounds,transfer_to"
+			case w.inquiry:
+				want = "investigating→inquiring ends:decide deadline:started:inquiry_reply set:assessment,disposal,grounds," +
+					"inquiry_concluded_at,inquiry_conclusion,inquiry_department_code,inquiry_due_at,inquiry_letter,inquiry_region_code," +
+					"inquiry_replied_at,inquiry_reply,inquiry_result,inquiry_sent_at,transfer_to"
 			}
 			got, err := Lead.Apply(Item{Status: "investigating"}, leadInspector, decideCommand(t, w.code), testEnv(t))
 			if err != nil {
@@ -516,7 +574,7 @@ func TestLeadDecideValidation(t *testing.T) {
 		cases = append(cases, tc{"unknown " + d, c, []string{"disposal"}})
 	}
 	// Rectification disposals need a unit and a number of days.
-	for _, d := range []string{"talk_reminder", "written_inquiry", "preliminary_verification", "case_filing", "tolerance"} {
+	for _, d := range []string{"talk_reminder", "preliminary_verification", "case_filing", "tolerance"} {
 		for _, f := range []string{"department_code", "unit_region_code", "days"} {
 			cases = append(cases, tc{d + " without " + f, without(decideCommand(t, d), f), []string{f}})
 		}
@@ -542,6 +600,19 @@ func TestLeadDecideValidation(t *testing.T) {
 			setText(t, &c, "grounds", "理由")
 			cases = append(cases, tc{d + " with grounds", c, []string{"grounds"}})
 		}
+	}
+	// A written inquiry needs the unit and the letter; its reply period is
+	// configured, so it takes no days.
+	for _, f := range []string{"department_code", "unit_region_code", "letter"} {
+		cases = append(cases, tc{"written_inquiry without " + f, without(decideCommand(t, "written_inquiry"), f), []string{f}})
+		c := decideCommand(t, "written_inquiry")
+		setText(t, &c, f, " ")
+		cases = append(cases, tc{"written_inquiry blank " + f, c, []string{f}})
+	}
+	{
+		c := decideCommand(t, "written_inquiry")
+		c.Present, c.Days = append(c.Present, "days"), 10
+		cases = append(cases, tc{"written_inquiry with days", c, []string{"days"}})
 	}
 	// Transfer names the receiving organ.
 	cases = append(cases, tc{"transfer without transfer_to", without(decideCommand(t, "transfer"), "transfer_to"), []string{"transfer_to"}})
@@ -591,7 +662,7 @@ func TestLeadDecideValidation(t *testing.T) {
 	// The valid forms pass, including the edges of days.
 	for _, w := range specDisposals {
 		expectValid(t, Lead, Item{Status: "investigating"}, leadInspector, decideCommand(t, w.code))
-		if !w.closes {
+		if !w.closes && !w.inquiry {
 			for _, days := range []int{1, 2, 60} {
 				c := decideCommand(t, w.code)
 				c.Days = days
@@ -656,14 +727,17 @@ func TestLeadValidationLengthAndUnicode(t *testing.T) {
 				t.Parallel()
 				fixture := func() (Item, Actor, Command) {
 					it, actor, cmd := validLead(t, w.action)
-					if w.action == "decide" {
+					if w.action == "decide" || w.action == "propose_disposal" {
 						// A disposal that uses every optional field it can.
 						switch f {
 						case "transfer_to":
 							cmd = decideCommand(t, "transfer")
 						case "grounds":
 							cmd = decideCommand(t, "tolerance")
+						case "letter":
+							cmd = decideCommand(t, "written_inquiry")
 						}
+						cmd.Action = w.action
 					}
 					return it, actor, cmd
 				}
@@ -688,4 +762,172 @@ func TestLeadValidationLengthAndUnicode(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestLeadReviewOutcomes: 报批. decide on a disposal the configuration
+// lists is a proposal (the event says propose_disposal) that keeps the
+// decision's deadline; propose_disposal is one whatever the disposal; the
+// approval by another inspector takes the proposed decision as of then, and
+// a send-back returns the lead to investigation. The proposer may do
+// neither (ErrOwnProposal, an ErrNotParty).
+func TestLeadReviewOutcomes(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	env.Approval = []string{"no_issue", "shelved"}
+	const proposed = "investigating→pending_approval set:proposal,proposed_by"
+	proposer := Actor{ID: 7, Role: "inspector"}
+	for _, d := range []string{"no_issue", "shelved"} {
+		o := mustApply(t, Lead, Item{Status: "investigating"}, proposer, decideCommand(t, d), env)
+		if got := describe(o); got != proposed || o.Event.Action != "propose_disposal" || o.Set["proposed_by"] != uint64(7) {
+			t.Errorf("decide %s under approval = %s (event %s, by %v), want %s", d, got, o.Event.Action, o.Set["proposed_by"], proposed)
+		}
+		p, err := ParseProposal(o.Set["proposal"].(string))
+		if err != nil || p.Disposal != d || p.Assessment == "" || !p.ProposedAt.Equal(testNow) {
+			t.Errorf("stored proposal %+v, %v", p, err)
+		}
+	}
+	// A disposal the configuration does not list takes effect at once …
+	o := mustApply(t, Lead, Item{Status: "investigating"}, proposer, decideCommand(t, "talk_reminder"), env)
+	if o.To != "rectifying" || o.Event.Action != "decide" {
+		t.Errorf("decide talk_reminder = %s (event %s)", describe(o), o.Event.Action)
+	}
+	// … unless the inspector proposes it.
+	c := decideCommand(t, "talk_reminder")
+	c.Action = "propose_disposal"
+	o = mustApply(t, Lead, Item{Status: "investigating"}, proposer, c, env)
+	if describe(o) != proposed || o.Event.Action != "propose_disposal" {
+		t.Errorf("propose talk_reminder = %s (event %s)", describe(o), o.Event.Action)
+	}
+	p, _ := ParseProposal(o.Set["proposal"].(string))
+
+	pending := Item{Status: "pending_approval", Proposal: p}
+	o = mustApply(t, Lead, pending, leadReviewer, Command{Action: "approve_disposal"}, env)
+	want := "pending_approval→rectifying ends:decide deadline:started:rectify set:assessment,disposal,grounds,proposal,proposed_by," +
+		"rectify_days,rectify_department_code,rectify_due_at,rectify_region_code,transfer_to"
+	if got := describe(o); got != want {
+		t.Errorf("approve =\n %s\nwant\n %s", got, want)
+	}
+	if o.Set["proposal"] != nil || o.Set["disposal"] != "talk_reminder" || o.Set["rectify_days"] != 20 ||
+		o.Event.Payload["disposal"] != "talk_reminder" || o.Event.Payload["days"] != 20 || o.Event.Payload["department_code"] != "SCJG" {
+		t.Errorf("approve sets %v, event %v", o.Set, o.Event.Payload)
+	}
+	closing := Item{Status: "pending_approval", Proposal: &Proposal{Disposal: "shelved", Assessment: "暂无核实条件"}}
+	o = mustApply(t, Lead, closing, leadReviewer, Command{Action: "approve_disposal"}, env)
+	if got := describe(o); got != "pending_approval→closed ends:decide deadline:cleared closes set:assessment,disposal,grounds,proposal,proposed_by,transfer_to" {
+		t.Errorf("approve shelved = %s", got)
+	}
+	o = mustApply(t, Lead, pending, leadReviewer, Command{Action: "send_back_disposal", Present: []string{"reason"}, Reason: "请补充核实"}, env)
+	if got := describe(o); got != "pending_approval→investigating set:proposal,proposed_by" || o.Set["proposal"] != nil {
+		t.Errorf("send back = %s", got)
+	}
+	for _, a := range []Action{"approve_disposal", "send_back_disposal"} {
+		_, err := Lead.Check(pending, proposer, a)
+		if !errors.Is(err, ErrOwnProposal) || !errors.Is(err, ErrNotParty) {
+			t.Errorf("%s by the proposer = %v, want ErrOwnProposal", a, err)
+		}
+	}
+	if avail := Lead.Available(pending, proposer); len(avail) != 2 || avail[0].Action != "set_subject" {
+		t.Errorf("the proposer is offered %v", avail)
+	}
+}
+
+// TestLeadInquiryOutcomes: 函询. The letter's reply is a deadline step of
+// its own (configured), then the conclusion is; 了结 closes the lead,
+// further handling returns it to investigation with a new decision due.
+func TestLeadInquiryOutcomes(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	env.Limits.Steps = map[string]Limit{"inquiry_reply": {WorkingDays: 15}, "inquiry_conclude": {WorkingDays: 10}, "decide": {Months: 1}}
+	_, _, reply := validLead(t, "record_inquiry_reply")
+	o := mustApply(t, Lead, Item{Status: "inquiring"}, leadInspector, reply, env)
+	if got := describe(o); got != "inquiring→inquiry_replied ends:inquiry_reply deadline:started:inquiry_conclude set:inquiry_replied_at,inquiry_reply" {
+		t.Errorf("record reply = %s", got)
+	}
+	if want := env.Calendar.Due(testNow, Limit{WorkingDays: 10}).UTC().Truncate(time.Millisecond); !o.Deadline.DueAt.Equal(want) {
+		t.Errorf("conclusion due %v, want %v", o.Deadline.DueAt, want)
+	}
+	_, _, settle := validLead(t, "conclude_inquiry")
+	o = mustApply(t, Lead, Item{Status: "inquiry_replied"}, leadInspector, settle, env)
+	if got := describe(o); got != "inquiry_replied→closed ends:inquiry_conclude deadline:cleared closes set:inquiry_concluded_at,inquiry_conclusion,inquiry_result" {
+		t.Errorf("settle = %s", got)
+	}
+	further := settle
+	further.Conclusion = "further_handling"
+	o = mustApply(t, Lead, Item{Status: "inquiry_replied"}, leadInspector, further, env)
+	if got := describe(o); got != "inquiry_replied→investigating ends:inquiry_conclude deadline:started:decide "+
+		"set:assessment,disposal,grounds,inquiry_concluded_at,inquiry_conclusion,inquiry_result,transfer_to" || o.Set["disposal"] != nil {
+		t.Errorf("further handling = %s", got)
+	}
+	for _, bad := range []string{"", "closed", "Settled", "了结"} {
+		c := settle
+		c.Conclusion = bad
+		expectInvalid(t, Lead, Item{Status: "inquiry_replied"}, leadInspector, c, "conclusion")
+	}
+	// The letter's reply is due within the configured period from the decision.
+	o = mustApply(t, Lead, Item{Status: "investigating"}, leadInspector, decideCommand(t, "written_inquiry"), env)
+	if want := env.Calendar.Due(testNow, Limit{WorkingDays: 15}).UTC().Truncate(time.Millisecond); o.To != "inquiring" ||
+		!o.Deadline.DueAt.Equal(want) || o.Set["inquiry_due_at"] != o.Deadline.DueAt || o.Set["inquiry_letter"] == "" {
+		t.Errorf("written inquiry = %s due %v, want %v", describe(o), o.Deadline.DueAt, want)
+	}
+}
+
+// TestLeadFeedbackOutcomes: closing a lead whose reporter is named starts
+// the feedback step (due by feedback_due_at); recording the feedback ends
+// it. An anonymous reporter gets a short outcome text and no deadline.
+func TestLeadFeedbackOutcomes(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	env.Limits.Steps = map[string]Limit{"feedback": {WorkingDays: 15}, "verify": {WorkingDays: 10}}
+	_, _, verify := validLead(t, "verify")
+	o := mustApply(t, Lead, Item{Status: "verifying", Named: true}, leadInspector, verify, env)
+	want := env.Calendar.Due(testNow, Limit{WorkingDays: 15}).UTC().Truncate(time.Millisecond)
+	if got := describe(o); got != "verifying→closed ends:verify deadline:started:feedback closes set:feedback_due_at,verified_at,verify_accepted,verify_result" ||
+		!o.Deadline.DueAt.Equal(want) {
+		t.Errorf("closing a named lead = %s due %v, want due %v", got, o.Deadline.DueAt, want)
+	}
+	_, _, dismiss := validLead(t, "dismiss")
+	o = mustApply(t, Lead, Item{Status: "reported", Named: true}, leadInspector, dismiss, env)
+	if got := describe(o); got != "reported→dismissed ends:register deadline:started:feedback closes set:feedback_due_at" {
+		t.Errorf("dismissing a named lead = %s", got)
+	}
+	o = mustApply(t, Lead, Item{Status: "verifying"}, leadInspector, verify, env)
+	if got := describe(o); got != "verifying→closed ends:verify deadline:cleared closes set:verified_at,verify_accepted,verify_result" {
+		t.Errorf("closing an anonymous lead = %s", got)
+	}
+
+	it, actor, fb := validLead(t, "record_feedback")
+	o = mustApply(t, Lead, it, actor, fb, env)
+	if got := describe(o); got != "closed→closed ends:feedback deadline:cleared set:feedback_at,feedback_content,feedback_method,feedback_recorded_at" {
+		t.Errorf("feedback = %s", got)
+	}
+	if _, err := Lead.Check(Item{Status: "closed", Named: true, FeedbackGiven: true}, leadInspector, "record_feedback"); !errors.Is(err, ErrInvalidTransition) {
+		t.Errorf("a second feedback = %v", err)
+	}
+	future := testNow.Add(time.Minute)
+	early := it.ClosedAt.Add(-time.Minute)
+	for _, c := range []struct {
+		name   string
+		cmd    Command
+		fields []string
+	}{
+		{"no method", without(fb, "method"), []string{"method"}},
+		{"unknown method", func() Command { c := fb; c.Method = "wechat"; return c }(), []string{"method"}},
+		{"no time", without(fb, "feedback_at"), []string{"feedback_at"}},
+		{"in the future", func() Command { c := fb; c.FeedbackAt = &future; return c }(), []string{"feedback_at"}},
+		{"before the closure", func() Command { c := fb; c.FeedbackAt = &early; return c }(), []string{"feedback_at"}},
+		{"no content", without(fb, "content"), []string{"content"}},
+	} {
+		expectInvalid(t, Lead, it, actor, c.cmd, c.fields...)
+	}
+	// Anonymous: the outcome text only, short, and no deadline to end.
+	anon := Item{Status: "closed"}
+	outcome := Command{Action: "record_feedback", Present: []string{"content"}, Content: "经核实，反映的问题已整改到位。"}
+	o = mustApply(t, Lead, anon, actor, outcome, env)
+	if got := describe(o); got != "closed→closed set:feedback_content,feedback_recorded_at" {
+		t.Errorf("anonymous outcome = %s", got)
+	}
+	expectInvalid(t, Lead, anon, actor, fb, "feedback_at", "method")
+	long := outcome
+	long.Content = strings.Repeat("字", MaxOutcomeText+1)
+	expectInvalid(t, Lead, anon, actor, long, "content")
 }

@@ -67,6 +67,9 @@ const (
 	PartyAssignedUnit
 	// PartyRectifyingUnit: a department account of the unit charged with a lead's rectification.
 	PartyRectifyingUnit
+	// PartyNotProposer: an inspector other than the one who proposed the
+	// disposal waiting for approval (报批: no one approves their own).
+	PartyNotProposer
 )
 
 // Transition is one row of a transition table.
@@ -103,6 +106,8 @@ const (
 	GuardOverdueForInspector
 	// GuardShelved: the lead was closed with the disposal shelved.
 	GuardShelved
+	// GuardFeedbackOpen: no feedback was recorded for the lead's closure yet.
+	GuardFeedbackOpen
 )
 
 // State describes a status: its Chinese label and whether it is open (has a deadline).
@@ -112,6 +117,9 @@ type State struct {
 	Open   bool
 	// Step names the deadline step an item in this state is waiting on
 	// (accept, claim, respond, evaluate; register, decide, rectify, verify).
+	// In a state that is not Open it names the step that may follow the
+	// case's end: the feedback to a lead's named reporter, which has a
+	// deadline only when the closing transition started one.
 	Step string
 	// CountsLate: finishing this step late counts against 按期办结
 	// (late_steps): the steps that bind an official of a request.
@@ -139,6 +147,14 @@ type Item struct {
 	Marked  bool
 	// Disposal is a lead's decision.
 	Disposal string
+	// Proposal is a lead's disposal waiting for approval (报批), if any.
+	Proposal *Proposal
+	// Named: a lead's reporter is named (feedback is due at its closure);
+	// FeedbackGiven: the feedback of its closure is recorded; ClosedAt: when
+	// it closed.
+	Named         bool
+	FeedbackGiven bool
+	ClosedAt      *time.Time
 
 	// The current step's deadline and start, the handling round's start
 	// (a request's assignment or reopening), and the case's filing time.
@@ -156,6 +172,9 @@ type Item struct {
 
 // Actor is who wants to act, with the parties it is to this case.
 type Actor struct {
+	// ID is the account's id, recorded where an action names who took it
+	// (the proposer of a disposal).
+	ID      uint64
 	Role    Role
 	Parties []Party
 	// Subject marks an account named as the lead's subject: it may never act on it.
@@ -172,6 +191,9 @@ var (
 	ErrNotParty = errors.New("workflow: actor is not a party to this action")
 	// ErrRoleNotAllowed: the actor's role never takes this action (403).
 	ErrRoleNotAllowed = errors.New("workflow: role may not take this action")
+	// ErrOwnProposal: the proposer of a disposal may not approve it or
+	// send it back (403); it is an ErrNotParty.
+	ErrOwnProposal = fmt.Errorf("%w: the proposer may not review their own proposal", ErrNotParty)
 	// ErrRecused: the actor is named as the lead's subject (403).
 	ErrRecused = errors.New("workflow: the subject of a lead may not act on it")
 	// ErrUnknownAction: no such action in this loop (400).
@@ -231,6 +253,18 @@ func (m *Machine) Label(s Status) string {
 	return string(s)
 }
 
+// DeadlineStatuses lists the statuses in which a case may carry a
+// deadline: the open ones, and the end states whose Step follows the end.
+func (m *Machine) DeadlineStatuses() []Status {
+	var out []Status
+	for _, st := range m.States {
+		if st.Open || st.Step != "" {
+			out = append(out, st.Status)
+		}
+	}
+	return out
+}
+
 // OpenStatuses lists the statuses that carry a deadline.
 func (m *Machine) OpenStatuses() []Status {
 	var out []Status
@@ -281,6 +315,8 @@ func (t Transition) stateAllows(it Item) bool {
 		return it.PendingExtension
 	case GuardShelved:
 		return it.Disposal == DisposalShelved
+	case GuardFeedbackOpen:
+		return !it.FeedbackGiven
 	}
 	return true
 }
@@ -305,6 +341,9 @@ func (m *Machine) Check(it Item, actor Actor, a Action) (Transition, error) {
 		return t, ErrInvalidTransition
 	}
 	if !actor.is(t.Party) {
+		if t.Party == PartyNotProposer {
+			return t, ErrOwnProposal
+		}
 		return t, ErrNotParty
 	}
 	return t, nil
@@ -332,10 +371,17 @@ func (m *Machine) Apply(it Item, actor Actor, cmd Command, env Env) (Outcome, er
 	if err := cmd.validate(m.Kind, t); err != nil {
 		return Outcome{}, err
 	}
+	if t.Action == LeadRecordFeedback && m.Kind == KindLead {
+		var v ValidationError
+		validateFeedback(cmd, it, env.Now, &v)
+		if err := v.Err(); err != nil {
+			return Outcome{}, err
+		}
+	}
 	o := Outcome{Kind: m.Kind, From: it.Status, To: t.To, Action: t.Action}
 	if t.SameState {
 		o.To = it.Status
 	}
-	effects(m, it, cmd, env, &o)
+	effects(m, it, actor, cmd, env, &o)
 	return o, nil
 }

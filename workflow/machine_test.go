@@ -49,7 +49,8 @@ var specPartySets = [][]Party{
 	{PartyFilingEnterprise, PartyFiler},
 	{PartyAssignedUnit},
 	{PartyRectifyingUnit},
-	{PartyFilingEnterprise, PartyFiler, PartyAssignedUnit, PartyRectifyingUnit},
+	{PartyNotProposer},
+	{PartyFilingEnterprise, PartyFiler, PartyAssignedUnit, PartyRectifyingUnit, PartyNotProposer},
 }
 
 // specDisposalValues are Item.Disposal values the matrix tries.
@@ -335,6 +336,10 @@ func setText(t *testing.T, c *Command, f, v string) {
 		c.Report = v
 	case "result":
 		c.Result = v
+	case "letter":
+		c.Letter = v
+	case "reply":
+		c.Reply = v
 	default:
 		t.Fatalf("setText: %q is not a text field", f)
 	}
@@ -357,10 +362,11 @@ func without(c Command, f string) Command {
 
 // textFields are the fields that carry text (the others: days, score, accepted, due_at).
 var textFields = []string{"note", "reason", "response", "comment", "content", "department_code", "region_code",
-	"notes", "assessment", "disposal", "unit_region_code", "transfer_to", "grounds", "report", "result"}
+	"notes", "assessment", "disposal", "unit_region_code", "transfer_to", "grounds", "report", "result", "letter", "reply"}
 
 // freeTextFields are the fields people write prose in.
-var freeTextFields = []string{"note", "reason", "response", "comment", "content", "notes", "assessment", "grounds", "report", "result"}
+var freeTextFields = []string{"note", "reason", "response", "comment", "content", "notes", "assessment", "grounds", "report", "result",
+	"letter", "reply"}
 
 // blankTexts are values that hold no text.
 var blankTexts = []string{"", " ", "   ", "\t\n", "\r\n ", "\u3000\u3000", "\u00a0"}
