@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -137,20 +136,17 @@ func (s *Store) StartSession(ctx context.Context, accountID uint64, clientIP str
 	return sess, tok, nil
 }
 
-// lastPurge is when (Unix seconds, real time) purgeRefreshTokens last ran in
-// this process.
-var lastPurge atomic.Int64
-
-// purgeRefreshTokens deletes, at most every ten minutes per process and
+// purgeRefreshTokens deletes, at most every ten minutes per store (by its
+// clock) and
 // at most 1000 at a time, refresh tokens that expired more than a day ago
 // (a used token is kept until then, so that its reuse is still recognised).
 // It runs outside any other transaction, by primary key, so it locks
 // nothing a sign-in needs; failures are ignored (it runs again later).
 // Sessions are kept longer (PurgeSessions).
 func (s *Store) purgeRefreshTokens(ctx context.Context) {
-	now := time.Now().Unix()
-	last := lastPurge.Load()
-	if now-last < 600 || !lastPurge.CompareAndSwap(last, now) {
+	now := s.Now().Unix()
+	last := s.tokensPurged.Load()
+	if now-last < 600 || !s.tokensPurged.CompareAndSwap(last, now) {
 		return
 	}
 	var ids []uint64
