@@ -4,6 +4,7 @@
 //	qinqing [-config configs/config.yaml]     serve (the default)
 //	qinqing [-config …] audit verify          check every timeline's hash chain
 //	qinqing seed --requests N --leads N       fill the database with synthetic data (seed.go)
+//	qinqing [-config …] admin reset-password USER   a new one-time password (main_admin.go)
 //
 // Configuration is YAML plus QINQING_* environment overrides (README).
 package main
@@ -72,7 +73,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		printUsage(stdout)
 		return nil
 	}
-	if len(rest) > 0 && rest[0] != "serve" && rest[0] != "audit" {
+	if len(rest) > 0 && rest[0] != "serve" && rest[0] != "audit" && rest[0] != "admin" {
 		return fmt.Errorf("unknown command %q (qinqing --help lists them)", rest[0])
 	}
 	if *path == "" {
@@ -88,6 +89,9 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	}
 	if len(rest) > 0 && rest[0] == "audit" {
 		return runAudit(ctx, cfg, rest[1:], stdout)
+	}
+	if len(rest) > 0 && rest[0] == "admin" {
+		return runAdmin(ctx, cfg, rest[1:], stdout)
 	}
 	log := newLogger(stdout, cfg.LogLevel)
 	app, err := build(ctx, cfg, log, lookup, stdout)
@@ -213,16 +217,17 @@ func jwtSecret(cfg configs.Config) ([]byte, error) {
 }
 
 // ensureAdmin creates the admin account on first start, with
-// QINQING_ADMIN_PASSWORD or a generated password printed once.
+// QINQING_ADMIN_PASSWORD or a generated password printed once. When the
+// admin exists already, the variable is ignored, and the log says so.
 func ensureAdmin(ctx context.Context, store *model.Store, h model.PasswordHasher, ref configs.Reference,
 	lookup func(string) (string, bool), stdout io.Writer, log *slog.Logger) error {
 	pw, given := lookup("QINQING_ADMIN_PASSWORD")
 	if !given || pw == "" {
-		var raw [12]byte
-		if _, err := rand.Read(raw[:]); err != nil {
+		var err error
+		if pw, err = model.OneTimePassword(); err != nil {
 			return err
 		}
-		pw, given = hex.EncodeToString(raw[:]), false
+		given = false
 	}
 	if len(pw) < 8 {
 		return errors.New("QINQING_ADMIN_PASSWORD must be at least 8 characters")
@@ -237,12 +242,14 @@ func ensureAdmin(ctx context.Context, store *model.Store, h model.PasswordHasher
 	if err != nil {
 		return fmt.Errorf("create admin: %w", err)
 	}
-	if created {
-		if given {
-			log.Info("created the admin account with QINQING_ADMIN_PASSWORD")
-		} else {
-			fmt.Fprintf(stdout, "\n首次启动：已创建管理员账号 admin，初始密码（只显示这一次）：%s\n\n", pw)
-		}
+	switch {
+	case created && given:
+		log.Info("已用 QINQING_ADMIN_PASSWORD 创建管理员账号 admin", "username", "admin")
+	case created:
+		fmt.Fprintf(stdout, "\n首次启动：已创建管理员账号 admin，初始密码（只显示这一次）：%s\n\n", pw)
+	case given:
+		log.Warn("管理员账号 admin 已存在，QINQING_ADMIN_PASSWORD 未使用；忘记密码请运行 qinqing admin reset-password admin",
+			"username", "admin", "env", "QINQING_ADMIN_PASSWORD")
 	}
 	return nil
 }

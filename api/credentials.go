@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"time"
@@ -165,11 +163,10 @@ func (s *Server) resetPassword(c *gin.Context, p *principal, id uint64) (*model.
 	if a.ID == p.account.ID {
 		return nil, "", workflow.Invalid("id", "不能重置自己的密码，请使用“修改密码”")
 	}
-	var raw [12]byte
-	if _, err := rand.Read(raw[:]); err != nil {
+	pw, err := model.OneTimePassword()
+	if err != nil {
 		return nil, "", err
 	}
-	pw := hex.EncodeToString(raw[:])
 	a, err = s.store.ResetPassword(ctx, s.hashes.hasher(ctx), p.scope, id, pw)
 	if err != nil {
 		return nil, "", err

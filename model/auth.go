@@ -495,6 +495,28 @@ func (s *Store) FindAPIKeyAccount(ctx context.Context, key string) (*Account, *A
 	return &a, &k, nil
 }
 
+// OneTimePassword returns a new random password (24 hex digits, 96 bits)
+// for an account to use once: the admin's first, and every reset's. The
+// account holding it is marked password_change_required.
+func OneTimePassword() (string, error) {
+	var raw [12]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(raw[:]), nil
+}
+
+// ResetPasswordOf is ResetPassword for the operator of the service
+// (`qinqing admin reset-password USER`): the account is named by its
+// username, whatever its region. ErrNotFound when there is none.
+func (s *Store) ResetPasswordOf(ctx context.Context, h PasswordHasher, username, password string) (*Account, error) {
+	a, err := s.FindAccountByUsername(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	return s.ResetPassword(ctx, h, Scope{Regions: []string{a.RegionCode}}, a.ID, password)
+}
+
 // ResetPassword gives the account id in the scope's regions a new password
 // set by an administrator: it is marked password_change_required (its
 // holder must choose another before using the console), and every token
