@@ -102,10 +102,24 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	return app.serve(ctx, ready)
 }
 
+// newLogger writes logfmt lines (slog's text handler): the message in
+// Chinese for the people who read them, the keys in English for the
+// machines, and every time (the line's own and any time attribute) in
+// Beijing time, +08:00, whatever the host's time zone (README "Logs").
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: beijingTimes}))
+}
+
+// logZone is the logs' time zone: China Standard Time (no daylight saving).
+var logZone = time.FixedZone("CST", 8*60*60)
+
+func beijingTimes(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindTime {
+		a.Value = slog.TimeValue(a.Value.Time().In(logZone))
+	}
+	return a
 }
 
 // app is the wired service.
@@ -133,7 +147,7 @@ func build(ctx context.Context, cfg configs.Config, log *slog.Logger, lookup fun
 		log.Warn("工作日历缺少该年度的国务院节假日安排，仅按周末计算，请在 configs/calendar.yaml 中补充", "year", y)
 	}
 	if !cfg.DemoLimit.IsZero() {
-		log.Warn("QINQING_DEMO_LIMIT is set: every deadline limit is replaced (demonstration mode)", "limit", cfg.DemoLimit.String())
+		log.Warn("已设置 QINQING_DEMO_LIMIT：所有办理期限均被替换（演示模式）", "limit", cfg.DemoLimit.String())
 	}
 	secret, err := jwtSecret(cfg)
 	if err != nil {
@@ -286,7 +300,7 @@ func (a *app) serve(ctx context.Context, ready func(string)) error {
 		ps := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = ps.Serve(pl) }()
 		defer ps.Close()
-		a.log.Warn("pprof is enabled on 127.0.0.1:6060")
+		a.log.Warn("已在 127.0.0.1:6060 开启 pprof 性能分析", "addr", "127.0.0.1:6060")
 	}
 	// The deadline scanner and the webhook dispatcher run until the server
 	// has stopped, then end before the database closes.
@@ -298,7 +312,7 @@ func (a *app) serve(ctx context.Context, ready func(string)) error {
 	defer func() { stopJobs(); wg.Wait() }()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	a.log.Info("qinqing listening", "addr", ln.Addr().String(), "db", a.cfg.DB.Driver)
+	a.log.Info("服务已启动", "addr", ln.Addr().String(), "db", a.cfg.DB.Driver)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -307,7 +321,7 @@ func (a *app) serve(ctx context.Context, ready func(string)) error {
 		return err
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down")
+	a.log.Info("正在停止服务")
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
