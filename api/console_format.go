@@ -112,10 +112,7 @@ func (cs *console) deadlineOf(due *time.Time, working, overdue bool) *deadline {
 		return nil
 	}
 	now := cs.s.now()
-	basis := "自然日"
-	if working {
-		basis = "工作日"
-	}
+	basis := dayBasis(working)
 	d := &deadline{Due: cs.datetime(*due), Basis: basis}
 	rem := cs.s.cal.Remaining(now, *due, working)
 	soonW, soonC := cs.s.store.DueSoonCutoffs(now)
@@ -135,7 +132,19 @@ func (cs *console) deadlineOf(due *time.Time, working, overdue bool) *deadline {
 	return d
 }
 
-// remainingWords: 剩余 2个工作日3小时, 已超期 1个自然日, 剩余 5小时20分钟（工作日）.
+// dayBasis names the count a step's deadline uses: 工作日 when its limit
+// is in working days (due_working), 自然日 otherwise (calendar days,
+// months, plain durations).
+func dayBasis(working bool) string {
+	if working {
+		return "工作日"
+	}
+	return "自然日"
+}
+
+// remainingWords words the time left (rem, from Calendar.Remaining) for
+// people, on its count (the API's remaining, the console's deadlines):
+// 剩余 2个工作日3小时, 已超期 1个自然日, 剩余 5小时20分钟（工作日）.
 func remainingWords(d time.Duration, basis string) string {
 	prefix := "剩余 "
 	if d < 0 {
