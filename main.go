@@ -4,6 +4,7 @@
 //	qinqing [-config configs/config.yaml]     serve (the default)
 //	qinqing [-config …] audit verify          check every timeline's hash chain
 //	qinqing seed --requests N --leads N       fill the database with synthetic data (seed.go)
+//	qinqing [-config …] admin reset-password USER   a new one-time password (main_admin.go)
 //
 // Configuration is YAML plus QINQING_* environment overrides (README).
 package main
@@ -73,7 +74,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		printUsage(stdout)
 		return nil
 	}
-	if len(rest) > 0 && rest[0] != "serve" && rest[0] != "audit" {
+	if len(rest) > 0 && rest[0] != "serve" && rest[0] != "audit" && rest[0] != "admin" {
 		return fmt.Errorf("unknown command %q (qinqing --help lists them)", rest[0])
 	}
 	if *path == "" {
@@ -90,6 +91,9 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	if len(rest) > 0 && rest[0] == "audit" {
 		return runAudit(ctx, cfg, rest[1:], stdout)
 	}
+	if len(rest) > 0 && rest[0] == "admin" {
+		return runAdmin(ctx, cfg, rest[1:], stdout)
+	}
 	log := newLogger(stdout, cfg.LogLevel)
 	app, err := build(ctx, cfg, log, lookup, stdout)
 	if err != nil {
@@ -99,10 +103,24 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	return app.serve(ctx, ready)
 }
 
+// newLogger writes logfmt lines (slog's text handler): the message in
+// Chinese for the people who read them, the keys in English for the
+// machines, and every time (the line's own and any time attribute) in
+// Beijing time, +08:00, whatever the host's time zone (README "Logs").
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: beijingTimes}))
+}
+
+// logZone is the logs' time zone: China Standard Time (no daylight saving).
+var logZone = time.FixedZone("CST", 8*60*60)
+
+func beijingTimes(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindTime {
+		a.Value = slog.TimeValue(a.Value.Time().In(logZone))
+	}
+	return a
 }
 
 // app is the wired service.
@@ -130,7 +148,7 @@ func build(ctx context.Context, cfg configs.Config, log *slog.Logger, lookup fun
 		log.Warn("工作日历缺少该年度的国务院节假日安排，仅按周末计算，请在 configs/calendar.yaml 中补充", "year", y)
 	}
 	if !cfg.DemoLimit.IsZero() {
-		log.Warn("QINQING_DEMO_LIMIT is set: every deadline limit is replaced (demonstration mode)", "limit", cfg.DemoLimit.String())
+		log.Warn("已设置 QINQING_DEMO_LIMIT：所有办理期限均被替换（演示模式）", "limit", cfg.DemoLimit.String())
 	}
 	secret, err := jwtSecret(cfg)
 	if err != nil {
@@ -214,16 +232,17 @@ func jwtSecret(cfg configs.Config) ([]byte, error) {
 }
 
 // ensureAdmin creates the admin account on first start, with
-// QINQING_ADMIN_PASSWORD or a generated password printed once.
+// QINQING_ADMIN_PASSWORD or a generated password printed once. When the
+// admin exists already, the variable is ignored, and the log says so.
 func ensureAdmin(ctx context.Context, store *model.Store, h model.PasswordHasher, ref configs.Reference,
 	lookup func(string) (string, bool), stdout io.Writer, log *slog.Logger) error {
 	pw, given := lookup("QINQING_ADMIN_PASSWORD")
 	if !given || pw == "" {
-		var raw [12]byte
-		if _, err := rand.Read(raw[:]); err != nil {
+		var err error
+		if pw, err = model.OneTimePassword(); err != nil {
 			return err
 		}
-		pw, given = hex.EncodeToString(raw[:]), false
+		given = false
 	}
 	if len(pw) < 8 {
 		return errors.New("QINQING_ADMIN_PASSWORD must be at least 8 characters")
@@ -238,12 +257,14 @@ func ensureAdmin(ctx context.Context, store *model.Store, h model.PasswordHasher
 	if err != nil {
 		return fmt.Errorf("create admin: %w", err)
 	}
-	if created {
-		if given {
-			log.Info("created the admin account with QINQING_ADMIN_PASSWORD")
-		} else {
-			fmt.Fprintf(stdout, "\n首次启动：已创建管理员账号 admin，初始密码（只显示这一次）：%s\n\n", pw)
-		}
+	switch {
+	case created && given:
+		log.Info("已用 QINQING_ADMIN_PASSWORD 创建管理员账号 admin", "username", "admin")
+	case created:
+		fmt.Fprintf(stdout, "\n首次启动：已创建管理员账号 admin，初始密码（只显示这一次）：%s\n\n", pw)
+	case given:
+		log.Warn("管理员账号 admin 已存在，QINQING_ADMIN_PASSWORD 未使用；忘记密码请运行 qinqing admin reset-password admin",
+			"username", "admin", "env", "QINQING_ADMIN_PASSWORD")
 	}
 	return nil
 }
@@ -286,7 +307,7 @@ func (a *app) serve(ctx context.Context, ready func(string)) error {
 		runtime.SetMutexProfileFraction(10)
 		defer runtime.SetBlockProfileRate(0)
 		defer runtime.SetMutexProfileFraction(0)
-		a.log.Warn("pprof is enabled on 127.0.0.1:6060")
+		a.log.Warn("已在 127.0.0.1:6060 开启 pprof 性能分析", "addr", "127.0.0.1:6060")
 	}
 	// The deadline scanner and the webhook dispatcher run until the server
 	// has stopped, then end before the database closes.
@@ -298,7 +319,7 @@ func (a *app) serve(ctx context.Context, ready func(string)) error {
 	defer func() { stopJobs(); wg.Wait() }()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	a.log.Info("qinqing listening", "addr", ln.Addr().String(), "db", a.cfg.DB.Driver)
+	a.log.Info("服务已启动", "addr", ln.Addr().String(), "db", a.cfg.DB.Driver)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -307,7 +328,7 @@ func (a *app) serve(ctx context.Context, ready func(string)) error {
 		return err
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down")
+	a.log.Info("正在停止服务")
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {

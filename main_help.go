@@ -15,6 +15,10 @@ Usage:
   qinqing [-config FILE] seed [flags]   write demo data into the configured database
   qinqing [-config FILE] audit verify   check every case's tamper-evident timeline
                                         (exit status 1 when a chain is broken)
+  qinqing [-config FILE] admin reset-password USER
+                                        give USER a new one-time password (printed
+                                        once, to be changed at the next sign-in)
+                                        and end the account's sessions
   qinqing help | -h | --help            this text
 
 Global flag:
@@ -37,7 +41,8 @@ Environment (each overrides the configuration file's key):
   QINQING_DB_DRIVER          sqlite or mysql                             (default sqlite)
   QINQING_DB_DSN             database DSN; required for mysql            (default file:data/qinqing.db?…)
   QINQING_DB_MAX_OPEN_CONNS  connection pool size                        (default 16)
-  QINQING_ADMIN_PASSWORD     password of admin when it is created        (default: generated, printed once)
+  QINQING_ADMIN_PASSWORD     password of admin when it is created;
+                             ignored (and logged) once admin exists      (default: generated, printed once)
   QINQING_JWT_SECRET         HS256 key, ≥ 32 characters; required on
                              mysql                                       (default: generated under the data dir)
   QINQING_TOKEN_TTL          access-token lifetime, at most 15m          (default 15m)

@@ -43,7 +43,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("qinqing %s = %v, want success", strings.Join(args, " "), err)
 		}
 		text := out.String()
-		for _, w := range []string{"serve", "seed", "audit verify", "-config", "-requests", "-leads", "-enterprises", "-months", "-password"} {
+		for _, w := range []string{"serve", "seed", "audit verify", "admin reset-password", "-config", "-requests", "-leads", "-enterprises", "-months", "-password"} {
 			if !strings.Contains(text, w) {
 				t.Errorf("qinqing %s does not mention %s", strings.Join(args, " "), w)
 			}

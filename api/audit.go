@@ -52,7 +52,7 @@ func (s *Server) verifyAudit(c *gin.Context) error {
 		return err
 	}
 	if !rep.OK {
-		s.log.Warn("audit chain broken", "request_id", c.GetString(ctxRequestID), "first", rep.FirstBroken, "broken", rep.BrokenEvents)
+		s.log.Warn("审计哈希链断裂", "request_id", c.GetString(ctxRequestID), "first", rep.FirstBroken, "broken", rep.BrokenEvents)
 	}
 	c.JSON(http.StatusOK, AuditView(rep))
 	return nil

@@ -149,7 +149,7 @@ func (s *Server) authenticateKey(c *gin.Context, key string) {
 		if len(hint) > 12 {
 			hint = hint[:12]
 		}
-		s.log.Info("API key refused", "request_id", c.GetString(ctxRequestID), "prefix", hint)
+		s.log.Info("API 密钥被拒绝", "request_id", c.GetString(ctxRequestID), "prefix", hint)
 		s.refuseBad(c)
 		return
 	}

@@ -362,13 +362,13 @@ func (cs *console) newPage(c *gin.Context, title string, crumbs ...crumb) *page 
 func (cs *console) render(c *gin.Context, status int, name string, pg *page) {
 	t, ok := cs.pages[name]
 	if !ok {
-		cs.s.log.Error("console: no template", "name", name)
+		cs.s.log.Error("工作台页面模板不存在", "name", name)
 		c.String(http.StatusInternalServerError, "服务器内部错误")
 		return
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
-		cs.s.log.Error("console: render", "request_id", c.GetString(ctxRequestID), "page", name, "err", err)
+		cs.s.log.Error("工作台页面渲染失败", "request_id", c.GetString(ctxRequestID), "page", name, "err", err)
 		c.String(http.StatusInternalServerError, "服务器内部错误（请求编号 "+c.GetString(ctxRequestID)+"）")
 		return
 	}
@@ -419,7 +419,7 @@ func (cs *console) fail(c *gin.Context, err error) {
 	case p.Status == http.StatusNotFound:
 		p.Detail = "该事项不存在，或者您无权查看。"
 	case p.Status >= 500:
-		cs.s.log.Error("console request failed", "request_id", c.GetString(ctxRequestID), "path", c.FullPath(), "err", err)
+		cs.s.log.Error("工作台请求处理失败", "request_id", c.GetString(ctxRequestID), "path", c.FullPath(), "err", err)
 		if p.Status == http.StatusInternalServerError {
 			p.Detail = "服务器内部错误（请求编号 " + c.GetString(ctxRequestID) + "）"
 		}
@@ -454,7 +454,7 @@ type fieldMessage struct {
 // problem words err for a form. labels names the form's fields (the
 // general fieldLabels otherwise).
 func (cs *console) problem(err error, labels map[string]string) *formProblem {
-	p := toProblem(err)
+	p := rawProblem(err)
 	fp := &formProblem{Status: p.Status, Detail: p.Detail}
 	for _, f := range p.Errors {
 		label := labels[f.Field]

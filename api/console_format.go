@@ -3,6 +3,7 @@ package api
 import (
 	"html/template"
 	"strconv"
+	"strings"
 	"time"
 
 	"qinqing/workflow"
@@ -111,10 +112,7 @@ func (cs *console) deadlineOf(due *time.Time, working, overdue bool) *deadline {
 		return nil
 	}
 	now := cs.s.now()
-	basis := "自然日"
-	if working {
-		basis = "工作日"
-	}
+	basis := dayBasis(working)
 	d := &deadline{Due: cs.datetime(*due), Basis: basis}
 	rem := cs.s.cal.Remaining(now, *due, working)
 	soonW, soonC := cs.s.store.DueSoonCutoffs(now)
@@ -134,7 +132,19 @@ func (cs *console) deadlineOf(due *time.Time, working, overdue bool) *deadline {
 	return d
 }
 
-// remainingWords: 剩余 2个工作日3小时, 已超期 1个自然日, 剩余 5小时20分钟（工作日）.
+// dayBasis names the count a step's deadline uses: 工作日 when its limit
+// is in working days (due_working), 自然日 otherwise (calendar days,
+// months, plain durations).
+func dayBasis(working bool) string {
+	if working {
+		return "工作日"
+	}
+	return "自然日"
+}
+
+// remainingWords words the time left (rem, from Calendar.Remaining) for
+// people, on its count (the API's remaining, the console's deadlines):
+// 剩余 2个工作日3小时, 已超期 1个自然日, 剩余 5小时20分钟（工作日）.
 func remainingWords(d time.Duration, basis string) string {
 	prefix := "剩余 "
 	if d < 0 {
@@ -156,9 +166,11 @@ func remainingWords(d time.Duration, basis string) string {
 	return prefix + strconv.Itoa(int(d/time.Second)) + "秒（" + basis + "）"
 }
 
-// fieldLabels are the Chinese names of body and query fields, for problems
-// shown in a form. A form whose fields mean something more specific passes
-// its own labels (cs.problem).
+// fieldLabels are the Chinese names of body and query fields: the
+// validator's messages name fields by them (标题为必填字段), and so do
+// problems shown in a form. A form whose fields mean something more
+// specific passes its own labels (cs.problem). Every field with a
+// validate tag has one (TestValidatedFieldsHaveLabels).
 var fieldLabels = map[string]string{
 	"username": "用户名", "password": "密码", "current_password": "当前密码", "new_password": "新密码",
 	"new_password_confirm": "确认新密码",
@@ -168,10 +180,21 @@ var fieldLabels = map[string]string{
 	"expected_version": "数据版本",
 	"status":           "状态", "from": "开始日期", "to": "结束日期", "q": "关键词", "overdue": "是否超期",
 	"supervised": "是否督办", "cursor": "分页位置", "page_size": "每页条数",
+	"name": "名称", "address": "地址", "uscc": "统一社会信用代码", "contact_name": "联系人", "contact_phone": "联系电话",
+	"role": "角色", "display_name": "显示名", "disabled": "是否停用", "account_id": "账号", "station_id": "所属站点",
+	"expires_at": "有效期至", "period": "期间", "evidence": "证据材料", "occurred_at": "发生时间",
+	"subject_department_code": "涉及单位", "subject_name": "涉及人员或单位名称", "subject_username": "涉及人员的平台账号",
+	"rule_code": "政商交往清单条目", "anonymous": "是否匿名", "receipt": "查询码", "refresh_token": "刷新令牌",
+	"notes": "调查核实情况", "assessment": "评估意见", "disposal": "处置方式", "unit_region_code": "整改单位所在区划",
+	"transfer_to": "移送机关", "grounds": "容错免责依据", "report": "整改情况报告", "accepted": "回访结论",
+	"result": "回访结果", "state": "期限状态", "kind": "类别",
 }
 
+// fieldLabel is the Chinese name of field, a JSON path (rows[2].value is
+// named by value); the path itself when the table has none.
 func fieldLabel(field string) string {
-	if l, ok := fieldLabels[field]; ok {
+	name := field[strings.LastIndexAny(field, ".]")+1:]
+	if l, ok := fieldLabels[name]; ok {
 		return l
 	}
 	return field

@@ -307,7 +307,7 @@ func (cs *console) login(c *gin.Context) error {
 	}
 	cs.setCookie(c, loginCookieName, "", -1)
 	cs.startSession(c, a, sess.ID)
-	cs.s.log.Info("console sign-in", "request_id", c.GetString(ctxRequestID), "account", a.ID, "session", sess.ID)
+	cs.s.log.Info("工作台登录", "request_id", c.GetString(ctxRequestID), "account", a.ID, "session", sess.ID)
 	if a.PasswordChangeRequired {
 		redirect(c, "/password")
 		return nil

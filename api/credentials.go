@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"time"
@@ -117,7 +115,7 @@ func (s *Server) setDisabled(c *gin.Context, p *principal, id uint64, disabled b
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("account updated", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "account", a.ID, "disabled", a.Disabled)
+	s.log.Info("账号已更新", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "account", a.ID, "disabled", a.Disabled)
 	return a, nil
 }
 
@@ -165,16 +163,15 @@ func (s *Server) resetPassword(c *gin.Context, p *principal, id uint64) (*model.
 	if a.ID == p.account.ID {
 		return nil, "", workflow.Invalid("id", "不能重置自己的密码，请使用“修改密码”")
 	}
-	var raw [12]byte
-	if _, err := rand.Read(raw[:]); err != nil {
+	pw, err := model.OneTimePassword()
+	if err != nil {
 		return nil, "", err
 	}
-	pw := hex.EncodeToString(raw[:])
 	a, err = s.store.ResetPassword(ctx, s.hashes.hasher(ctx), p.scope, id, pw)
 	if err != nil {
 		return nil, "", err
 	}
-	s.log.Info("password reset", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "account", a.ID)
+	s.log.Info("密码已重置", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "account", a.ID)
 	return a, pw, nil
 }
 
@@ -276,7 +273,7 @@ func (s *Server) addAPIKey(c *gin.Context, p *principal, b apiKeyBody) (*model.A
 	if err != nil {
 		return nil, "", err
 	}
-	s.log.Info("API key created", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "account", a.ID, "prefix", k.Prefix)
+	s.log.Info("已创建 API 密钥", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "account", a.ID, "prefix", k.Prefix)
 	return k, key, nil
 }
 
@@ -327,6 +324,6 @@ func (s *Server) revokeKey(c *gin.Context, p *principal, id uint64) error {
 	if err != nil {
 		return err
 	}
-	s.log.Info("API key revoked", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "prefix", k.Prefix)
+	s.log.Info("已吊销 API 密钥", "request_id", c.GetString(ctxRequestID), "by", p.account.ID, "prefix", k.Prefix)
 	return nil
 }

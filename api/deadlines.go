@@ -44,7 +44,7 @@ func (s *Server) deadlineView(it model.DeadlineItem) deadlineView {
 		RefNo:  model.RefNo(prefix, it.ID, it.CreatedAt, s.cal.Location()),
 		Status: it.Status, StatusLabel: st.Label, Step: st.Step, RegionCode: it.RegionCode,
 		DepartmentCode: it.DepartmentCode, UnitRegionCode: it.UnitRegionCode, DueAt: s.ts(it.DueAt),
-		Remaining: formatRemaining(rem), RemainingSeconds: int64(rem / time.Second), Overdue: it.Overdue, Supervised: it.Supervised}
+		Remaining: remainingWords(rem, dayBasis(it.DueWorking)), RemainingSeconds: int64(rem / time.Second), Overdue: it.Overdue, Supervised: it.Supervised}
 	if it.Title != "" {
 		v.Title = &it.Title
 	}

@@ -227,7 +227,7 @@ func (s *Server) leadView(p *principal, l *model.Lead, level leadLevel) leadView
 			step := st.Step
 			d.Step, d.DueAt = &step, s.optTS(l.DueAt)
 			rem := s.cal.Remaining(now, *l.DueAt, l.DueWorking)
-			secs, text := int64(rem/time.Second), formatRemaining(rem)
+			secs, text := int64(rem/time.Second), remainingWords(rem, dayBasis(l.DueWorking))
 			d.RemainingSeconds, d.Remaining = &secs, &text
 		}
 		v.leadDeadlineView = d

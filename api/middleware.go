@@ -53,7 +53,7 @@ func (s *Server) recoverer(c *gin.Context) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("panic", "request_id", c.GetString(ctxRequestID), "panic", v)
+			s.log.Error("请求处理中发生 panic，已恢复", "request_id", c.GetString(ctxRequestID), "panic", v)
 			s.writeProblem(c, errPanic)
 		}
 	}()

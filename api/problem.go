@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -114,8 +116,29 @@ func retryAfter(err error, secs int) error {
 	return r
 }
 
-// toProblem turns any error into the problem to send.
+// toProblem turns any error into the problem to send: each field's
+// message names it in Chinese, and so does the detail of a 400.
 func toProblem(err error) *Problem {
+	p := rawProblem(err)
+	if len(p.Errors) > 0 {
+		p.Errors = labelledErrors(p.Errors)
+		if p.Detail == tableProblem(errValidation).Detail {
+			msgs := make([]string, 0, min(len(p.Errors), 5))
+			for _, e := range p.Errors[:cap(msgs)] {
+				msgs = append(msgs, e.Message)
+			}
+			p.Detail += "：" + strings.Join(msgs, "；")
+			if len(p.Errors) > len(msgs) {
+				p.Detail += "等 " + strconv.Itoa(len(p.Errors)) + " 处"
+			}
+		}
+	}
+	return p
+}
+
+// rawProblem is toProblem with the fields' messages as the checks worded
+// them, for a form that shows each beside its own label (console.problem).
+func rawProblem(err error) *Problem {
 	var p *Problem
 	switch ve, tooBig := (*workflow.ValidationError)(nil), (*http.MaxBytesError)(nil); {
 	case errors.As(err, &ve):
@@ -141,6 +164,33 @@ func toProblem(err error) *Problem {
 	return p
 }
 
+// barePredicates begin the messages that do not name their field (the
+// workflow's "为必填字段", "不能为空"…): the field's label is put before them.
+var barePredicates = []string{"为必填字段", "不能为空", "长度不能超过", "必须是", "须为", "不能包含", "只能包含", "格式"}
+
+// labelledErrors words each message with its field's Chinese label
+// (fieldLabels): the validator's "title为必填字段" reads "标题为必填字段",
+// the workflow's "为必填字段" for reason "理由为必填字段", and "该操作不接受此
+// 字段" for note "该操作不接受备注". Messages that name the field in
+// Chinese already are kept.
+func labelledErrors(errs []workflow.FieldError) []workflow.FieldError {
+	out := make([]workflow.FieldError, len(errs))
+	for i, e := range errs {
+		label := fieldLabel(e.Field)
+		name := e.Field[strings.LastIndexAny(e.Field, ".]")+1:]
+		switch {
+		case name != "" && strings.HasPrefix(e.Message, name):
+			e.Message = label + e.Message[len(name):]
+		case strings.Contains(e.Message, "此字段"):
+			e.Message = strings.Replace(e.Message, "此字段", label, 1)
+		case slices.ContainsFunc(barePredicates, func(p string) bool { return strings.HasPrefix(e.Message, p) }):
+			e.Message = label + e.Message
+		}
+		out[i] = e
+	}
+	return out
+}
+
 // tableProblem is the problem of err's row in errorTable (500 when none).
 func tableProblem(err error) *Problem {
 	for _, e := range errorTable {
@@ -162,14 +212,14 @@ func (s *Server) writeProblem(c *gin.Context, err error) {
 	p := toProblem(err)
 	p.Instance = c.Request.URL.Path
 	if errors.Is(err, errBusy) {
-		s.log.Warn("password hashing at capacity", "request_id", c.GetString(ctxRequestID), "path", c.FullPath())
+		s.log.Warn("密码哈希槽位已满，登录请求返回 503", "request_id", c.GetString(ctxRequestID), "path", c.FullPath())
 	} else if p.Status >= 500 {
-		s.log.Error("request failed", "request_id", c.GetString(ctxRequestID), "path", c.FullPath(), "err", err)
+		s.log.Error("请求处理失败", "request_id", c.GetString(ctxRequestID), "path", c.FullPath(), "err", err)
 		if p.Status == http.StatusInternalServerError {
 			p.Detail = "服务器内部错误（请求编号 " + c.GetString(ctxRequestID) + "）"
 		}
 	} else {
-		s.log.Debug("request refused", "request_id", c.GetString(ctxRequestID), "status", p.Status, "err", err)
+		s.log.Debug("请求被拒绝", "request_id", c.GetString(ctxRequestID), "status", p.Status, "err", err)
 	}
 	if p.RetryAfter > 0 {
 		c.Header("Retry-After", strconv.Itoa(p.RetryAfter))

@@ -114,7 +114,7 @@ func (s *Server) readyz(c *gin.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := model.Ping(ctx, s.store.DB()); err != nil {
-		s.log.Warn("database not ready", "err", err)
+		s.log.Warn("数据库未就绪", "err", err)
 		return errNotReady
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})

@@ -182,7 +182,7 @@ func (s *Server) requestView(r *model.Request) requestView {
 		v.DueAt = s.optTS(r.DueAt)
 		rem := s.cal.Remaining(now, *r.DueAt, r.DueWorking)
 		secs := int64(rem / time.Second)
-		text := formatRemaining(rem)
+		text := remainingWords(rem, dayBasis(r.DueWorking))
 		v.RemainingSeconds, v.Remaining = &secs, &text
 	}
 	if r.Response != "" {
@@ -193,26 +193,6 @@ func (s *Server) requestView(r *model.Request) requestView {
 			Comment: r.EvaluationComment, At: s.ts(*r.EvaluatedAt)}
 	}
 	return v
-}
-
-// formatRemaining words remaining working time for people: 剩余 2天3小时 / 已超期 5小时.
-func formatRemaining(d time.Duration) string {
-	prefix := "剩余 "
-	if d < 0 {
-		prefix, d = "已超期 ", -d
-	}
-	days := int(d / (24 * time.Hour))
-	hours := int((d % (24 * time.Hour)) / time.Hour)
-	mins := int((d % time.Hour) / time.Minute)
-	switch {
-	case days > 0:
-		return prefix + strconv.Itoa(days) + "天" + strconv.Itoa(hours) + "小时"
-	case hours > 0:
-		return prefix + strconv.Itoa(hours) + "小时" + strconv.Itoa(mins) + "分钟"
-	case mins > 0:
-		return prefix + strconv.Itoa(mins) + "分钟"
-	}
-	return prefix + strconv.Itoa(int(d/time.Second)) + "秒"
 }
 
 type eventView struct {

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -137,20 +136,17 @@ func (s *Store) StartSession(ctx context.Context, accountID uint64, clientIP str
 	return sess, tok, nil
 }
 
-// lastPurge is when (Unix seconds, real time) purgeRefreshTokens last ran in
-// this process.
-var lastPurge atomic.Int64
-
-// purgeRefreshTokens deletes, at most every ten minutes per process and
+// purgeRefreshTokens deletes, at most every ten minutes per store (by its
+// clock) and
 // at most 1000 at a time, refresh tokens that expired more than a day ago
 // (a used token is kept until then, so that its reuse is still recognised).
 // It runs outside any other transaction, by primary key, so it locks
 // nothing a sign-in needs; failures are ignored (it runs again later).
 // Sessions are kept longer (PurgeSessions).
 func (s *Store) purgeRefreshTokens(ctx context.Context) {
-	now := time.Now().Unix()
-	last := lastPurge.Load()
-	if now-last < 600 || !lastPurge.CompareAndSwap(last, now) {
+	now := s.Now().Unix()
+	last := s.tokensPurged.Load()
+	if now-last < 600 || !s.tokensPurged.CompareAndSwap(last, now) {
 		return
 	}
 	var ids []uint64
@@ -497,6 +493,28 @@ func (s *Store) FindAPIKeyAccount(ctx context.Context, key string) (*Account, *A
 		return nil, nil, ErrCredentialInvalid
 	}
 	return &a, &k, nil
+}
+
+// OneTimePassword returns a new random password (24 hex digits, 96 bits)
+// for an account to use once: the admin's first, and every reset's. The
+// account holding it is marked password_change_required.
+func OneTimePassword() (string, error) {
+	var raw [12]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(raw[:]), nil
+}
+
+// ResetPasswordOf is ResetPassword for the operator of the service
+// (`qinqing admin reset-password USER`): the account is named by its
+// username, whatever its region. ErrNotFound when there is none.
+func (s *Store) ResetPasswordOf(ctx context.Context, h PasswordHasher, username, password string) (*Account, error) {
+	a, err := s.FindAccountByUsername(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	return s.ResetPassword(ctx, h, Scope{Regions: []string{a.RegionCode}}, a.ID, password)
 }
 
 // ResetPassword gives the account id in the scope's regions a new password

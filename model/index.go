@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -118,11 +117,9 @@ var (
 	ErrNewerPublished = errors.New("model: a later run of the period is published")
 )
 
-// defaultTree is the embedded sample tree, parsed once.
-var defaultTree = sync.OnceValues(configs.LoadIndicators)
-
-// DefaultTree returns the embedded sample indicator tree.
-func DefaultTree() (configs.IndicatorTree, error) { return defaultTree() }
+// DefaultTree returns the embedded sample indicator tree (parsed once per
+// store).
+func (s *Store) DefaultTree() (configs.IndicatorTree, error) { return s.defaultTree() }
 
 // ActiveTree returns the indicator tree in force and, when it was
 // uploaded, its row (nil for the embedded sample).
@@ -132,7 +129,7 @@ func (s *Store) ActiveTree(ctx context.Context) (configs.IndicatorTree, *StoredT
 		return configs.IndicatorTree{}, nil, formatError(err)
 	}
 	if len(rows) == 0 {
-		t, err := DefaultTree()
+		t, err := s.DefaultTree()
 		return t, nil, err
 	}
 	var t configs.IndicatorTree
@@ -146,7 +143,7 @@ func (s *Store) ActiveTree(ctx context.Context) (configs.IndicatorTree, *StoredT
 // created from now on. Its version must be new: ErrConflict when the sample
 // or an uploaded tree already carries it.
 func (s *Store) ReplaceTree(ctx context.Context, t configs.IndicatorTree, by uint64) (*StoredTree, error) {
-	if def, err := DefaultTree(); err == nil && def.Version == t.Version {
+	if def, err := s.DefaultTree(); err == nil && def.Version == t.Version {
 		return nil, fmt.Errorf("%w: version %s is the sample tree's", ErrConflict, t.Version)
 	}
 	body, err := json.Marshal(t)

@@ -202,7 +202,7 @@ const attemptsKept = 24 * time.Hour
 // at a time, attempts older than attemptsKept, and the key rows not
 // touched since. Failures are ignored: it runs again later.
 func (s *Store) purgeAttempts(ctx context.Context) {
-	now := time.Now().Unix()
+	now := s.Now().Unix()
 	last := s.limitsPurged.Load()
 	if now-last < 60 || !s.limitsPurged.CompareAndSwap(last, now) {
 		return

@@ -192,7 +192,7 @@ func (c *nodeConnector) markDown(i int) {
 	c.mu.Unlock()
 	c.stats.NodeErrors.Add(1)
 	if c.log != nil && len(c.nodes) > 1 {
-		c.log.Warn("database node unavailable; using the next node of the list", "node", c.addrs[i])
+		c.log.Warn("数据库节点不可用，改用列表中的下一个节点", "node", c.addrs[i])
 	}
 }
 

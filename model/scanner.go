@@ -313,20 +313,20 @@ func (s *Store) RunScanner(ctx context.Context, interval time.Duration, log *slo
 		if time.Since(analyzed) >= analyzeEvery {
 			// the planner's statistics follow the data's growth (SQLite)
 			if err := s.Analyze(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("refreshing the query planner's statistics failed", "err", err)
+				log.Warn("刷新查询优化器统计信息失败", "err", err)
 			}
 			analyzed = time.Now()
 		}
 		if n, err := s.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("purging ended sessions failed; retrying at the next tick", "err", err)
+			log.Warn("清理已结束的会话失败，下一轮重试", "err", err)
 		} else if n > 0 {
-			log.Info("ended sessions purged", "sessions", n)
+			log.Info("已清理已结束的会话", "sessions", n)
 		}
 		res, err := s.Scan(ctx)
 		if err != nil && ctx.Err() == nil {
-			log.Error("deadline scan failed; retrying at the next tick", "err", err)
+			log.Error("期限扫描失败，下一轮重试", "err", err)
 		} else if res.Overdue+res.DueSoon+res.Expired > 0 {
-			log.Info("deadline scan", "overdue", res.Overdue, "supervised", res.Supervised, "due_soon", res.DueSoon,
+			log.Info("期限扫描完成", "overdue", res.Overdue, "supervised", res.Supervised, "due_soon", res.DueSoon,
 				"expired", res.Expired, "statements", res.Statements)
 		}
 		if report != nil && ctx.Err() == nil {

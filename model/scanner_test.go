@@ -387,7 +387,7 @@ func TestScannerSurvivesDatabaseErrors(t *testing.T) {
 	done := make(chan struct{})
 	go func() { s.RunScanner(ctx, 20*time.Millisecond, log, nil); close(done) }()
 	deadline := time.Now().Add(5 * time.Second)
-	for strings.Count(logs.String(), "deadline scan failed") < 2 {
+	for strings.Count(logs.String(), "期限扫描失败") < 2 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no repeated failures logged: %s", logs.String())
 		}

@@ -57,8 +57,11 @@ type Store struct {
 	// figures computed from the database are current while it stays the
 	// same (Committed).
 	committed atomic.Uint64
-	// limitsPurged is when (Unix seconds) purgeAttempts last ran.
-	limitsPurged atomic.Int64
+	// limitsPurged and tokensPurged are when (Unix seconds, by the
+	// store's clock) purgeAttempts and purgeRefreshTokens last ran.
+	limitsPurged, tokensPurged atomic.Int64
+	// defaultTree is the embedded sample indicator tree, parsed on first use.
+	defaultTree func() (configs.IndicatorTree, error)
 }
 
 // Options are the settings the store uses.
@@ -98,7 +101,8 @@ func NewStore(db *gorm.DB, ref *Reference, opt Options, clock func() time.Time) 
 	}
 	return &Store{db: db, clock: clock, cal: cal, opt: opt, ref: ref, writes: writes,
 		tokens:      newRecentCache[tokenKey, liveToken](opt.CredentialCache),
-		enterprises: newRecentCache[uint64, Enterprise](opt.CredentialCache)}
+		enterprises: newRecentCache[uint64, Enterprise](opt.CredentialCache),
+		defaultTree: sync.OnceValues(configs.LoadIndicators)}
 }
 
 // DB returns the underlying handle (for health checks and tests).

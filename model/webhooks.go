@@ -104,9 +104,13 @@ func (d *Dispatcher) DeliverOnce(ctx context.Context) (delivered, failed int, er
 			upd["last_error"] = msg
 			if w.Attempts+1 >= d.MaxAttempts {
 				upd["status"] = deliveryFailed
-				d.log.Error("webhook delivery given up", "delivery_id", w.DeliveryID, "url", w.URL, "attempts", w.Attempts+1, "err", msg)
+				d.log.Error("Webhook 投递失败，已达最大尝试次数，不再重试", "delivery_id", w.DeliveryID, "url", w.URL,
+					"attempt", w.Attempts+1, "max_attempts", d.MaxAttempts, "err", msg)
 			} else {
-				upd["next_attempt_at"] = done.Add(d.backoff(w.Attempts + 1))
+				next := done.Add(d.backoff(w.Attempts + 1))
+				upd["next_attempt_at"] = next
+				d.log.Warn("Webhook 投递失败，将重试", "delivery_id", w.DeliveryID, "url", w.URL,
+					"attempt", w.Attempts+1, "max_attempts", d.MaxAttempts, "next_attempt_at", next, "err", msg)
 			}
 		}
 		if err := s.db.WithContext(ctx).Model(&WebhookDelivery{}).Where("id = ? AND claimed_by = ?", w.ID, d.instance).
@@ -157,7 +161,7 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 		for {
 			n, f, err := d.DeliverOnce(ctx)
 			if err != nil && !errors.Is(err, context.Canceled) {
-				d.log.Error("webhook dispatch failed; retrying", "err", err)
+				d.log.Error("Webhook 分发出错，下一轮重试", "err", err)
 			}
 			if err != nil || n+f == 0 {
 				break
