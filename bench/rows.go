@@ -992,13 +992,14 @@ func (e *env) rawStats(ctx context.Context, regions []string, from, to time.Time
 	returned := sum(func(x k) bool { return x.action == "return" })
 	assigned := sum(func(x k) bool { return x.action == "assign" })
 	expired := sum(func(x k) bool { return x.action == "expire_evaluation" })
-	// Leads: registrations and dismissals (T10) and decisions (T11) of the
+	// Leads: registrations and dismissals (T10) and decisions (T11: decide,
+	// or the approval of a proposed disposal) of the
 	// range; rectifications due in the range and by now, done (on time or
 	// not) or still open (T12).
 	asOf := time.Now()
 	var reg, regOn, dec, decOn float64
 	rows, err = e.raw.QueryContext(ctx, "SELECT action, COUNT(*), SUM(CASE WHEN on_time THEN 1 ELSE 0 END) FROM events "+
-		"WHERE case_kind = 'lead' AND action IN ('register', 'dismiss', 'decide') AND at >= ? AND at < ? "+
+		"WHERE case_kind = 'lead' AND action IN ('register', 'dismiss', 'decide', 'approve_disposal') AND at >= ? AND at < ? "+
 		"AND region_code IN ("+in(len(regions))+") GROUP BY action", append([]any{from, to}, rargs...)...)
 	if err != nil {
 		return nil, err
@@ -1011,7 +1012,7 @@ func (e *env) rawStats(ctx context.Context, regions []string, from, to time.Time
 			rows.Close()
 			return nil, err
 		}
-		if action == "decide" {
+		if action == "decide" || action == "approve_disposal" {
 			dec, decOn = dec+n, decOn+on.Float64
 		} else {
 			reg, regOn = reg+n, regOn+on.Float64
@@ -1077,7 +1078,9 @@ func (e *env) rowS(ctx context.Context) (rowResult, error) {
 		return res, err
 	}
 	var before int64
-	e.db.Raw("SELECT COUNT(*) FROM events WHERE case_kind = 'request' AND action = 'overdue'").Scan(&before)
+	// Leads of the seed whose steps are past due are marked in the same
+	// pass: the overdue events of both kinds are what the scan reports.
+	e.db.Raw("SELECT COUNT(*) FROM events WHERE action = 'overdue'").Scan(&before)
 	stop := e.profiler("S")(0)
 	t := time.Now()
 	sr, err := e.store.Scan(ctx)
@@ -1087,7 +1090,7 @@ func (e *env) rowS(ctx context.Context) (rowResult, error) {
 		return res, err
 	}
 	var after int64
-	e.db.Raw("SELECT COUNT(*) FROM events WHERE case_kind = 'request' AND action = 'overdue'").Scan(&after)
+	e.db.Raw("SELECT COUNT(*) FROM events WHERE action = 'overdue'").Scan(&after)
 	e.check("S each item marked once", sr.Overdue >= len(ids) && after-before == int64(sr.Overdue),
 		"%d prepared, %d marked, %d new overdue events", len(ids), sr.Overdue, after-before)
 	// The ceiling: the same items overdue again, claimed and written by
