@@ -220,10 +220,8 @@ func (cs *console) monthlyStats(ctx context.Context, p *principal, region string
 // lead indicators) is decided per page view; the cache keeps the views of
 // one set of regions, period and lead permission.
 func (cs *console) cachedStats(ctx context.Context, p *principal, regions []string, from, to time.Time) ([]statsView, time.Time, error) {
-	for _, region := range regions {
-		if err := cs.s.allow(p, "stats", "read", region); err != nil {
-			return nil, time.Time{}, err
-		}
+	if err := cs.s.allowStats(p, regions); err != nil {
+		return nil, time.Time{}, err
 	}
 	leads := make([]bool, len(regions))
 	for i, region := range regions {

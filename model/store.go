@@ -113,7 +113,8 @@ func (s *Store) DB() *gorm.DB { return s.db }
 func (s *Store) Now() time.Time { return s.clock().UTC().Truncate(time.Millisecond) }
 
 // Committed is how many transactions this process has committed: every
-// write of a case (filing, transition, the scanner's marks) is one. Figures
+// write of a case (filing, transition, the scanner's marks) is one, and so
+// are the other writes through inTx (a sign-in, a logout). Figures
 // computed from the database with the same count are still those of this
 // process's data; writes through other instances do not count.
 func (s *Store) Committed() uint64 { return s.committed.Load() }
