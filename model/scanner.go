@@ -105,6 +105,9 @@ func claimBatch[T any](s *Store, ctx context.Context, res *ScanResult, candidate
 		}
 		return write(tx, rows)
 	})
+	if err != nil {
+		*res = before // rolled back: nothing of this batch happened
+	}
 	return len(ids), err
 }
 
