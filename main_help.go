@@ -53,6 +53,7 @@ Environment (each overrides the configuration file's key):
   QINQING_DEMO_LIMIT         replaces every deadline limit (demos)       (default: unset)
   QINQING_DUE_SOON           how close a deadline counts as due soon     (default 1wd)
   QINQING_REQUEST_TIMEOUT    bound on one request, database included     (default 10s)
+  QINQING_EXPORT_TIMEOUT     bound on one ledger export (.xlsx)          (default 10m)
   QINQING_TRUSTED_PROXIES    proxy addresses/CIDRs, comma-separated      (default: none)
   QINQING_HASH_WAIT          how long a sign-in waits for a hashing slot
                              before 503                                  (default 2s)

@@ -96,7 +96,11 @@ func (s *Server) timeout(c *gin.Context) {
 		c.Next()
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
+	limit := s.cfg.RequestTimeout
+	if isLedgerRoute(c.FullPath()) && s.cfg.ExportTimeout > 0 {
+		limit = s.cfg.ExportTimeout
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), limit)
 	defer cancel()
 	c.Request = c.Request.WithContext(ctx)
 	if c.Request.ContentLength != 0 && c.Request.Body != nil && c.Request.Body != http.NoBody {

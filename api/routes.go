@@ -70,6 +70,7 @@ func (s *Server) routes() error {
 
 	v1.POST("/requests", s.h(s.createRequest))
 	v1.GET("/requests", s.h(s.listRequests))
+	v1.GET("/requests/export.xlsx", s.h(s.exportRequests))
 	v1.GET("/requests/:id", s.h(s.getRequest))
 	v1.GET("/requests/:id/transitions", s.h(s.requestTransitions))
 	v1.POST("/requests/:id/transitions", s.h(s.transitionRequest))
@@ -79,6 +80,7 @@ func (s *Server) routes() error {
 	v1.POST("/leads", s.h(s.createLead))
 	v1.GET("/leads", s.h(s.listLeads))
 	v1.POST("/leads/lookup", s.h(s.lookupLead))
+	v1.GET("/leads/export.xlsx", s.h(s.exportLeads))
 	v1.GET("/leads/:id", s.h(s.getLead))
 	v1.GET("/leads/:id/transitions", s.h(s.leadTransitions))
 	v1.POST("/leads/:id/transitions", s.h(s.transitionLead))

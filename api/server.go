@@ -55,6 +55,8 @@ type Server struct {
 	valid      *validatorZH
 	console    *console
 	engine     *gin.Engine
+	// exports holds one token per ledger export under way (exportSlots).
+	exports chan struct{}
 	// dummyHash is verified against when the username is unknown, so that
 	// unknown users and wrong passwords take the same time.
 	dummyHash string
@@ -91,6 +93,7 @@ func New(d Deps) (*Server, error) {
 		log: d.Logger, clock: d.Clock, registry: d.Registry, metrics: m,
 		limiter: newLimiter(d.Config.RateLimit, d.Store, d.Clock, d.Logger), throttle: newThrottle(d.Store, d.Clock), valid: v, dummyHash: dummy,
 		hashes: newHashGate(d.Hasher, d.Config.HashWait), credBlocks: newCredentialBlocks(d.Clock),
+		exports: make(chan struct{}, exportSlots),
 	}
 	if s.console, err = newConsole(s); err != nil {
 		return nil, err

@@ -68,6 +68,10 @@ type Config struct {
 	// RequestTimeout bounds the handling of one HTTP request
 	// (request_timeout, QINQING_REQUEST_TIMEOUT; default 10s).
 	RequestTimeout time.Duration
+	// ExportTimeout bounds one ledger export (GET /requests/export.xlsx,
+	// /leads/export.xlsx), which may hold a million rows and is answered
+	// only once built (export_timeout, QINQING_EXPORT_TIMEOUT; default 10m).
+	ExportTimeout time.Duration
 	// HashWait is how long a sign-in or password change waits for a free
 	// password-hashing slot before answering 503 with Retry-After
 	// (hash_wait, QINQING_HASH_WAIT; default 2s). The slots are few (the
@@ -138,6 +142,7 @@ const (
 	maxFiguresCache       = 10 * time.Minute
 	defaultRPS            = 20
 	defaultRequestTimeout = 10 * time.Second
+	defaultExportTimeout  = 10 * time.Minute
 	defaultHashWait       = 2 * time.Second
 	defaultLogLevel       = "info"
 )
@@ -155,6 +160,7 @@ func defaults() Config {
 		RateLimit:       RateLimit{RPS: defaultRPS, Burst: defaultBurst(defaultRPS)},
 		DueSoon:         workflow.Limit{WorkingDays: 1},
 		RequestTimeout:  defaultRequestTimeout,
+		ExportTimeout:   defaultExportTimeout,
 		HashWait:        defaultHashWait,
 		LogLevel:        defaultLogLevel,
 	}
@@ -196,6 +202,7 @@ type fileConfig struct {
 	DemoLimit      string   `yaml:"demo_limit"`
 	DueSoon        string   `yaml:"due_soon"`
 	RequestTimeout string   `yaml:"request_timeout"`
+	ExportTimeout  string   `yaml:"export_timeout"`
 	HashWait       string   `yaml:"hash_wait"`
 	MetricsToken   string   `yaml:"metrics_token"`
 	TrustedProxies []string `yaml:"trusted_proxies"`
@@ -275,6 +282,7 @@ func (c *Config) applyFile(f fileConfig) error {
 		{"token_ttl", f.TokenTTL, &c.TokenTTL},
 		{"scan_interval", f.ScanInterval, &c.ScanInterval},
 		{"request_timeout", f.RequestTimeout, &c.RequestTimeout},
+		{"export_timeout", f.ExportTimeout, &c.ExportTimeout},
 		{"hash_wait", f.HashWait, &c.HashWait},
 	} {
 		if err := setDuration(d.dst, d.key, d.val); err != nil {
@@ -338,6 +346,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 		{"QINQING_TOKEN_TTL", &c.TokenTTL},
 		{"QINQING_SCAN_INTERVAL", &c.ScanInterval},
 		{"QINQING_REQUEST_TIMEOUT", &c.RequestTimeout},
+		{"QINQING_EXPORT_TIMEOUT", &c.ExportTimeout},
 		{"QINQING_HASH_WAIT", &c.HashWait},
 	} {
 		if v, ok := get(d.name); ok {
