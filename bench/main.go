@@ -87,7 +87,7 @@ func main() {
 	flag.IntVar(&o.enterprises, "enterprises", 0, "enterprises to seed (default requests/50, 100..20000)")
 	flag.IntVar(&o.conc, "c", 16, "concurrency of the closed-loop runs")
 	flag.BoolVar(&o.smoke, "smoke", false, "tiny data, one 1 s pair per row; fail only on correctness (CI)")
-	flag.StringVar(&o.rows, "rows", "C,T,N,L,A,S,H,Z,P,W", "rows to run (N: the concurrency sweep of C, T and R)")
+	flag.StringVar(&o.rows, "rows", "C,T,N,L,A,S,H,Z,P,W,X", "rows to run (N: the concurrency sweep of C, T and R)")
 	flag.StringVar(&o.sweep, "sweep", "1,4,16,64", "row N: client counts")
 	flag.IntVar(&o.sweepPairs, "sweep-pairs", 3, "row N: interleaved pairs per operation and client count")
 	flag.DurationVar(&o.sweepDuration, "sweep-duration", 3*time.Second, "row N: length of each run")
@@ -297,7 +297,7 @@ func (e *env) runRows(ctx context.Context) (int, error) {
 	for _, r := range []struct {
 		name string
 		fn   func(context.Context) (rowResult, error)
-	}{{"C", e.rowC}, {"T", e.rowT}, {"N", nil}, {"L", e.rowL}, {"A", e.rowA}, {"S", e.rowS}, {"H", e.rowH}, {"Z", e.rowZ}, {"P", e.rowP}, {"W", e.rowW}} {
+	}{{"C", e.rowC}, {"T", e.rowT}, {"N", nil}, {"L", e.rowL}, {"A", e.rowA}, {"S", e.rowS}, {"H", e.rowH}, {"Z", e.rowZ}, {"P", e.rowP}, {"W", e.rowW}, {"X", e.rowX}} {
 		if !want[r.name] {
 			continue
 		}
