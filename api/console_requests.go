@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -518,11 +519,15 @@ func (cs *console) actionForm(p *principal, region string, version int, it trans
 		}
 		fl := actionField{Name: name, Label: labels[name], Input: spec.Input, Hint: spec.Hint, Max: spec.Max,
 			Required: slices.Contains(t.Require, name)}
+		offered := it.Defaults[name]
+		if name == "department_code" && offered != "" {
+			fl.Hint = "派单目录建议：" + cs.unitName(new(it.Defaults["department_code"]), new(it.Defaults["region_code"]))
+		}
 		switch spec.Input {
 		case "department":
 			fl.Options = []option{{Value: "", Label: "请选择部门"}}
 			for _, d := range cs.s.ref.DeptList {
-				fl.Options = append(fl.Options, option{Value: d.Code, Label: deptShortName(d.Name)})
+				fl.Options = append(fl.Options, option{Value: d.Code, Label: deptShortName(d.Name), Selected: d.Code == offered})
 			}
 		case "unit_region":
 			// The regions with jurisdiction over the case (its own and
@@ -536,7 +541,7 @@ func (cs *console) actionForm(p *principal, region string, version int, it trans
 			}
 			none := ""
 			if fl.Required {
-				fl.Value = region
+				fl.Value = cmp.Or(offered, region)
 			} else {
 				none = "请选择区划"
 			}

@@ -26,6 +26,9 @@ type transitionItem struct {
 	Action string   `json:"action"`
 	Label  string   `json:"label"`
 	Fields []string `json:"fields"`
+	// Defaults are values offered for some fields: for assign, the unit
+	// the 派单目录 names for the request's category and region.
+	Defaults map[string]string `json:"defaults,omitempty"`
 }
 
 // transitionBody holds every field any action takes; which ones an action
@@ -294,7 +297,17 @@ func (s *Server) leadTransitions(c *gin.Context) error {
 // requestActions lists what p may do to r now: the workflow's answer for
 // its state and p's part in it, that the policy allows in r's region.
 func (s *Server) requestActions(p *principal, r *model.Request) []transitionItem {
-	return s.actionItems(p, "request", r.RegionCode, workflow.Request, s.store.AvailableRequestActions(p.actor(), r))
+	items := s.actionItems(p, "request", r.RegionCode, workflow.Request, s.store.AvailableRequestActions(p.actor(), r))
+	for i := range items {
+		if items[i].Action != string(workflow.Assign) {
+			continue
+		}
+		// The 派单目录's unit, when the caller may assign to it.
+		if sug, ok := s.ref.Suggest(r.Category, r.RegionCode); ok && s.authz.Within(sug.RegionCode, p.account.RegionCode) {
+			items[i].Defaults = map[string]string{"department_code": sug.DepartmentCode, "region_code": sug.RegionCode}
+		}
+	}
+	return items
 }
 
 // leadActions lists what p may do to l now.

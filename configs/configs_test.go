@@ -506,7 +506,7 @@ func TestReferenceCalendar(t *testing.T) {
 func brokenFS(t *testing.T, name, content string) fs.FS {
 	t.Helper()
 	m := fstest.MapFS{}
-	for _, f := range []string{regionsFile, departmentsFile, categoriesFile, leadsFile, calendarFile, interactionsFile} {
+	for _, f := range []string{regionsFile, departmentsFile, categoriesFile, leadsFile, calendarFile, interactionsFile, dispatchFile} {
 		b, err := files.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -574,6 +574,16 @@ func TestLoadReferenceErrors(t *testing.T) {
 			[]string{calendarFile, "2026", "source"}},
 		{"rule on an unknown list", interactionsFile, "rules:\n  - {code: X01, list: neutral, title: 某条}\n",
 			[]string{interactionsFile, "X01", "neutral"}},
+		{"dispatch to an unknown department", dispatchFile, "dispatch:\n  - {category: policy, department_code: nope, unit: county}\n",
+			[]string{dispatchFile, "policy", "nope"}},
+		{"dispatch of an unknown category", dispatchFile, "dispatch:\n  - {category: nope, department_code: fgw, unit: county}\n",
+			[]string{dispatchFile, "nope"}},
+		{"dispatch to an unknown level", dispatchFile, "dispatch:\n  - {category: policy, department_code: fgw, unit: town}\n",
+			[]string{dispatchFile, "policy", "town"}},
+		{"dispatch in an unknown region", dispatchFile, "dispatch:\n  - {category: policy, department_code: fgw, unit: county, region_code: \"999999\"}\n",
+			[]string{dispatchFile, "999999"}},
+		{"dispatch twice for a region", dispatchFile, "dispatch:\n  - {category: policy, department_code: fgw, unit: county}\n  - {category: policy, department_code: jxj, unit: city}\n",
+			[]string{dispatchFile, "policy", "second"}},
 		{"duplicate rule", interactionsFile, "rules:\n  - {code: N01, list: negative, title: 甲}\n  - {code: N01, list: negative, title: 乙}\n",
 			[]string{interactionsFile, "N01"}},
 	}

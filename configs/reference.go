@@ -24,7 +24,7 @@ import (
 // files are the embedded YAML files. Each file is named explicitly so that a
 // stray file in the directory is never embedded by accident.
 //
-//go:embed config.yaml regions.yaml departments.yaml categories.yaml leads.yaml calendar.yaml interaction_rules.yaml indicators.yaml
+//go:embed config.yaml regions.yaml departments.yaml categories.yaml leads.yaml calendar.yaml interaction_rules.yaml indicators.yaml dispatch.yaml
 var files embed.FS
 
 // Names of the embedded files.
@@ -36,6 +36,7 @@ const (
 	leadsFile        = "leads.yaml"
 	calendarFile     = "calendar.yaml"
 	interactionsFile = "interaction_rules.yaml"
+	dispatchFile     = "dispatch.yaml"
 )
 
 // Region levels.
@@ -143,6 +144,8 @@ type Reference struct {
 	// Calendar is the official schedule, for workflow.NewCalendar.
 	Calendar         []workflow.CalendarYear
 	InteractionRules []InteractionRule
+	// Dispatch is the 派单目录: the unit offered per category (dispatch.yaml).
+	Dispatch []workflow.DispatchRule
 }
 
 // Category returns the category with the given code.
@@ -185,7 +188,53 @@ func loadReference(fsys fs.FS) (Reference, error) {
 	if ref.InteractionRules, err = loadInteractionRules(fsys); err != nil {
 		return Reference{}, err
 	}
+	if ref.Dispatch, err = loadDispatch(fsys, ref); err != nil {
+		return Reference{}, err
+	}
 	return ref, nil
+}
+
+// loadDispatch reads the 派单目录: every entry names a known category and
+// department, a unit level, and a known region when limited to one; a
+// category has at most one entry per region.
+func loadDispatch(fsys fs.FS, ref Reference) ([]workflow.DispatchRule, error) {
+	var f struct {
+		Dispatch []struct {
+			Category       string `yaml:"category"`
+			DepartmentCode string `yaml:"department_code"`
+			Unit           string `yaml:"unit"`
+			RegionCode     string `yaml:"region_code"`
+			Auto           bool   `yaml:"auto"`
+		} `yaml:"dispatch"`
+	}
+	if err := decodeFile(fsys, dispatchFile, &f); err != nil {
+		return nil, err
+	}
+	out := make([]workflow.DispatchRule, 0, len(f.Dispatch))
+	seen := map[[2]string]bool{}
+	for i, d := range f.Dispatch {
+		where := fmt.Sprintf("%s: dispatch[%d] (%s)", dispatchFile, i, d.Category)
+		if _, ok := ref.Category(d.Category); !ok {
+			return nil, fmt.Errorf("%s: unknown category %q", where, d.Category)
+		}
+		if !slices.ContainsFunc(ref.Departments, func(x Department) bool { return x.Code == d.DepartmentCode }) {
+			return nil, fmt.Errorf("%s: unknown department_code %q", where, d.DepartmentCode)
+		}
+		if d.Unit != workflow.UnitCounty && d.Unit != workflow.UnitCity {
+			return nil, fmt.Errorf("%s: unit %q is not one of county, city", where, d.Unit)
+		}
+		if d.RegionCode != "" && !slices.ContainsFunc(ref.Regions, func(x Region) bool { return x.Code == d.RegionCode }) {
+			return nil, fmt.Errorf("%s: unknown region_code %q", where, d.RegionCode)
+		}
+		key := [2]string{d.Category, d.RegionCode}
+		if seen[key] {
+			return nil, fmt.Errorf("%s: a second entry for the category in region %q", where, d.RegionCode)
+		}
+		seen[key] = true
+		out = append(out, workflow.DispatchRule{Category: d.Category, RegionCode: d.RegionCode,
+			DepartmentCode: d.DepartmentCode, Unit: d.Unit, Auto: d.Auto})
+	}
+	return out, nil
 }
 
 // decodeFile strictly decodes the YAML file name of fsys into out: unknown

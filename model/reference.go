@@ -29,7 +29,9 @@ type Reference struct {
 	Categories  map[string]configs.Category
 	CatList     []configs.Category
 	Parents     map[string]string
-	Raw         configs.Reference
+	// Tree is the region tree as the 派单目录 reads it.
+	Tree workflow.RegionTree
+	Raw  configs.Reference
 	// Calendar counts working days in Beijing time, from the calendar
 	// years of the reference data.
 	Calendar *workflow.Calendar
@@ -46,6 +48,7 @@ func NewReference(r configs.Reference) (*Reference, error) {
 		Departments: map[string]configs.Department{},
 		Categories:  map[string]configs.Category{},
 		Parents:     map[string]string{},
+		Tree:        workflow.RegionTree{Parent: map[string]string{}, Level: map[string]string{}},
 		RegionList:  r.Regions,
 		DeptList:    r.Departments,
 		CatList:     r.Categories,
@@ -55,6 +58,7 @@ func NewReference(r configs.Reference) (*Reference, error) {
 	for _, x := range r.Regions {
 		ref.Regions[x.Code] = x
 		ref.Parents[x.Code] = x.ParentCode
+		ref.Tree.Parent[x.Code], ref.Tree.Level[x.Code] = x.ParentCode, x.Level
 	}
 	for _, x := range r.Departments {
 		ref.Departments[x.Code] = x
@@ -63,4 +67,10 @@ func NewReference(r configs.Reference) (*Reference, error) {
 		ref.Categories[x.Code] = x
 	}
 	return ref, nil
+}
+
+// Suggest is the unit the 派单目录 offers for a request of category filed
+// in region (false: none).
+func (r *Reference) Suggest(category, region string) (workflow.Suggestion, bool) {
+	return workflow.Suggest(r.Raw.Dispatch, r.Tree, category, region)
 }

@@ -86,6 +86,11 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 		}
 		// The first event's hash needs the id the insert gave: the row's
 		// chain_head stays NULL and the first transition reads it.
+		if sug, ok := s.ref.Suggest(r.Category, r.RegionCode); ok && sug.Auto {
+			if err := s.autoAssign(tx, r, ev.Hash, sug, now); err != nil {
+				return err
+			}
+		}
 		created = r
 		if idem != nil {
 			status, body, err := render(r)
@@ -369,4 +374,25 @@ func (s *Store) ListEvents(ctx context.Context, kind workflow.Kind, caseID uint6
 		return out, skip + uint64(size), nil
 	}
 	return out, 0, nil
+}
+
+// autoAssign assigns the new request r, whose first event has hash head, to
+// the unit the 派单目录 names for its category (an entry marked auto), as
+// the system, in the filing's transaction: the request is filed already
+// assigned, and the timeline shows the two steps.
+func (s *Store) autoAssign(tx *gorm.DB, r *Request, head string, sug workflow.Suggestion, now time.Time) error {
+	cmd := workflow.Command{Action: workflow.Assign, DepartmentCode: sug.DepartmentCode, RegionCode: sug.RegionCode,
+		Note: "按派单目录自动交办", Present: []string{"department_code", "region_code", "note"}}
+	env := s.requestEnv(r.Category, now)
+	env.Dispatch = &sug
+	o, err := workflow.Request.Apply(r.item(now), RequestActor(systemActor(), r), cmd, env)
+	if err != nil {
+		return err
+	}
+	ev := recordEvent(r, o.Event, systemActor(), now)
+	ev.PrevHash, ev.chain = head, chainKnown
+	if err := s.commitChange(tx, r, r.ID, r.Version, outcomeColumns(o, now), ev, true); err != nil {
+		return err
+	}
+	return tx.Take(r, r.ID).Error
 }

@@ -236,7 +236,13 @@ var requests = &caseKind[*Request]{
 		return &row.Request, row.HeadNow, nil
 	},
 	item: func(s *Store, r *Request, now time.Time) workflow.Item { return r.item(now) },
-	env:  func(s *Store, r *Request, now time.Time) workflow.Env { return s.requestEnv(r.Category, now) },
+	env: func(s *Store, r *Request, now time.Time) workflow.Env {
+		env := s.requestEnv(r.Category, now)
+		if sug, ok := s.ref.Suggest(r.Category, r.RegionCode); ok {
+			env.Dispatch = &sug
+		}
+		return env
+	},
 	actor: func(a Actor, r *Request) workflow.Actor {
 		return RequestActor(a, r)
 	},

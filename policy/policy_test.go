@@ -36,6 +36,7 @@ func vocabulary() []grant {
 		{"request", "create", "enterprise station", "region"},
 		{"request", "read", "enterprise station acfic department inspector", "region"},
 		{"request", "list", "enterprise station acfic department inspector", "region"},
+		{"request", "export", "enterprise station acfic department inspector", "region"}, // the list's ledger
 		{"request", "events", "enterprise station acfic department inspector", "region"},
 		{"request", "assign", "acfic", "region"},
 		{"request", "reject", "acfic", "region"},
@@ -55,6 +56,7 @@ func vocabulary() []grant {
 		{"lead", "create", "enterprise station", "region"},
 		{"lead", "read", "enterprise station department inspector", "region"},
 		{"lead", "list", "enterprise station department inspector", "region"},
+		{"lead", "export", "inspector", "region"}, // the ledger: inspectors only
 		{"lead", "events", "inspector", "region"},
 		{"lead", "reads", "inspector", "region"},
 		{"lead", "register", "inspector", "region"},

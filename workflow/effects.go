@@ -24,6 +24,9 @@ type Env struct {
 	// approve (报批, configs/leads.yaml); a decide with one of them is a
 	// proposal.
 	Approval []string
+	// Dispatch is the unit the 派单目录 offers for the request (nil: none);
+	// an assignment records how it relates to it.
+	Dispatch *Suggestion
 }
 
 // Limits are the deadline limits of one case's steps.
@@ -199,6 +202,7 @@ func effects(m *Machine, it Item, actor Actor, cmd Command, env Env, o *Outcome)
 		endStep()
 		o.Set["department_code"], o.Set["unit_region_code"] = cmd.DepartmentCode, cmd.RegionCode
 		o.Set["round_started_at"] = now
+		recordDispatch(o.Event.Payload, actor, cmd, env.Dispatch)
 		if !it.Assigned {
 			o.Set["first_assigned_at"] = now
 		}

@@ -240,12 +240,38 @@ func TestApplyRecords(t *testing.T) {
 	t.Run("the payload is what the client sent", func(t *testing.T) {
 		_, _, c := validRequest(t, "assign")
 		o := mustApply(t, Request, Item{Status: "submitted"}, reqACFIC, c, env)
-		want := map[string]any{}
+		// and, for an assignment, how it relates to the 派单目录 (none here)
+		want := map[string]any{"dispatch": DispatchNone}
 		for _, f := range c.Present {
 			want[f] = c.Text(f)
 		}
 		if !maps.Equal(o.Event.Payload, want) {
 			t.Errorf("payload %v, want %v", o.Event.Payload, want)
+		}
+	})
+	t.Run("an assignment records how it follows the 派单目录", func(t *testing.T) {
+		_, _, c := validRequest(t, "assign")
+		for _, x := range []struct {
+			sug   *Suggestion
+			actor Actor
+			want  map[string]any
+		}{
+			{&Suggestion{DepartmentCode: c.DepartmentCode, RegionCode: c.RegionCode}, reqACFIC, map[string]any{"dispatch": DispatchFollowed}},
+			{&Suggestion{DepartmentCode: "sw", RegionCode: c.RegionCode}, reqACFIC, map[string]any{"dispatch": DispatchOverridden,
+				"suggested_department_code": "sw", "suggested_region_code": c.RegionCode}},
+			{&Suggestion{DepartmentCode: c.DepartmentCode, RegionCode: c.RegionCode, Auto: true}, reqSystem, map[string]any{"dispatch": DispatchAuto}},
+		} {
+			e := env
+			e.Dispatch = x.sug
+			o := mustApply(t, Request, Item{Status: "submitted"}, x.actor, c, e)
+			for k, v := range x.want {
+				if o.Event.Payload[k] != v {
+					t.Errorf("%+v by %s: payload %v, want %s=%v", *x.sug, x.actor.Role, o.Event.Payload, k, v)
+				}
+			}
+			if _, ok := o.Event.Payload["suggested_department_code"]; ok != (x.want["dispatch"] == DispatchOverridden) {
+				t.Errorf("%+v: payload %v names the suggestion only when overridden", *x.sug, o.Event.Payload)
+			}
 		}
 	})
 }

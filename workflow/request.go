@@ -58,7 +58,7 @@ var Request = &Machine{
 		{Withdrawn, "已撤回", false, "", false},
 	},
 	Table: []Transition{
-		{Action: Assign, Label: "受理并交办", From: in(Submitted), To: Assigned, By: by(RoleACFIC),
+		{Action: Assign, Label: "受理并交办", From: in(Submitted), To: Assigned, By: by(RoleACFIC, RoleSystem),
 			Require: fields("department_code", "region_code"), Optional: fields("note")},
 		{Action: Reject, Label: "不予受理", From: in(Submitted), To: Rejected, By: by(RoleACFIC),
 			Require: fields("reason")},

@@ -31,7 +31,7 @@ func specInspectorOnlyOverdue(it Item, r Role) bool { return r != "inspector" ||
 // respond) the department is that of the unit the request is assigned to, as
 // for claim and return.
 var specRequestTable = []specTransition{
-	{action: "assign", label: "受理并交办", from: []Status{"submitted"}, to: "assigned", by: []Role{"acfic"},
+	{action: "assign", label: "受理并交办", from: []Status{"submitted"}, to: "assigned", by: []Role{"acfic", "system"},
 		require: []string{"department_code", "region_code"}, optional: []string{"note"}},
 	{action: "reject", label: "不予受理", from: []Status{"submitted"}, to: "rejected", by: []Role{"acfic"},
 		require: []string{"reason"}},
