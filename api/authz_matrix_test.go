@@ -164,11 +164,12 @@ var qaBodies = map[string]map[string]any{
 	"supplement":        {"content": "补充营业执照复印件"},
 	"withdraw":          {"reason": "问题已自行解决"},
 	"supervise":         {"note": "请加快办理"},
+	"merge":             {"target_id": "1", "note": "重复诉求"},
 }
 
 // qaActions lists the client actions of docs/design.md#request-loop in table order.
 var qaActions = []string{"assign", "reject", "claim", "return", "request_extension", "approve_extension",
-	"deny_extension", "respond", "evaluate", "supplement", "withdraw", "supervise"}
+	"deny_extension", "respond", "evaluate", "supplement", "withdraw", "supervise", "merge"}
 
 // ---------------------------------------------------------------------------
 // The fixture accounts (harness seed) and the requests of the matrix.
@@ -374,22 +375,22 @@ func TestAuthzAvailableActions(t *testing.T) {
 			want      []string
 		}{
 			{"ent_hs", "rA", []string{"supplement", "withdraw"}},
-			{"acfic_hs", "rA", []string{"supervise"}},
-			{"acfic_city", "rA", []string{"supervise"}},
+			{"acfic_hs", "rA", []string{"supervise", "merge"}},
+			{"acfic_city", "rA", []string{"supervise", "merge"}},
 			{"insp_hs", "rA", []string{}}, // not overdue
 			{"dept_hs_scjg", "rA", []string{"claim", "return"}},
 			{"dept_city_scjg", "rA", []string{}}, // sees it, but it is not its unit
-			{"acfic_hs", "rE", []string{"assign", "reject"}},
+			{"acfic_hs", "rE", []string{"assign", "reject", "merge"}},
 			{"ent_hs", "rE", []string{"supplement", "withdraw"}},
 			{"dept_hs_sw", "rF", []string{"return", "request_extension", "respond"}},
-			{"acfic_hs", "rF", []string{"supervise"}},
+			{"acfic_hs", "rF", []string{"supervise", "merge"}},
 			{"ent_hs", "rF", []string{"supplement", "withdraw"}},
 			{"station_hs", "rB", []string{"supplement"}},
 			{"ent_hs_town", "rB", []string{"supplement", "withdraw"}},
 			{"dept_city_scjg", "rB", []string{"claim", "return"}},
 			{"station_hs", "rG", []string{"supplement"}},
 			{"ent_hs", "rG", []string{"supplement", "withdraw"}},
-			{"acfic_city", "rD", []string{"assign", "reject"}},
+			{"acfic_city", "rD", []string{"assign", "reject", "merge"}},
 			{"insp_city", "rC", []string{}},
 			{"dept_yz_scjg", "rC", []string{"return", "request_extension", "respond"}},
 			{"dept_city_scjg", "rC", []string{}},
@@ -423,7 +424,7 @@ func TestAuthzAvailableActions(t *testing.T) {
 var mxMay = map[string][]string{
 	"enterprise": {"evaluate", "supplement", "withdraw"},
 	"station":    {"supplement"},
-	"acfic":      {"assign", "reject", "approve_extension", "deny_extension", "supervise"},
+	"acfic":      {"assign", "reject", "approve_extension", "deny_extension", "supervise", "merge"},
 	"department": {"claim", "return", "request_extension", "respond"},
 	"inspector":  {"supervise"},
 	"admin":      {},
@@ -526,6 +527,13 @@ func TestAuthzActions(t *testing.T) {
 			{"ent_yz", "evaluate", "rC", map[string]any{"score": 4}, 200},
 			{"ent_hs", "evaluate", "rF", b["evaluate"], 200},
 			{"ent_hs", "withdraw", "rF", b["withdraw"], 409}, // closed
+			// 工商联 merges a repeat into another request of the same enterprise it sees.
+			{"acfic_yz", "merge", "rG", map[string]any{"target_id": w["rE"]}, 404},   // rG is not 鄞州's
+			{"acfic_hs", "merge", "rG", map[string]any{"target_id": w["rC"]}, 400},   // rC is out of its sight
+			{"acfic_city", "merge", "rG", map[string]any{"target_id": w["rC"]}, 400}, // rC is another enterprise's
+			{"acfic_hs", "merge", "rF", map[string]any{"target_id": w["rE"]}, 409},   // rF is closed
+			{"acfic_hs", "merge", "rG", map[string]any{"target_id": w["rE"]}, 200},
+			{"acfic_hs", "merge", "rG", map[string]any{"target_id": w["rE"]}, 409}, // merged already
 		}
 		for i, s := range steps {
 			res := ts.act(t, s.user, w[s.req], s.action, s.body)

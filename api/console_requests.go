@@ -178,6 +178,18 @@ type requestDetailData struct {
 	Evaluation                                  *evaluationView
 	Events                                      []eventRow
 	Actions                                     []actionForm
+	// MergedInto links the request this one was merged into.
+	MergedInto *similarRow
+	// Similar are the possible repeats, shown to whoever may merge; Version
+	// is the request's, for their merge buttons.
+	Similar []similarRow
+	Version int
+}
+
+// similarRow is a possible repeat on a request's page.
+type similarRow struct {
+	ID, Ref, Title, Status, Created, Score string
+	SameEnterprise, Mergeable              bool
 }
 
 // eventRow is one entry of the timeline.
@@ -239,12 +251,31 @@ func (cs *console) requestPage(c *gin.Context, p *principal, r *model.Request, p
 	for i := range evs {
 		d.Events = append(d.Events, cs.eventRow(&evs[i]))
 	}
+	mayMerge := false
 	for _, it := range cs.s.requestActions(p, r) {
 		f := cs.actionForm(p, r.RegionCode, r.Version, it, workflow.Request)
 		if workflow.Action(it.Action) == open {
 			f.refill(problem, form)
 		}
 		d.Actions = append(d.Actions, f)
+		mayMerge = mayMerge || it.Action == string(workflow.Merge)
+	}
+	d.Version = r.Version
+	if r.MergedInto != nil {
+		d.MergedInto = &similarRow{ID: idString(*r.MergedInto)}
+		if t, err := cs.s.findRequest(ctx, p, idString(*r.MergedInto), "read"); err == nil {
+			d.MergedInto.Ref, d.MergedInto.Title = model.RefNo("QH", t.ID, t.CreatedAt, cs.s.cal.Location()), t.Title
+		}
+	}
+	if mayMerge {
+		sims, err := cs.s.similar(ctx, p, r)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range sims {
+			d.Similar = append(d.Similar, similarRow{ID: x.ID, Ref: x.RefNo, Title: x.Title, Status: x.StatusLabel,
+				Created: x.CreatedAt, Score: strconv.FormatFloat(x.Score, 'f', 2, 64), SameEnterprise: x.SameEnterprise, Mergeable: x.Mergeable})
+		}
 	}
 	pg.Data = d
 	return pg, nil
@@ -266,11 +297,12 @@ var eventLabels = map[string]string{
 	"notes": "调查核实情况", "assessment": "评估意见", "disposal": "处置方式", "transfer_to": "移送机关",
 	"grounds": "容错免责依据", "report": "整改情况报告", "accepted": "回访结论", "result": "回访结果",
 	"letter": "函询函内容", "reply": "函询回复", "conclusion": "了结方式", "method": "反馈方式", "feedback_at": "反馈时间",
+	"target_id": "合并至诉求", "source_id": "并入的重复诉求", "dispatch": "派单方式",
 }
 
 var payloadOrder = []string{"department_code", "region_code", "score", "comment", "response", "content", "reason",
 	"note", "notes", "assessment", "disposal", "transfer_to", "grounds", "letter", "reply", "conclusion", "method", "feedback_at",
-	"report", "accepted", "result", "days", "step", "due_at"}
+	"report", "accepted", "result", "days", "step", "due_at", "target_id", "source_id", "dispatch"}
 
 func (cs *console) eventRow(e *model.Event) eventRow {
 	row := eventRow{Action: workflow.ActionLabel(workflow.Action(e.Action)), At: cs.datetime(e.At)}
@@ -448,6 +480,7 @@ var actionFieldSpecs = map[string]fieldSpec{
 	"conclusion":       {Label: "了结方式", Input: "radio"},
 	"method":           {Label: "反馈方式", Input: "select"},
 	"feedback_at":      {Label: "反馈时间", Input: "datetime", Hint: "北京时间，不晚于现在、不早于办结"},
+	"target_id":        {Label: "合并至诉求（系统ID）", Input: "text", Max: 20, Hint: "同一企业的另一件诉求；本诉求将以“已合并”办结，由该诉求继续办理"},
 }
 
 // decisionLabels word the fields of a decision, taken or proposed.
@@ -688,6 +721,8 @@ func setText(cmd *workflow.Command, name, val string) {
 		cmd.Conclusion = val
 	case "method":
 		cmd.Method = val
+	case "target_id":
+		cmd.TargetID = val
 	}
 }
 

@@ -99,9 +99,10 @@ func TestDispatchCatalogue(t *testing.T) {
 			t.Errorf("auto assignment event %v", ev)
 		}
 		// Nothing is left for 工商联 to triage, and the timeline's chain holds.
-		if items := ts.as(t, "acfic_hs", "GET", reqPath(d, "/transitions"), nil).want(http.StatusOK).obj()["items"].([]any); len(items) != 1 ||
-			items[0].(map[string]any)["action"] != "supervise" {
-			t.Errorf("工商联 may still %v on an auto-dispatched request", items)
+		for _, it := range ts.as(t, "acfic_hs", "GET", reqPath(d, "/transitions"), nil).want(http.StatusOK).obj()["items"].([]any) {
+			if a := it.(map[string]any)["action"]; a == "assign" || a == "reject" {
+				t.Errorf("工商联 may still %v an auto-dispatched request", a)
+			}
 		}
 		if a := ts.verify(t); !a.OK || a.FirstBroken != nil {
 			t.Errorf("the chain does not hold after an auto-dispatch: %+v", a)

@@ -15,34 +15,36 @@ import (
 // action belongs to, so that only the state can refuse it.
 var rfActor = map[string]string{
 	"assign": "acfic_hs", "reject": "acfic_hs", "approve_extension": "acfic_hs", "deny_extension": "acfic_hs",
-	"supervise": "acfic_hs",
-	"claim":     "dept_hs_scjg", "return": "dept_hs_scjg", "request_extension": "dept_hs_scjg", "respond": "dept_hs_scjg",
+	"supervise": "acfic_hs", "merge": "acfic_hs",
+	"claim": "dept_hs_scjg", "return": "dept_hs_scjg", "request_extension": "dept_hs_scjg", "respond": "dept_hs_scjg",
 	"evaluate": "ent_hs", "supplement": "ent_hs", "withdraw": "ent_hs",
 }
 
 // rfStates are the columns of rfByState.
-var rfStates = []string{"submitted", "assigned", "in_progress", "responded", "closed", "rejected", "withdrawn"}
+var rfStates = []string{"submitted", "assigned", "in_progress", "responded", "closed", "rejected", "withdrawn", "merged"}
 
 // rfByState is the answer to each action (by its party, with a valid body)
 // in each state. 0 marks the actions the state allows (docs/design.md#request-loop "from");
 // those are not taken here. A department never sees a request that was
 // never assigned to its unit, so it gets 404 rather than 409 there.
 // in_progress has no pending extension; withdrawn was withdrawn after being
-// assigned to scjg@330203; closed was evaluated satisfied.
-var rfByState = map[string][7]int{
-	//                    subm assg inpr resp clos rejc wdrn
-	"assign":            {0, 409, 409, 409, 409, 409, 409},
-	"reject":            {0, 409, 409, 409, 409, 409, 409},
-	"claim":             {404, 0, 409, 409, 409, 404, 409},
-	"return":            {404, 0, 0, 409, 409, 404, 409},
-	"request_extension": {404, 409, 0, 409, 409, 404, 409},
-	"approve_extension": {409, 409, 409, 409, 409, 409, 409},
-	"deny_extension":    {409, 409, 409, 409, 409, 409, 409},
-	"respond":           {404, 409, 0, 409, 409, 404, 409},
-	"evaluate":          {409, 409, 409, 0, 409, 409, 409},
-	"supplement":        {0, 0, 0, 409, 409, 409, 409},
-	"withdraw":          {0, 0, 0, 409, 409, 409, 409},
-	"supervise":         {409, 0, 0, 409, 409, 409, 409},
+// assigned to scjg@330203; closed was evaluated satisfied; merged was
+// merged from submitted into another request of the enterprise.
+var rfByState = map[string][8]int{
+	//                    subm assg inpr resp clos rejc wdrn mrgd
+	"assign":            {0, 409, 409, 409, 409, 409, 409, 409},
+	"reject":            {0, 409, 409, 409, 409, 409, 409, 409},
+	"claim":             {404, 0, 409, 409, 409, 404, 409, 404},
+	"return":            {404, 0, 0, 409, 409, 404, 409, 404},
+	"request_extension": {404, 409, 0, 409, 409, 404, 409, 404},
+	"approve_extension": {409, 409, 409, 409, 409, 409, 409, 409},
+	"deny_extension":    {409, 409, 409, 409, 409, 409, 409, 409},
+	"respond":           {404, 409, 0, 409, 409, 404, 409, 404},
+	"evaluate":          {409, 409, 409, 0, 409, 409, 409, 409},
+	"supplement":        {0, 0, 0, 409, 409, 409, 409, 409},
+	"withdraw":          {0, 0, 0, 409, 409, 409, 409, 409},
+	"supervise":         {409, 0, 0, 409, 409, 409, 409, 409},
+	"merge":             {0, 0, 0, 409, 409, 409, 409, 409},
 }
 
 // rfInState files a request as ent_hs and takes it to state.
@@ -61,6 +63,9 @@ func rfInState(t testing.TB, ts *testServer, state string) string {
 	case "withdrawn":
 		step("acfic_hs", "assign", assign)
 		step("ent_hs", "withdraw", qaBodies["withdraw"])
+	case "merged":
+		into := qaFile(t, ts, "ent_hs", "", "并入的诉求")
+		step("acfic_hs", "merge", map[string]any{"target_id": into})
 	default:
 		step("acfic_hs", "assign", assign)
 		if state == "assigned" {

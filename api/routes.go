@@ -75,6 +75,7 @@ func (s *Server) routes() error {
 	v1.GET("/requests/:id/transitions", s.h(s.requestTransitions))
 	v1.POST("/requests/:id/transitions", s.h(s.transitionRequest))
 	v1.GET("/requests/:id/events", s.h(s.requestEvents))
+	v1.GET("/requests/:id/similar", s.h(s.similarRequests))
 
 	v1.GET("/interaction-rules", s.h(s.listInteractionRules))
 	v1.POST("/leads", s.h(s.createLead))

@@ -62,6 +62,7 @@ type transitionBody struct {
 	Conclusion      string  `json:"conclusion"`
 	Method          string  `json:"method"`
 	FeedbackAt      *string `json:"feedback_at"`
+	TargetID        string  `json:"target_id"`
 }
 
 // decodeTransition reads a transition body strictly and records which
@@ -105,6 +106,7 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		TransferTo: b.TransferTo, Grounds: b.Grounds, Report: b.Report, Result: b.Result, Accepted: b.Accepted,
 		SubjectUsername: b.SubjectUsername, SubjectName: b.SubjectName,
 		Letter: b.Letter, Reply: b.Reply, Conclusion: b.Conclusion, Method: b.Method, FeedbackAt: feedbackAt,
+		TargetID: b.TargetID,
 	}
 	return cmd, b.ExpectedVersion, nil
 }
@@ -171,6 +173,16 @@ func (s *Server) requestAction(ctx context.Context, p *principal, rawID string, 
 	g := model.Guard{Grant: s.grant(p, "request", string(cmd.Action))}
 	if check := requestChecks[cmd.Action]; check != nil {
 		check(s, p, cmd, &g)
+	}
+	if cmd.Action == workflow.Merge && cmd.TargetID != "" {
+		// merge goes into a request the caller sees (the rest is checked in
+		// the transaction: same enterprise, not merged, withdrawn or rejected).
+		if _, err := s.findRequest(ctx, p, cmd.TargetID, "read"); err != nil {
+			if toProblem(err).Status >= 500 {
+				return nil, err
+			}
+			g.Invalid = append(g.Invalid, workflow.FieldError{Field: "target_id", Message: "目标诉求不存在或无权查看"})
+		}
 	}
 	return s.store.TransitionRequest(ctx, p.scope, p.actor(), id, cmd, expected, g)
 }

@@ -163,6 +163,8 @@ type requestView struct {
 	CreatedAt            string          `json:"created_at"`
 	UpdatedAt            string          `json:"updated_at"`
 	ClosedAt             *string         `json:"closed_at"`
+	// MergedInto is the request this one was merged into (status merged).
+	MergedInto *string `json:"merged_into"`
 }
 
 func (s *Server) requestView(r *model.Request) requestView {
@@ -176,6 +178,7 @@ func (s *Server) requestView(r *model.Request) requestView {
 		Supervised: r.Supervised, ReopenCount: r.ReopenCount, ReturnCount: r.ReturnCount,
 		PendingExtensionDays: r.PendingExtensionDays, Version: r.Version,
 		CreatedAt: s.ts(r.CreatedAt), UpdatedAt: s.ts(r.UpdatedAt), ClosedAt: s.optTS(r.ClosedAt),
+		MergedInto: optID(r.MergedInto),
 	}
 	if st.Open && r.DueAt != nil {
 		v.Step = &st.Step

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -395,4 +396,60 @@ func (s *Store) autoAssign(tx *gorm.DB, r *Request, head string, sug workflow.Su
 		return err
 	}
 	return tx.Take(r, r.ID).Error
+}
+
+// linkMerged completes the merge of r (already written as merged into
+// r.MergedInto): the request it went into must be another of the same
+// enterprise that is not itself merged, withdrawn or rejected; that
+// request gains a merged_from event naming r (so the link goes both ways
+// in the timelines) and a new version.
+func (s *Store) linkMerged(tx *gorm.DB, actor Actor, r *Request, now time.Time) error {
+	if r.MergedInto == nil {
+		return workflow.Invalid("target_id", "为必填字段")
+	}
+	target, head, err := readRequestHead(s, tx, Scope{Role: workflow.RoleSystem}, *r.MergedInto)
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return workflow.Invalid("target_id", "目标诉求不存在或无权查看")
+	case err != nil:
+		return err
+	case target.ID == r.ID:
+		return workflow.Invalid("target_id", "不能合并到诉求本身")
+	case target.EnterpriseID != r.EnterpriseID:
+		return workflow.Invalid("target_id", "只能合并到同一企业的诉求；不同企业反映的同一问题各自办理答复")
+	}
+	switch workflow.Status(target.Status) {
+	case workflow.Merged, workflow.Withdrawn, workflow.Rejected:
+		return workflow.Invalid("target_id", "目标诉求已合并、撤回或不予受理，不能再并入")
+	}
+	st := workflow.Status(target.Status)
+	ev := recordEvent(target, workflow.Record{Action: workflow.EventMergedFrom, From: st, To: st,
+		Payload: map[string]any{"source_id": strconv.FormatUint(r.ID, 10)}}, actor, now)
+	ev.PrevHash, ev.chain = "", chainKnown
+	if head != nil {
+		ev.PrevHash = *head
+	}
+	return s.commitChange(tx, target, target.ID, target.Version, map[string]any{}, ev, true)
+}
+
+// RepeatCandidates are the requests sc may see that could repeat r: of the
+// same enterprise, or of the same category in the same region, filed since
+// (at most limit of each, newest first), r excluded. The texts are compared
+// by the caller (workflow.Similarity).
+func (s *Store) RepeatCandidates(ctx context.Context, sc Scope, r *Request, since time.Time, limit int) ([]Request, error) {
+	cols := []string{"id", "title", "content", "category", "enterprise_id", "region_code", "status", "created_at", "merged_into"}
+	var byEnt, byMatter []Request
+	db := s.db.WithContext(ctx)
+	if err := requestScope(db.Model(&Request{}), sc).Select(cols).
+		Where("enterprise_id = ? AND created_at >= ? AND id <> ?", r.EnterpriseID, since.UTC(), r.ID).
+		Order("id DESC").Limit(limit).Find(&byEnt).Error; err != nil {
+		return nil, formatError(err)
+	}
+	if err := requestScope(db.Model(&Request{}), sc).Select(cols).
+		Where("region_code = ? AND category = ? AND enterprise_id <> ? AND created_at >= ? AND id <> ?",
+			r.RegionCode, r.Category, r.EnterpriseID, since.UTC(), r.ID).
+		Order("id DESC").Limit(limit).Find(&byMatter).Error; err != nil {
+		return nil, formatError(err)
+	}
+	return append(byEnt, byMatter...), nil
 }

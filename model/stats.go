@@ -280,7 +280,8 @@ func requestCountsByRegion(db *gorm.DB, regions []string, g regionGroup, from, t
 	q = db.Table(indexedBy(db, "requests", "idx_requests_assigned_region")).
 		Select(g.sel("", "COUNT(*) AS n, COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS closed"), string(workflow.Closed)).
 		Where("region_code IN ? AND first_assigned_at >= ? AND first_assigned_at < ? AND status NOT IN ?", regions, from, to,
-			[]string{string(workflow.Withdrawn), string(workflow.Rejected)})
+			// a request merged into another is counted once, as that other
+			[]string{string(workflow.Withdrawn), string(workflow.Rejected), string(workflow.Merged)})
 	if err := g.group(q, "").Scan(&cohort).Error; err != nil {
 		return nil, formatError(err)
 	}

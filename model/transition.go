@@ -220,22 +220,8 @@ func payloadJSON(p map[string]any) string {
 // requests is the request loop's part in a transition.
 var requests = &caseKind[*Request]{
 	machine: workflow.Request,
-	read: func(s *Store, tx *gorm.DB, sc Scope, id uint64) (*Request, *string, error) {
-		var row requestWithHead
-		res := requestScope(tx.Table("requests"), sc).
-			Select("requests.*, CASE WHEN requests.chain_head IS NULL THEN (SELECT e.hash FROM events e "+
-				"WHERE e.case_kind = ? AND e.case_id = requests.id ORDER BY e.id DESC LIMIT 1) "+
-				"ELSE requests.chain_head END AS head_now", string(workflow.KindRequest)).
-			Where("requests.id = ?", id).Limit(1).Scan(&row)
-		if res.Error != nil {
-			return nil, nil, res.Error
-		}
-		if res.RowsAffected == 0 {
-			return nil, nil, gorm.ErrRecordNotFound
-		}
-		return &row.Request, row.HeadNow, nil
-	},
-	item: func(s *Store, r *Request, now time.Time) workflow.Item { return r.item(now) },
+	read:    readRequestHead,
+	item:    func(s *Store, r *Request, now time.Time) workflow.Item { return r.item(now) },
 	env: func(s *Store, r *Request, now time.Time) workflow.Env {
 		env := s.requestEnv(r.Category, now)
 		if sug, ok := s.ref.Suggest(r.Category, r.RegionCode); ok {
@@ -247,6 +233,30 @@ var requests = &caseKind[*Request]{
 		return RequestActor(a, r)
 	},
 	keepsHead: true,
+	after: func(s *Store, tx *gorm.DB, actor Actor, r *Request, a workflow.Action, now time.Time) error {
+		if a == workflow.Merge {
+			return s.linkMerged(tx, actor, r, now)
+		}
+		return nil
+	},
+}
+
+// readRequestHead reads request id in tx as sc sees it, with the hash of
+// its newest event.
+func readRequestHead(s *Store, tx *gorm.DB, sc Scope, id uint64) (*Request, *string, error) {
+	var row requestWithHead
+	res := requestScope(tx.Table("requests"), sc).
+		Select("requests.*, CASE WHEN requests.chain_head IS NULL THEN (SELECT e.hash FROM events e "+
+			"WHERE e.case_kind = ? AND e.case_id = requests.id ORDER BY e.id DESC LIMIT 1) "+
+			"ELSE requests.chain_head END AS head_now", string(workflow.KindRequest)).
+		Where("requests.id = ?", id).Limit(1).Scan(&row)
+	if res.Error != nil {
+		return nil, nil, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return nil, nil, gorm.ErrRecordNotFound
+	}
+	return &row.Request, row.HeadNow, nil
 }
 
 // leads is the lead loop's part in a transition: its actor is shown the

@@ -109,6 +109,8 @@ type Request struct {
 	// ChainHead is the Hash of the request's newest event when its last
 	// writer recorded it; NULL: read it from events (model/audit.go).
 	ChainHead *string `gorm:"size:64"`
+	// MergedInto is the request this one was merged into (status merged).
+	MergedInto *uint64 `gorm:"index:idx_requests_merged_into"`
 }
 
 // Event is one entry of a case's timeline, written in the same transaction

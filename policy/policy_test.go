@@ -39,6 +39,7 @@ func vocabulary() []grant {
 		{"request", "export", "enterprise station acfic department inspector", "region"}, // the list's ledger
 		{"request", "events", "enterprise station acfic department inspector", "region"},
 		{"request", "assign", "acfic", "region"},
+		{"request", "merge", "acfic", "region"},
 		{"request", "reject", "acfic", "region"},
 		{"request", "claim", "department", "region"},
 		{"request", "return", "department", "region"},

@@ -50,6 +50,9 @@ type Command struct {
 	// text is Content).
 	Method     string
 	FeedbackAt *time.Time
+
+	// TargetID is the request a merge closes this one into (its id).
+	TargetID string
 }
 
 // Text field limits, in characters.
@@ -111,6 +114,8 @@ func (c Command) Text(f string) string {
 		return c.Conclusion
 	case "method":
 		return c.Method
+	case "target_id":
+		return c.TargetID
 	}
 	return ""
 }
@@ -169,6 +174,11 @@ func (c Command) validate(kind Kind, t Transition) error {
 		}
 		if c.Days < 1 || c.Days > max {
 			v.Add("days", "天数必须是 1 到 "+strconv.Itoa(max)+" 之间的工作日数")
+		}
+	}
+	if c.has("target_id") && c.TargetID != "" {
+		if id, err := strconv.ParseUint(c.TargetID, 10, 64); err != nil || id == 0 || id > 1<<53 {
+			v.Add("target_id", "须为诉求的 ID（正整数）")
 		}
 	}
 	if c.has("conclusion") && InquiryConclusionLabel(c.Conclusion) == "" {

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -210,6 +211,11 @@ func effects(m *Machine, it Item, actor Actor, cmd Command, env Env, o *Outcome)
 	case Reject, Withdraw:
 		endStep()
 		closeCase()
+	case Merge:
+		endStep()
+		closeCase()
+		id, _ := strconv.ParseUint(cmd.TargetID, 10, 64) // validated
+		o.Set["merged_into"] = id
 	case Claim:
 		endStep()
 		start(InProgress)

@@ -9,6 +9,9 @@ const (
 	Closed     Status = "closed"
 	Rejected   Status = "rejected"
 	Withdrawn  Status = "withdrawn"
+	// Merged: a repeat of another request of the same enterprise, closed
+	// into it (合并); the other request carries the matter on.
+	Merged Status = "merged"
 )
 
 // Request actions (docs/design.md#request-loop).
@@ -26,6 +29,7 @@ const (
 	Withdraw         Action = "withdraw"
 	Supervise        Action = "supervise"
 	ExpireEvaluation Action = "expire_evaluation"
+	Merge            Action = "merge"
 )
 
 // Events written by the system that are not transitions.
@@ -33,6 +37,8 @@ const (
 	EventCreated Action = "create"
 	EventOverdue Action = "overdue"
 	EventDueSoon Action = "due_soon"
+	// EventMergedFrom is written on the request another was merged into.
+	EventMergedFrom Action = "merged_from"
 )
 
 // SatisfiedScore is the lowest evaluation score that closes a request;
@@ -56,6 +62,7 @@ var Request = &Machine{
 		{Closed, "已办结", false, "", false},
 		{Rejected, "不予受理", false, "", false},
 		{Withdrawn, "已撤回", false, "", false},
+		{Merged, "已合并", false, "", false},
 	},
 	Table: []Transition{
 		{Action: Assign, Label: "受理并交办", From: in(Submitted), To: Assigned, By: by(RoleACFIC, RoleSystem),
@@ -82,6 +89,8 @@ var Request = &Machine{
 		{Action: Supervise, Label: "督办", From: in(Assigned, InProgress), SameState: true, By: by(RoleACFIC, RoleInspector),
 			Require: fields("note"), Optional: fields("due_at"), Guard: GuardOverdueForInspector},
 		{Action: ExpireEvaluation, Label: "评价期满自动办结", From: in(Responded), To: Closed, By: by(RoleSystem)},
+		{Action: Merge, Label: "合并重复诉求", From: in(Submitted, Assigned, InProgress), To: Merged, By: by(RoleACFIC),
+			Require: fields("target_id"), Optional: fields("note")},
 	},
 }
 
@@ -97,6 +106,8 @@ func ActionLabel(a Action) string {
 		return "即将到期"
 	case LeadReported:
 		return "上报"
+	case EventMergedFrom:
+		return "并入重复诉求"
 	}
 	for _, m := range []*Machine{Request, Lead} {
 		if t, ok := m.Transition(a); ok {

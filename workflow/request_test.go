@@ -18,6 +18,7 @@ var specRequestStates = []specState{
 	{"closed", "已办结"},
 	{"rejected", "不予受理"},
 	{"withdrawn", "已撤回"},
+	{"merged", "已合并"},
 }
 
 func specNoPendingExtension(it Item, _ Role) bool { return !it.PendingExtension }
@@ -56,6 +57,8 @@ var specRequestTable = []specTransition{
 	{action: "supervise", label: "督办", from: []Status{"assigned", "in_progress"}, by: []Role{"acfic", "inspector"},
 		require: []string{"note"}, optional: []string{"due_at"}, guard: specInspectorOnlyOverdue},
 	{action: "expire_evaluation", from: []Status{"responded"}, to: "closed", by: []Role{"system"}},
+	{action: "merge", label: "合并重复诉求", from: []Status{"submitted", "assigned", "in_progress"}, to: "merged", by: []Role{"acfic"},
+		require: []string{"target_id"}, optional: []string{"note"}},
 }
 
 func specRequestRow(t *testing.T, a Action) specTransition {
@@ -79,7 +82,7 @@ var (
 	reqOtherSt     = Actor{Role: "station"}
 	reqSystem      = Actor{Role: "system"}
 	reqDueAt       = time.Date(2026, 11, 20, 17, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	reqAllStatuses = []Status{"submitted", "assigned", "in_progress", "responded", "closed", "rejected", "withdrawn",
+	reqAllStatuses = []Status{"submitted", "assigned", "in_progress", "responded", "closed", "rejected", "withdrawn", "merged",
 		"", "bogus", "SUBMITTED", "reported", "registered", "investigating", "decided", "rectifying", "verifying", "dismissed"}
 )
 
@@ -113,6 +116,8 @@ func validRequest(t *testing.T, a Action) (Item, Actor, Command) {
 		return Item{Status: "assigned"}, reqACFIC, Command{Action: a, Present: []string{"note", "due_at"}, Note: "请加快办理", DueAt: &d}
 	case "expire_evaluation":
 		return Item{Status: "responded"}, reqSystem, Command{Action: a}
+	case "merge":
+		return Item{Status: "submitted"}, reqACFIC, Command{Action: a, Present: []string{"target_id", "note"}, TargetID: "42", Note: "与 42 号诉求重复"}
 	}
 	t.Fatalf("validRequest: no fixture for %q", a)
 	return Item{}, Actor{}, Command{}
@@ -124,7 +129,7 @@ func TestRequestTableMatchesDesign(t *testing.T) {
 
 	// The Go constants spell docs/design.md's names.
 	statuses := map[Status]Status{Submitted: "submitted", Assigned: "assigned", InProgress: "in_progress",
-		Responded: "responded", Closed: "closed", Rejected: "rejected", Withdrawn: "withdrawn"}
+		Responded: "responded", Closed: "closed", Rejected: "rejected", Withdrawn: "withdrawn", Merged: "merged"}
 	for got, want := range statuses {
 		if got != want {
 			t.Errorf("status constant %q, want %q", got, want)
@@ -132,7 +137,7 @@ func TestRequestTableMatchesDesign(t *testing.T) {
 	}
 	actions := map[Action]Action{Assign: "assign", Reject: "reject", Claim: "claim", Return: "return",
 		RequestExtension: "request_extension", ApproveExtension: "approve_extension", DenyExtension: "deny_extension",
-		Respond: "respond", Evaluate: "evaluate", Supplement: "supplement", Withdraw: "withdraw", Supervise: "supervise",
+		Respond: "respond", Evaluate: "evaluate", Supplement: "supplement", Withdraw: "withdraw", Supervise: "supervise", Merge: "merge",
 		ExpireEvaluation: "expire_evaluation", EventOverdue: "overdue", EventDueSoon: "due_soon"}
 	for got, want := range actions {
 		if got != want {
@@ -327,6 +332,8 @@ func TestRequestApplyOutcomes(t *testing.T) {
 			"in_progress→in_progress deadline:moved " + supervised},
 		{"expire_evaluation", Item{Status: "responded"}, reqSystem, cmd("expire_evaluation"), "responded→closed step:evaluate deadline:cleared closes"},
 		{"approve without note", Item{Status: "in_progress", PendingExtension: true}, reqACFIC, Command{Action: "approve_extension"}, extension},
+		{"merge submitted", Item{Status: "submitted"}, reqACFIC, cmd("merge"), "submitted→merged ends:accept deadline:cleared closes set:merged_into"},
+		{"merge in_progress", Item{Status: "in_progress"}, reqACFIC, cmd("merge"), "in_progress→merged ends:respond deadline:cleared closes set:merged_into"},
 		{"assign without note", Item{Status: "submitted"}, reqACFIC,
 			Command{Action: "assign", Present: []string{"department_code", "region_code"}, DepartmentCode: "FGW", RegionCode: "3302QW"}, assigned},
 		{"action and expected_version are not body fields", Item{Status: "assigned"}, reqUnit,
@@ -559,4 +566,19 @@ func TestRequestApplyCheckBeforeValidation(t *testing.T) {
 	}
 	// The same command by the right actor in the right state is a validation error.
 	expectInvalid(t, Request, Item{Status: "responded"}, reqEnterprise, bad, "score", "status")
+}
+
+// TestMergeTarget: a merge names the request it closes into by its id.
+func TestMergeTarget(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		target string
+		ok     bool
+	}{{"42", true}, {"9007199254740992", true}, {"0", false}, {"-3", false}, {"abc", false}, {"9007199254740993", false}, {" ", false}} {
+		_, err := Request.Apply(Item{Status: "submitted"}, reqACFIC,
+			Command{Action: Merge, Present: []string{"target_id"}, TargetID: c.target}, Env{})
+		if (err == nil) != c.ok {
+			t.Errorf("merge into %q: %v, want ok=%v", c.target, err, c.ok)
+		}
+	}
 }
