@@ -11,9 +11,9 @@ func TestJaccard(t *testing.T) {
 		want float64
 	}{
 		{"食品经营", "食品经营", 1},
-		{"食品经营", "经营食品", 2.0 / 4},           // 食品 经营 shared; 品经 营食 not
-		{"食品经营许可", "食品 经营、许可！", 1},          // punctuation and spaces do not count
-		{"ＡＢＣ１２３", "abc123", 1},              // full width = half width, case folded
+		{"食品经营", "经营食品", 2.0 / 4},  // 食品 经营 shared; 品经 营食 not
+		{"食品经营许可", "食品 经营、许可！", 1}, // punctuation and spaces do not count
+		{"ＡＢＣ１２３", "abc123", 1},    // full width = half width, case folded
 		{"许可证", "营业执照", 0},
 		{"", "", 0},
 		{"证", "证", 1}, // one character is its own pair
