@@ -272,6 +272,10 @@ func (ts *testServer) do(t testing.TB, tok, method, path string, body any, hdr .
 		t.Fatal(err)
 	}
 	checkExchange(t, req, raw, res, out)
+	// Trailers (the ledgers' row count) are read with the headers.
+	for k, v := range res.Trailer {
+		res.Header[k] = v
+	}
 	return &response{t: t, status: res.StatusCode, header: res.Header, body: out}
 }
 

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/xuri/excelize/v2"
 
 	"qinqing/model"
 	"qinqing/workflow"
@@ -19,15 +18,11 @@ import (
 // under the same filters, as one Excel workbook with no row limit.
 //
 // Rows are read from the database in keyset pages (ledgerPage at a time)
-// and handed to excelize's stream writer, which keeps at most 16 MiB of
-// sheet XML in memory and spills the rest to a temporary file; the workbook
-// is then zipped straight into the response. A million requests therefore
-// never sit in memory at once (docs/benchmark.md has the time and peak
-// memory). Because the zip needs the whole sheet, the first byte leaves
-// when the last row is written: the export has its own time budget
-// (export_timeout) instead of the request timeout, and at most
-// exportSlots exports run at once per instance (a third waits its turn
-// until its budget is spent; 503 then).
+// and written as they come into the compressed response (xlsxStream): a
+// million requests never sit in memory, and the download starts with the
+// first page. The export has its own time budget (export_timeout) instead
+// of the request timeout, and at most exportSlots exports run at once per
+// instance (a third waits its turn until its budget is spent; 503 then).
 //
 // Cells: every text is a string cell passed through safeText (never a
 // formula), times are date cells in Beijing time, a text longer than a
@@ -78,7 +73,7 @@ func (s *Server) exportRequests(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	return s.sendLedger(c, "requests", "诉求台账", requestLedgerColumns, func(emit func([]any) error, when int) error {
+	return s.sendLedger(c, "requests", "诉求台账", requestLedgerColumns, func(emit func([]any) error) error {
 		loc := s.cal.Location()
 		f.Page = model.Page{Size: ledgerPage}
 		for {
@@ -100,24 +95,24 @@ func (s *Server) exportRequests(c *gin.Context) error {
 				st, _ := workflow.Request.State(workflow.Status(r.Status))
 				step, due, basis := "", any(""), ""
 				if v.DueAt != nil {
-					step, due, basis = stepLabels[st.Step], dateCell(when, *r.DueAt, loc), dayBasis(r.DueWorking)
+					step, due, basis = stepLabels[st.Step], dateCell(*r.DueAt, loc), dayBasis(r.DueWorking)
 				}
 				score, comment, evaluated := any(""), "", any("")
 				if r.EvaluationScore != nil {
 					score, comment = *r.EvaluationScore, r.EvaluationComment
 				}
 				if r.EvaluatedAt != nil {
-					evaluated = dateCell(when, *r.EvaluatedAt, loc)
+					evaluated = dateCell(*r.EvaluatedAt, loc)
 				}
 				closed := any("")
 				if r.ClosedAt != nil {
-					closed = dateCell(when, *r.ClosedAt, loc)
+					closed = dateCell(*r.ClosedAt, loc)
 				}
 				if err := emit([]any{v.RefNo, v.ID, fitCell(r.Title), fitCell(r.Content),
 					s.ref.Categories[r.Category].Name, fitCell(names[r.EnterpriseID]), s.console.regionName(r.RegionCode),
 					v.StatusLabel, s.console.unitName(r.DepartmentCode, r.UnitRegionCode), step, due, basis,
 					yesNo(v.Overdue), yesNo(r.Supervised), r.ReturnCount, r.ReopenCount, fitCell(r.Response),
-					score, fitCell(comment), dateCell(when, r.CreatedAt, loc), evaluated, closed}); err != nil {
+					score, fitCell(comment), dateCell(r.CreatedAt, loc), evaluated, closed}); err != nil {
 					return err
 				}
 			}
@@ -144,7 +139,7 @@ func (s *Server) exportLeads(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	return s.sendLedger(c, "leads", "问题线索台账", leadLedgerColumns, func(emit func([]any) error, when int) error {
+	return s.sendLedger(c, "leads", "问题线索台账", leadLedgerColumns, func(emit func([]any) error) error {
 		loc := s.cal.Location()
 		f.Page = model.Page{Size: ledgerPage}
 		for {
@@ -166,7 +161,7 @@ func (s *Server) exportLeads(c *gin.Context) error {
 				if v.leadDeadlineView != nil {
 					overdue = yesNo(v.Overdue)
 					if v.DueAt != nil {
-						step, due, basis = stepLabels[st.Step], dateCell(when, *l.DueAt, loc), dayBasis(l.DueWorking)
+						step, due, basis = stepLabels[st.Step], dateCell(*l.DueAt, loc), dayBasis(l.DueWorking)
 					}
 				}
 				if v.leadDisposalView != nil && v.DisposalLabel != nil {
@@ -177,10 +172,10 @@ func (s *Server) exportLeads(c *gin.Context) error {
 				}
 				closed := any("")
 				if l.ClosedAt != nil {
-					closed = dateCell(when, *l.ClosedAt, loc)
+					closed = dateCell(*l.ClosedAt, loc)
 				}
 				if err := emit([]any{v.RefNo, v.ID, v.StatusLabel, region, anonymous, step, due, basis, overdue,
-					disposal, outcome, dateCell(when, l.CreatedAt, loc), closed}); err != nil {
+					disposal, outcome, dateCell(l.CreatedAt, loc), closed}); err != nil {
 					return err
 				}
 			}
@@ -192,11 +187,14 @@ func (s *Server) exportLeads(c *gin.Context) error {
 	})
 }
 
-// sendLedger builds a one-sheet workbook whose rows fill emits (given the
-// date style) and sends it as name-<time>.xlsx. An error before the first
-// byte is answered as a problem; the workbook is complete before any byte
-// leaves, so a failure while reading never yields half a ledger.
-func (s *Server) sendLedger(c *gin.Context, name, sheet string, cols []ledgerColumn, fill func(emit func([]any) error, when int) error) error {
+// sendLedger streams a one-sheet workbook whose rows fill emits as
+// name-<time>.xlsx. The answer starts with the first row (after the first
+// page was read) or at the end when there is none, so a failure before any
+// row is answered as a problem; one after the first bytes aborts the
+// connection, which the client sees as a failed download (the zip's
+// directory, written last, is missing) — never as a shorter ledger. The row
+// count is the trailer X-Ledger-Rows.
+func (s *Server) sendLedger(c *gin.Context, name, sheet string, cols []ledgerColumn, fill func(emit func([]any) error) error) error {
 	ctx := c.Request.Context()
 	select {
 	case s.exports <- struct{}{}:
@@ -205,64 +203,47 @@ func (s *Server) sendLedger(c *gin.Context, name, sheet string, cols []ledgerCol
 		return errExportsBusy
 	}
 	if s.cfg.ExportTimeout > 0 {
-		// The response is written after the whole workbook is built.
 		_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(s.cfg.ExportTimeout + 30*time.Second))
 	}
-	wb := excelize.NewFile()
-	defer wb.Close()
-	if err := wb.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	sw, err := wb.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	head, err := wb.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"EEF2F7"}}})
-	if err != nil {
-		return err
-	}
-	dateFmt := "yyyy-mm-dd hh:mm"
-	when, err := wb.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
-	if err != nil {
-		return err
-	}
-	header := make([]any, len(cols))
+	header, widths := make([]string, len(cols)), make([]float64, len(cols))
 	for i, col := range cols {
-		header[i] = col.head
-		if err := sw.SetColWidth(i+1, i+1, col.width); err != nil {
-			return err
-		}
+		header[i], widths[i] = col.head, col.width
 	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+	var x *xlsxStream
+	start := func() error {
+		now := s.now().In(s.cal.Location())
+		base := "qinqing-" + name + "-" + now.Format("20060102-1504") + ".xlsx"
+		zh := sheet + "-" + now.Format("2006-01-02-1504") + ".xlsx"
+		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, base, url.PathEscape(zh)))
+		c.Header("Content-Type", xlsxType)
+		c.Header("Trailer", "X-Ledger-Rows")
+		c.Status(http.StatusOK)
+		var err error
+		x, err = newXLSXStream(c.Writer, sheet, header, widths)
 		return err
 	}
-	if err := sw.SetRow("A1", header, excelize.RowOpts{StyleID: head}); err != nil {
-		return err
-	}
-	row := 1
-	err = fill(func(cells []any) error {
-		row++
-		if row > excelize.TotalRows {
-			return errLedgerTooLong
+	err := fill(func(cells []any) error {
+		if x == nil {
+			if err := start(); err != nil {
+				return err
+			}
 		}
-		return sw.SetRow("A"+strconv.Itoa(row), safeRow(cells))
-	}, when)
+		return x.Row(safeRow(cells))
+	})
+	if err == nil && x == nil {
+		err = start()
+	}
 	if err != nil {
-		return err
+		if x == nil {
+			return err // nothing sent yet: a problem
+		}
+		s.log.Warn("台账导出中断", "request_id", c.GetString(ctxRequestID), "rows", x.Rows(), "error", err.Error())
+		panic(http.ErrAbortHandler)
 	}
-	if err := sw.Flush(); err != nil {
-		return err
+	if err := x.Close(); err != nil {
+		panic(http.ErrAbortHandler)
 	}
-	now := s.now().In(s.cal.Location())
-	base := "qinqing-" + name + "-" + now.Format("20060102-1504") + ".xlsx"
-	zh := sheet + "-" + now.Format("2006-01-02-1504") + ".xlsx"
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, base, url.PathEscape(zh)))
-	c.Header("Content-Type", xlsxType)
-	c.Header("X-Ledger-Rows", strconv.Itoa(row-1))
-	c.Status(http.StatusOK)
-	// A failure from here on is the client's connection.
-	_ = wb.Write(c.Writer)
+	c.Writer.Header().Set("X-Ledger-Rows", strconv.Itoa(x.Rows()))
 	return nil
 }
 
@@ -276,8 +257,8 @@ func noPaging(q *query) {
 }
 
 // dateCell is t as a date cell in loc.
-func dateCell(style int, t time.Time, loc *time.Location) excelize.Cell {
-	return excelize.Cell{StyleID: style, Value: t.In(loc)}
+func dateCell(t time.Time, loc *time.Location) xlsxDate {
+	return xlsxDate(t.In(loc))
 }
 
 // fitCell is s cut to what a cell holds.

@@ -45,7 +45,6 @@ var (
 	errBusy                 = errors.New("api: password hashing at capacity")
 	errValidation           = errors.New("api: validation failed")
 	errExportsBusy          = errors.New("api: ledger exports at capacity")
-	errLedgerTooLong        = errors.New("api: ledger longer than a sheet")
 )
 
 // errorTable maps errors to problems: the only place that does. Each row
@@ -85,7 +84,6 @@ var errorTable = []struct {
 	{errCredentialsThrottled, http.StatusTooManyRequests, "rate_limited", "无效凭据过多，请稍后再试"},
 	{errBusy, http.StatusServiceUnavailable, "unavailable", "登录请求过多，请稍后重试"},
 	{errExportsBusy, http.StatusServiceUnavailable, "unavailable", "导出任务较多，请稍后重试"},
-	{errLedgerTooLong, http.StatusBadRequest, "validation_failed", "导出行数超过 Excel 单表上限（1,048,575 行），请缩小筛选范围后分别导出"},
 	{errNotReady, http.StatusServiceUnavailable, "unavailable", "数据库不可用"},
 	{model.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "服务暂时不可用，请稍后重试"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout", "处理超时，请稍后重试"},
