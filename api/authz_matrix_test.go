@@ -165,11 +165,12 @@ var qaBodies = map[string]map[string]any{
 	"withdraw":          {"reason": "问题已自行解决"},
 	"supervise":         {"note": "请加快办理"},
 	"merge":             {"target_id": "1", "note": "重复诉求"},
+	"add_opinion":       {"opinion": "建议一并核查消防验收材料"},
 }
 
 // qaActions lists the client actions of docs/design.md#request-loop in table order.
 var qaActions = []string{"assign", "reject", "claim", "return", "request_extension", "approve_extension",
-	"deny_extension", "respond", "evaluate", "supplement", "withdraw", "supervise", "merge"}
+	"deny_extension", "respond", "evaluate", "supplement", "withdraw", "supervise", "merge", "add_opinion"}
 
 // ---------------------------------------------------------------------------
 // The fixture accounts (harness seed) and the requests of the matrix.
@@ -425,7 +426,7 @@ var mxMay = map[string][]string{
 	"enterprise": {"evaluate", "supplement", "withdraw"},
 	"station":    {"supplement"},
 	"acfic":      {"assign", "reject", "approve_extension", "deny_extension", "supervise", "merge"},
-	"department": {"claim", "return", "request_extension", "respond"},
+	"department": {"claim", "return", "request_extension", "respond", "add_opinion"},
 	"inspector":  {"supervise"},
 	"admin":      {},
 }

@@ -298,11 +298,12 @@ var eventLabels = map[string]string{
 	"grounds": "容错免责依据", "report": "整改情况报告", "accepted": "回访结论", "result": "回访结果",
 	"letter": "函询函内容", "reply": "函询回复", "conclusion": "了结方式", "method": "反馈方式", "feedback_at": "反馈时间",
 	"target_id": "合并至诉求", "source_id": "并入的重复诉求", "dispatch": "派单方式",
+	"co_units": "协办单位", "opinion": "协办意见",
 }
 
 var payloadOrder = []string{"department_code", "region_code", "score", "comment", "response", "content", "reason",
 	"note", "notes", "assessment", "disposal", "transfer_to", "grounds", "letter", "reply", "conclusion", "method", "feedback_at",
-	"report", "accepted", "result", "days", "step", "due_at", "target_id", "source_id", "dispatch"}
+	"report", "accepted", "result", "days", "step", "due_at", "target_id", "source_id", "dispatch", "co_units", "opinion"}
 
 func (cs *console) eventRow(e *model.Event) eventRow {
 	row := eventRow{Action: workflow.ActionLabel(workflow.Action(e.Action)), At: cs.datetime(e.At)}
@@ -354,6 +355,15 @@ func (cs *console) eventRow(e *model.Event) eventRow {
 
 func (cs *console) payloadValue(k string, v any) string {
 	switch x := v.(type) {
+	case []any: // co_units: the units, named
+		var names []string
+		for _, u := range x {
+			m, _ := u.(map[string]any)
+			d, _ := m["department_code"].(string)
+			r, _ := m["region_code"].(string)
+			names = append(names, cs.unitName(&d, &r))
+		}
+		return strings.Join(names, "、")
 	case string:
 		switch k {
 		case "department_code":
@@ -480,6 +490,8 @@ var actionFieldSpecs = map[string]fieldSpec{
 	"conclusion":       {Label: "了结方式", Input: "radio"},
 	"method":           {Label: "反馈方式", Input: "select"},
 	"feedback_at":      {Label: "反馈时间", Input: "datetime", Hint: "北京时间，不晚于现在、不早于办结"},
+	"opinion":          {Label: "协办意见", Input: "textarea", Max: 5000, Hint: "供主办单位参考；答复仍由主办单位作出"},
+	"co_units":         {Label: "协办单位（可选）", Input: "text", Max: 200, Hint: "部门代码@区划代码，多个用分号分隔，如 sw@330203;zjj@330200"},
 	"target_id":        {Label: "合并至诉求（系统ID）", Input: "text", Max: 20, Hint: "同一企业的另一件诉求；本诉求将以“已合并”办结，由该诉求继续办理"},
 }
 
@@ -723,6 +735,13 @@ func setText(cmd *workflow.Command, name, val string) {
 		cmd.Method = val
 	case "target_id":
 		cmd.TargetID = val
+	case "opinion":
+		cmd.Opinion = val
+	case "co_units":
+		cmd.CoUnits = workflow.DecodeUnits(val)
+		if len(cmd.CoUnits) == 0 {
+			cmd.CoUnits = []workflow.Unit{{}} // unreadable: refused as incomplete
+		}
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 var rfActor = map[string]string{
 	"assign": "acfic_hs", "reject": "acfic_hs", "approve_extension": "acfic_hs", "deny_extension": "acfic_hs",
 	"supervise": "acfic_hs", "merge": "acfic_hs",
-	"claim": "dept_hs_scjg", "return": "dept_hs_scjg", "request_extension": "dept_hs_scjg", "respond": "dept_hs_scjg",
+	"claim": "dept_hs_scjg", "return": "dept_hs_scjg", "add_opinion": "dept_hs_scjg", "request_extension": "dept_hs_scjg", "respond": "dept_hs_scjg",
 	"evaluate": "ent_hs", "supplement": "ent_hs", "withdraw": "ent_hs",
 }
 
@@ -45,6 +45,8 @@ var rfByState = map[string][8]int{
 	"withdraw":          {0, 0, 0, 409, 409, 409, 409, 409},
 	"supervise":         {409, 0, 0, 409, 409, 409, 409, 409},
 	"merge":             {0, 0, 0, 409, 409, 409, 409, 409},
+	// the lead unit (主办) is not a co-handling one: 403 where the state allows it
+	"add_opinion": {404, 403, 403, 409, 409, 404, 409, 404},
 }
 
 // rfInState files a request as ent_hs and takes it to state.

@@ -148,7 +148,7 @@ func canonicalJSON(raw []byte) []byte {
 
 // requestListParams are the query parameters of the request list.
 var requestListParams = []string{"status", "region_code", "department_code", "category", "from", "to",
-	"overdue", "supervised", "q"}
+	"overdue", "supervised", "q", "co_handled"}
 
 func (s *Server) listRequests(c *gin.Context) error {
 	p := principalOf(c)
@@ -177,7 +177,7 @@ func (s *Server) listRequests(c *gin.Context) error {
 // share it. from and to are inclusive filing dates in Beijing time.
 func (s *Server) requestFilter(q *query) model.RequestFilter {
 	f := model.RequestFilter{RegionCodes: s.regionFilter(q), Overdue: q.boolean("overdue"),
-		Supervised: q.boolean("supervised"), Q: q.str("q", 100), Page: q.page()}
+		Supervised: q.boolean("supervised"), Q: q.str("q", 100), Page: q.page(), CoHandled: q.boolean("co_handled")}
 	if st := q.values.Get("status"); st != "" {
 		for _, x := range strings.Split(st, ",") {
 			if _, ok := workflow.Request.State(workflow.Status(x)); !ok {

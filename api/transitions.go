@@ -63,6 +63,11 @@ type transitionBody struct {
 	Method          string  `json:"method"`
 	FeedbackAt      *string `json:"feedback_at"`
 	TargetID        string  `json:"target_id"`
+	CoUnits         []struct {
+		DepartmentCode string `json:"department_code"`
+		RegionCode     string `json:"region_code"`
+	} `json:"co_units"`
+	Opinion string `json:"opinion"`
 }
 
 // decodeTransition reads a transition body strictly and records which
@@ -106,7 +111,10 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		TransferTo: b.TransferTo, Grounds: b.Grounds, Report: b.Report, Result: b.Result, Accepted: b.Accepted,
 		SubjectUsername: b.SubjectUsername, SubjectName: b.SubjectName,
 		Letter: b.Letter, Reply: b.Reply, Conclusion: b.Conclusion, Method: b.Method, FeedbackAt: feedbackAt,
-		TargetID: b.TargetID,
+		TargetID: b.TargetID, Opinion: b.Opinion,
+	}
+	for _, u := range b.CoUnits {
+		cmd.CoUnits = append(cmd.CoUnits, workflow.Unit{DepartmentCode: u.DepartmentCode, RegionCode: u.RegionCode})
 	}
 	return cmd, b.ExpectedVersion, nil
 }
@@ -220,6 +228,20 @@ var requestChecks = map[workflow.Action]commandCheck{
 	workflow.Assign: func(s *Server, p *principal, cmd workflow.Command, g *model.Guard) {
 		s.unitGuard(p, g, cmd.DepartmentCode, "region_code", cmd.RegionCode,
 			"只能交办给本辖区内的单位", "承办单位对该企业所在地没有管辖权")
+		// 协办单位: known units within the caller's region (their jurisdiction
+		// over the request is checked with the request, in the transaction).
+		for _, u := range cmd.CoUnits {
+			_, known := s.ref.Departments[u.DepartmentCode]
+			switch {
+			case !known || s.ref.Regions[u.RegionCode].Code == "":
+				g.Invalid = append(g.Invalid, workflow.FieldError{Field: "co_units", Message: "未知的协办单位：" + u.DepartmentCode + "@" + u.RegionCode})
+			case !s.authz.Within(u.RegionCode, p.account.RegionCode):
+				g.Invalid = append(g.Invalid, workflow.FieldError{Field: "co_units", Message: "只能请本辖区内的单位协办"})
+			default:
+				continue
+			}
+			break
+		}
 	},
 	// supervise may set a new due date, in the future.
 	workflow.Supervise: func(s *Server, p *principal, cmd workflow.Command, g *model.Guard) {

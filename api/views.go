@@ -165,6 +165,8 @@ type requestView struct {
 	ClosedAt             *string         `json:"closed_at"`
 	// MergedInto is the request this one was merged into (status merged).
 	MergedInto *string `json:"merged_into"`
+	// CoUnits are the units co-handling it (协办); [] when none.
+	CoUnits []workflow.Unit `json:"co_units"`
 }
 
 func (s *Server) requestView(r *model.Request) requestView {
@@ -178,7 +180,10 @@ func (s *Server) requestView(r *model.Request) requestView {
 		Supervised: r.Supervised, ReopenCount: r.ReopenCount, ReturnCount: r.ReturnCount,
 		PendingExtensionDays: r.PendingExtensionDays, Version: r.Version,
 		CreatedAt: s.ts(r.CreatedAt), UpdatedAt: s.ts(r.UpdatedAt), ClosedAt: s.optTS(r.ClosedAt),
-		MergedInto: optID(r.MergedInto),
+		MergedInto: optID(r.MergedInto), CoUnits: workflow.DecodeUnits(r.CoUnits),
+	}
+	if v.CoUnits == nil {
+		v.CoUnits = []workflow.Unit{}
 	}
 	if st.Open && r.DueAt != nil {
 		v.Step = &st.Step

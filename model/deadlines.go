@@ -187,7 +187,7 @@ func (s *Store) boardRequestQuery(ctx context.Context, sc Scope, f DeadlineFilte
 		// a state the unit has none of, on a million requests).
 		db = db.Table(indexedBy(db, "requests", "idx_requests_unit_due"))
 	}
-	q := requestScope(db, sc).Where("status IN ?", statuses)
+	q := requestUnitScope(db, sc).Where("status IN ?", statuses)
 	if f.RegionCodes != nil {
 		q = q.Where("region_code IN ?", nonEmpty(f.RegionCodes))
 	}

@@ -30,6 +30,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "202612060061_lead_inquiries", Migrate: migrate0061, Rollback: rollback0061},
 		{ID: "202612060062_lead_feedback", Migrate: migrate0062, Rollback: rollback0062},
 		{ID: "202612070100_request_merge", Migrate: migrate0100, Rollback: rollback0100},
+		{ID: "202612070101_request_co_units", Migrate: migrate0101, Rollback: rollback0101},
 	}
 }
 

@@ -1,9 +1,11 @@
 package model
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -138,8 +140,28 @@ func findIdem(tx *gorm.DB, account uint64, idem *Idempotency) (*StoredResponse, 
 	return &StoredResponse{Status: row.Status, Body: []byte(row.Response)}, nil
 }
 
-// requestScope is the visibility rule of docs/design.md#roles as a query condition.
+// requestScope is the visibility rule of docs/design.md#roles as a query
+// condition: a department sees the requests of its unit and those its unit
+// co-handles (协办). For a list use listRequestsPlain, which reads the two
+// apart (an OR would read the primary key backwards for a sparse unit).
 func requestScope(q *gorm.DB, sc Scope) *gorm.DB {
+	if sc.Role == workflow.RoleDepartment {
+		return q.Where("((department_code = ? AND unit_region_code IN ?) OR id IN (SELECT request_id FROM request_co_units WHERE department_code = ? AND unit_region_code IN ?))",
+			sc.DepartmentCode, nonEmpty(sc.Regions), sc.DepartmentCode, nonEmpty(sc.Regions))
+	}
+	return requestUnitScope(q, sc)
+}
+
+// coHandledScope is the requests sc's unit co-handles.
+func coHandledScope(q *gorm.DB, sc Scope) *gorm.DB {
+	return q.Where("id IN (SELECT request_id FROM request_co_units WHERE department_code = ? AND unit_region_code IN ?)",
+		sc.DepartmentCode, nonEmpty(sc.Regions))
+}
+
+// requestUnitScope is requestScope with a department's own unit's requests
+// only: its deadline board and worklist (deadlines and indicators stay with
+// the lead unit, 主办).
+func requestUnitScope(q *gorm.DB, sc Scope) *gorm.DB {
 	switch sc.Role {
 	case workflow.RoleEnterprise:
 		return q.Where("enterprise_id = ?", sc.EnterpriseID)
@@ -178,10 +200,16 @@ type RequestFilter struct {
 	// (zero: unbounded).
 	CreatedFrom, CreatedTo time.Time
 	Page                   Page
+	// CoHandled, for a department: true lists only the requests its unit
+	// co-handles (协办), false only its own unit's; nil both.
+	CoHandled *bool
 
 	// filed is the range of ids filed in [CreatedFrom, CreatedTo), found by
 	// ListRequests (zero: not looked up).
 	filed [2]uint64
+	// hasCoUnits is CoHandled for a scope other than a department's: the
+	// requests with (true) or without (false) co-handling units.
+	hasCoUnits *bool
 }
 
 // ListRequests lists the requests the scope may see that match f, newest first.
@@ -196,6 +224,9 @@ type RequestFilter struct {
 // the newest request through every later one.
 func (s *Store) ListRequests(ctx context.Context, sc Scope, f RequestFilter) ([]Request, uint64, error) {
 	now := s.Now()
+	if sc.Role != workflow.RoleDepartment && f.CoHandled != nil {
+		f.hasCoUnits, f.CoHandled = f.CoHandled, nil
+	}
 	if !f.CreatedFrom.IsZero() || !f.CreatedTo.IsZero() {
 		q := s.db.WithContext(ctx).Model(&Request{})
 		if !f.CreatedFrom.IsZero() {
@@ -232,7 +263,37 @@ func (s *Store) listRequestsPlain(ctx context.Context, sc Scope, f RequestFilter
 		// backwards by itself.
 		db = db.Table(notIndexed(db, "requests"))
 	}
-	q := requestScope(db, sc)
+	if sc.Role == workflow.RoleDepartment && f.CoHandled == nil {
+		// Its own unit's requests and those it co-handles, each by its own
+		// index, merged.
+		own := f
+		own.CoHandled = new(false)
+		a, _, err := s.listRequestsPlain(ctx, sc, own, now)
+		if err != nil {
+			return nil, 0, err
+		}
+		co := f
+		co.CoHandled = new(true)
+		b, _, err := s.listRequestsPlain(ctx, sc, co, now)
+		if err != nil {
+			return nil, 0, err
+		}
+		all := append(a, b...)
+		slices.SortFunc(all, func(x, y Request) int { return cmp.Compare(y.ID, x.ID) })
+		all = slices.CompactFunc(all, func(x, y Request) bool { return x.ID == y.ID })
+		size := f.Page.size()
+		if len(all) > size {
+			return all[:size], all[size-1].ID, nil
+		}
+		return all, 0, nil
+	}
+	var q *gorm.DB
+	switch {
+	case sc.Role == workflow.RoleDepartment && *f.CoHandled:
+		q = coHandledScope(db, sc)
+	default:
+		q = requestUnitScope(db, sc)
+	}
 	if f.Status != nil {
 		q = q.Where("status IN ?", nonEmpty(f.Status))
 	}
@@ -258,6 +319,13 @@ type sqlCond struct {
 // which both list paths apply as they are.
 func requestFilterConds(f RequestFilter, now time.Time) []sqlCond {
 	var cs []sqlCond
+	if f.hasCoUnits != nil {
+		op := "="
+		if *f.hasCoUnits {
+			op = "<>"
+		}
+		cs = append(cs, sqlCond{"co_units " + op + " ?", []any{""}})
+	}
 	if f.DepartmentCode != "" {
 		cs = append(cs, sqlCond{"department_code = ?", []any{f.DepartmentCode}})
 	}
@@ -336,6 +404,10 @@ func requestParties(a Actor, r *Request) []workflow.Party {
 	if a.Role == workflow.RoleDepartment && r.DepartmentCode != nil && r.UnitRegionCode != nil &&
 		a.DepartmentCode == *r.DepartmentCode && a.RegionCode == *r.UnitRegionCode {
 		ps = append(ps, workflow.PartyAssignedUnit)
+	}
+	if a.Role == workflow.RoleDepartment && r.CoUnits != "" &&
+		slices.Contains(workflow.DecodeUnits(r.CoUnits), workflow.Unit{DepartmentCode: a.DepartmentCode, RegionCode: a.RegionCode}) {
+		ps = append(ps, workflow.PartyCoUnit)
 	}
 	return ps
 }
@@ -452,4 +524,28 @@ func (s *Store) RepeatCandidates(ctx context.Context, sc Scope, r *Request, sinc
 		return nil, formatError(err)
 	}
 	return append(byEnt, byMatter...), nil
+}
+
+// syncCoUnits makes request_co_units list the co-handling units r.CoUnits
+// names (after an assignment or a return), in r's transaction.
+func (s *Store) syncCoUnits(tx *gorm.DB, r *Request) error {
+	if err := tx.Where("request_id = ?", r.ID).Delete(&RequestCoUnit{}).Error; err != nil {
+		return err
+	}
+	units := workflow.DecodeUnits(r.CoUnits)
+	if len(units) == 0 {
+		return nil
+	}
+	for _, u := range units {
+		// A co-handling unit has jurisdiction where the enterprise is: its
+		// region is the request's or one above it.
+		if _, ok := s.ref.Tree.Distance(r.RegionCode, u.RegionCode); !ok {
+			return workflow.Invalid("co_units", "协办单位对该企业所在地没有管辖权："+u.DepartmentCode+"@"+u.RegionCode)
+		}
+	}
+	rows := make([]RequestCoUnit, len(units))
+	for i, u := range units {
+		rows[i] = RequestCoUnit{RequestID: r.ID, DepartmentCode: u.DepartmentCode, UnitRegionCode: u.RegionCode}
+	}
+	return tx.Create(&rows).Error
 }

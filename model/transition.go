@@ -234,8 +234,11 @@ var requests = &caseKind[*Request]{
 	},
 	keepsHead: true,
 	after: func(s *Store, tx *gorm.DB, actor Actor, r *Request, a workflow.Action, now time.Time) error {
-		if a == workflow.Merge {
+		switch a {
+		case workflow.Merge:
 			return s.linkMerged(tx, actor, r, now)
+		case workflow.Assign, workflow.Return:
+			return s.syncCoUnits(tx, r)
 		}
 		return nil
 	},

@@ -111,6 +111,16 @@ type Request struct {
 	ChainHead *string `gorm:"size:64"`
 	// MergedInto is the request this one was merged into (status merged).
 	MergedInto *uint64 `gorm:"index:idx_requests_merged_into"`
+	// CoUnits are the units co-handling it (协办), dept@region;… ("" none);
+	// request_co_units lists them one per row.
+	CoUnits string `gorm:"size:255;not null;default:''"`
+}
+
+// RequestCoUnit is one co-handling unit (协办单位) of a request.
+type RequestCoUnit struct {
+	RequestID      uint64 `gorm:"primaryKey;autoIncrement:false"`
+	DepartmentCode string `gorm:"primaryKey;size:16;index:idx_request_co_units_unit,priority:1"`
+	UnitRegionCode string `gorm:"primaryKey;size:16;index:idx_request_co_units_unit,priority:2"`
 }
 
 // Event is one entry of a case's timeline, written in the same transaction

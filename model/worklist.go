@@ -65,7 +65,7 @@ func (s *Store) WaitingRequests(ctx context.Context, sc Scope, f WaitingFilter) 
 			// pending ones by their own index.
 			db = db.Table(indexedBy(db, "requests", "idx_requests_pending_extension"))
 		}
-		q := requestScope(db, sc).Select(worklistRequestColumns).Where("status = ?", status)
+		q := requestUnitScope(db, sc).Select(worklistRequestColumns).Where("status = ?", status)
 		if f.OwnUnit {
 			q = q.Where("department_code = ? AND unit_region_code = ?", sc.DepartmentCode, sc.HomeRegion)
 		}

@@ -47,6 +47,7 @@ func vocabulary() []grant {
 		{"request", "approve_extension", "acfic", "region"},
 		{"request", "deny_extension", "acfic", "region"},
 		{"request", "respond", "department", "region"},
+		{"request", "add_opinion", "department", "region"},
 		{"request", "evaluate", "enterprise", "region"},
 		{"request", "supplement", "enterprise station", "region"},
 		{"request", "withdraw", "enterprise", "region"},

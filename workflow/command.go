@@ -53,6 +53,40 @@ type Command struct {
 
 	// TargetID is the request a merge closes this one into (its id).
 	TargetID string
+
+	// CoUnits are the units an assignment names to co-handle (协办); Opinion
+	// is a co-handling unit's opinion.
+	CoUnits []Unit
+	Opinion string
+}
+
+// Unit is a handling unit: a department in a region.
+type Unit struct {
+	DepartmentCode string `json:"department_code"`
+	RegionCode     string `json:"region_code"`
+}
+
+// MaxCoUnits is the most co-handling units an assignment names.
+const MaxCoUnits = 5
+
+// EncodeUnits is units as a requests row keeps them: dept@region;…
+func EncodeUnits(units []Unit) string {
+	parts := make([]string, len(units))
+	for i, u := range units {
+		parts[i] = u.DepartmentCode + "@" + u.RegionCode
+	}
+	return strings.Join(parts, ";")
+}
+
+// DecodeUnits reads EncodeUnits' form back.
+func DecodeUnits(s string) []Unit {
+	var out []Unit
+	for part := range strings.SplitSeq(s, ";") {
+		if d, r, ok := strings.Cut(part, "@"); ok {
+			out = append(out, Unit{DepartmentCode: d, RegionCode: r})
+		}
+	}
+	return out
 }
 
 // Text field limits, in characters.
@@ -116,12 +150,14 @@ func (c Command) Text(f string) string {
 		return c.Method
 	case "target_id":
 		return c.TargetID
+	case "opinion":
+		return c.Opinion
 	}
 	return ""
 }
 
 var longFields = []string{"response", "content", "notes", "assessment", "report", "result", "grounds", "comment", "reason", "note",
-	"letter", "reply"}
+	"letter", "reply", "opinion"}
 
 func (c Command) validate(kind Kind, t Transition) error {
 	var v ValidationError
@@ -144,7 +180,7 @@ func (c Command) validate(kind Kind, t Transition) error {
 			if c.Accepted == nil {
 				v.Add("accepted", "必须是 true 或 false")
 			}
-		case "days", "score", "due_at", "feedback_at":
+		case "days", "score", "due_at", "feedback_at", "co_units":
 		default:
 			if strings.TrimSpace(c.Text(f)) == "" {
 				v.Add(f, "不能为空")
@@ -176,6 +212,9 @@ func (c Command) validate(kind Kind, t Transition) error {
 			v.Add("days", "天数必须是 1 到 "+strconv.Itoa(max)+" 之间的工作日数")
 		}
 	}
+	if c.has("co_units") {
+		validateCoUnits(c, &v)
+	}
 	if c.has("target_id") && c.TargetID != "" {
 		if id, err := strconv.ParseUint(c.TargetID, 10, 64); err != nil || id == 0 || id > 1<<53 {
 			v.Add("target_id", "须为诉求的 ID（正整数）")
@@ -188,4 +227,29 @@ func (c Command) validate(kind Kind, t Transition) error {
 		validateDecision(c, &v)
 	}
 	return v.Err()
+}
+
+// validateCoUnits: at most MaxCoUnits units, each named in full, none twice
+// and none the lead unit (主办) itself. Whether the units exist and may
+// handle the request is the caller's check.
+func validateCoUnits(c Command, v *ValidationError) {
+	if len(c.CoUnits) > MaxCoUnits {
+		v.Add("co_units", "协办单位至多 "+strconv.Itoa(MaxCoUnits)+" 个")
+		return
+	}
+	seen := map[Unit]bool{}
+	for _, u := range c.CoUnits {
+		switch {
+		case u.DepartmentCode == "" || u.RegionCode == "" || strings.ContainsAny(u.DepartmentCode+u.RegionCode, "@;"):
+			v.Add("co_units", "每个协办单位须写明部门代码与区划代码")
+			return
+		case seen[u]:
+			v.Add("co_units", "协办单位重复")
+			return
+		case u.DepartmentCode == c.DepartmentCode && u.RegionCode == c.RegionCode:
+			v.Add("co_units", "协办单位不能是主办单位本身")
+			return
+		}
+		seen[u] = true
+	}
 }

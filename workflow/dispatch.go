@@ -59,7 +59,7 @@ func Suggest(rules []DispatchRule, tree RegionTree, category, region string) (Su
 		}
 		depth := 0 // an entry for every region
 		if r.RegionCode != "" {
-			d, ok := tree.distance(region, r.RegionCode)
+			d, ok := tree.Distance(region, r.RegionCode)
 			if !ok {
 				continue
 			}
@@ -88,9 +88,9 @@ func Dispatch(s Suggestion, ok bool, dept, unitRegion string) string {
 	return DispatchOverridden
 }
 
-// distance is how many steps up from region ancestor is (0: the region
+// Distance is how many steps up from region ancestor is (0: the region
 // itself), false when it is not an ancestor.
-func (t RegionTree) distance(region, ancestor string) (int, bool) {
+func (t RegionTree) Distance(region, ancestor string) (int, bool) {
 	for d, at := 0, region; at != ""; d, at = d+1, t.Parent[at] {
 		if at == ancestor {
 			return d, true

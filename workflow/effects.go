@@ -203,6 +203,7 @@ func effects(m *Machine, it Item, actor Actor, cmd Command, env Env, o *Outcome)
 		endStep()
 		o.Set["department_code"], o.Set["unit_region_code"] = cmd.DepartmentCode, cmd.RegionCode
 		o.Set["round_started_at"] = now
+		o.Set["co_units"] = EncodeUnits(cmd.CoUnits)
 		recordDispatch(o.Event.Payload, actor, cmd, env.Dispatch)
 		if !it.Assigned {
 			o.Set["first_assigned_at"] = now
@@ -222,6 +223,7 @@ func effects(m *Machine, it Item, actor Actor, cmd Command, env Env, o *Outcome)
 	case Return:
 		endStep()
 		o.Set["department_code"], o.Set["unit_region_code"] = nil, nil
+		o.Set["co_units"] = "" // the next assignment names its own
 		o.Set["return_count"] = it.ReturnCount + 1
 		o.Set["pending_extension_days"] = 0
 		start(Submitted)
@@ -410,6 +412,12 @@ func payload(cmd Command, env Env) map[string]any {
 			if cmd.Accepted != nil {
 				m[f] = *cmd.Accepted
 			}
+		case "co_units":
+			units := make([]any, len(cmd.CoUnits))
+			for i, u := range cmd.CoUnits {
+				units[i] = map[string]any{"department_code": u.DepartmentCode, "region_code": u.RegionCode}
+			}
+			m[f] = units
 		case "due_at", "feedback_at":
 			t := cmd.DueAt
 			if f == "feedback_at" {

@@ -70,6 +70,9 @@ const (
 	// PartyNotProposer: an inspector other than the one who proposed the
 	// disposal waiting for approval (报批: no one approves their own).
 	PartyNotProposer
+	// PartyCoUnit: a department account of a unit named to co-handle the
+	// request (协办单位).
+	PartyCoUnit
 )
 
 // Transition is one row of a transition table.

@@ -50,7 +50,8 @@ var specPartySets = [][]Party{
 	{PartyAssignedUnit},
 	{PartyRectifyingUnit},
 	{PartyNotProposer},
-	{PartyFilingEnterprise, PartyFiler, PartyAssignedUnit, PartyRectifyingUnit, PartyNotProposer},
+	{PartyCoUnit},
+	{PartyFilingEnterprise, PartyFiler, PartyAssignedUnit, PartyRectifyingUnit, PartyNotProposer, PartyCoUnit},
 }
 
 // specDisposalValues are Item.Disposal values the matrix tries.
@@ -591,7 +592,7 @@ func TestApplyDoesNotMutateCommand(t *testing.T) {
 	if !slices.Equal(present, []string{"department_code", "region_code", "note"}) {
 		t.Errorf("Present changed to %v", present)
 	}
-	if fields := Request.Fields("assign"); !sameSet(fields, []string{"department_code", "region_code", "note"}) {
+	if fields := Request.Fields("assign"); !sameSet(fields, []string{"department_code", "region_code", "note", "co_units"}) {
 		t.Errorf("table changed: %v", fields)
 	}
 }

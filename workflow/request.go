@@ -30,6 +30,7 @@ const (
 	Supervise        Action = "supervise"
 	ExpireEvaluation Action = "expire_evaluation"
 	Merge            Action = "merge"
+	AddOpinion       Action = "add_opinion"
 )
 
 // Events written by the system that are not transitions.
@@ -66,7 +67,7 @@ var Request = &Machine{
 	},
 	Table: []Transition{
 		{Action: Assign, Label: "受理并交办", From: in(Submitted), To: Assigned, By: by(RoleACFIC, RoleSystem),
-			Require: fields("department_code", "region_code"), Optional: fields("note")},
+			Require: fields("department_code", "region_code"), Optional: fields("note", "co_units")},
 		{Action: Reject, Label: "不予受理", From: in(Submitted), To: Rejected, By: by(RoleACFIC),
 			Require: fields("reason")},
 		{Action: Claim, Label: "签收", From: in(Assigned), To: InProgress, By: by(RoleDepartment), Party: PartyAssignedUnit},
@@ -89,6 +90,8 @@ var Request = &Machine{
 		{Action: Supervise, Label: "督办", From: in(Assigned, InProgress), SameState: true, By: by(RoleACFIC, RoleInspector),
 			Require: fields("note"), Optional: fields("due_at"), Guard: GuardOverdueForInspector},
 		{Action: ExpireEvaluation, Label: "评价期满自动办结", From: in(Responded), To: Closed, By: by(RoleSystem)},
+		{Action: AddOpinion, Label: "协办意见", From: in(Assigned, InProgress), SameState: true, By: by(RoleDepartment), Party: PartyCoUnit,
+			Require: fields("opinion")},
 		{Action: Merge, Label: "合并重复诉求", From: in(Submitted, Assigned, InProgress), To: Merged, By: by(RoleACFIC),
 			Require: fields("target_id"), Optional: fields("note")},
 	},

@@ -33,7 +33,7 @@ func specInspectorOnlyOverdue(it Item, r Role) bool { return r != "inspector" ||
 // for claim and return.
 var specRequestTable = []specTransition{
 	{action: "assign", label: "受理并交办", from: []Status{"submitted"}, to: "assigned", by: []Role{"acfic", "system"},
-		require: []string{"department_code", "region_code"}, optional: []string{"note"}},
+		require: []string{"department_code", "region_code"}, optional: []string{"note", "co_units"}},
 	{action: "reject", label: "不予受理", from: []Status{"submitted"}, to: "rejected", by: []Role{"acfic"},
 		require: []string{"reason"}},
 	{action: "claim", label: "签收", from: []Status{"assigned"}, to: "in_progress", by: []Role{"department"},
@@ -57,6 +57,8 @@ var specRequestTable = []specTransition{
 	{action: "supervise", label: "督办", from: []Status{"assigned", "in_progress"}, by: []Role{"acfic", "inspector"},
 		require: []string{"note"}, optional: []string{"due_at"}, guard: specInspectorOnlyOverdue},
 	{action: "expire_evaluation", from: []Status{"responded"}, to: "closed", by: []Role{"system"}},
+	{action: "add_opinion", label: "协办意见", from: []Status{"assigned", "in_progress"}, by: []Role{"department"},
+		party: PartyCoUnit, require: []string{"opinion"}},
 	{action: "merge", label: "合并重复诉求", from: []Status{"submitted", "assigned", "in_progress"}, to: "merged", by: []Role{"acfic"},
 		require: []string{"target_id"}, optional: []string{"note"}},
 }
@@ -81,6 +83,7 @@ var (
 	reqStation     = Actor{Role: "station", Parties: []Party{PartyFiler}}
 	reqOtherSt     = Actor{Role: "station"}
 	reqSystem      = Actor{Role: "system"}
+	reqCoUnit      = Actor{Role: "department", Parties: []Party{PartyCoUnit}}
 	reqDueAt       = time.Date(2026, 11, 20, 17, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	reqAllStatuses = []Status{"submitted", "assigned", "in_progress", "responded", "closed", "rejected", "withdrawn", "merged",
 		"", "bogus", "SUBMITTED", "reported", "registered", "investigating", "decided", "rectifying", "verifying", "dismissed"}
@@ -116,6 +119,8 @@ func validRequest(t *testing.T, a Action) (Item, Actor, Command) {
 		return Item{Status: "assigned"}, reqACFIC, Command{Action: a, Present: []string{"note", "due_at"}, Note: "请加快办理", DueAt: &d}
 	case "expire_evaluation":
 		return Item{Status: "responded"}, reqSystem, Command{Action: a}
+	case "add_opinion":
+		return Item{Status: "in_progress"}, reqCoUnit, Command{Action: a, Present: []string{"opinion"}, Opinion: "建议同时核查消防验收材料"}
 	case "merge":
 		return Item{Status: "submitted"}, reqACFIC, Command{Action: a, Present: []string{"target_id", "note"}, TargetID: "42", Note: "与 42 号诉求重复"}
 	}
@@ -291,7 +296,7 @@ func TestRequestApplyOutcomes(t *testing.T) {
 	cmd := func(a Action) Command { _, _, c := validRequest(t, a); return c }
 	withScore := func(s int) Command { c := cmd("evaluate"); c.Score = s; return c }
 	const (
-		assigned   = "submitted→assigned ends:accept deadline:started:claim set:department_code,first_assigned_at,round_started_at,unit_region_code"
+		assigned   = "submitted→assigned ends:accept deadline:started:claim set:co_units,department_code,first_assigned_at,round_started_at,unit_region_code"
 		evaluated  = "responded→closed step:evaluate deadline:cleared closes set:evaluated_at,evaluation_comment,evaluation_score"
 		reopened   = "responded→in_progress step:evaluate deadline:started:respond set:evaluated_at,evaluation_comment,evaluation_score,reopen_count,round_started_at"
 		supervised = "set:supervised"
@@ -300,13 +305,13 @@ func TestRequestApplyOutcomes(t *testing.T) {
 	cases := []tc{
 		{"assign", Item{Status: "submitted"}, reqACFIC, cmd("assign"), assigned},
 		{"assign again after a return", Item{Status: "submitted", Assigned: true}, reqACFIC, cmd("assign"),
-			"submitted→assigned ends:accept deadline:started:claim set:department_code,round_started_at,unit_region_code"},
+			"submitted→assigned ends:accept deadline:started:claim set:co_units,department_code,round_started_at,unit_region_code"},
 		{"reject", Item{Status: "submitted"}, reqACFIC, cmd("reject"), "submitted→rejected ends:accept deadline:cleared closes"},
 		{"claim", Item{Status: "assigned"}, reqUnit, cmd("claim"), "assigned→in_progress ends:claim deadline:started:respond"},
 		{"return from assigned", Item{Status: "assigned"}, reqUnit, cmd("return"),
-			"assigned→submitted ends:claim deadline:started:accept set:department_code,pending_extension_days,return_count,unit_region_code"},
+			"assigned→submitted ends:claim deadline:started:accept set:co_units,department_code,pending_extension_days,return_count,unit_region_code"},
 		{"return from in_progress", Item{Status: "in_progress"}, reqUnit, cmd("return"),
-			"in_progress→submitted ends:respond deadline:started:accept set:department_code,pending_extension_days,return_count,unit_region_code"},
+			"in_progress→submitted ends:respond deadline:started:accept set:co_units,department_code,pending_extension_days,return_count,unit_region_code"},
 		{"request_extension", Item{Status: "in_progress"}, reqUnit, cmd("request_extension"), extension},
 		{"approve_extension", Item{Status: "in_progress", PendingExtension: true, ExtensionDays: 3, DueAt: &testDue}, reqACFIC, cmd("approve_extension"),
 			"in_progress→in_progress deadline:moved set:pending_extension_days"},
@@ -332,6 +337,7 @@ func TestRequestApplyOutcomes(t *testing.T) {
 			"in_progress→in_progress deadline:moved " + supervised},
 		{"expire_evaluation", Item{Status: "responded"}, reqSystem, cmd("expire_evaluation"), "responded→closed step:evaluate deadline:cleared closes"},
 		{"approve without note", Item{Status: "in_progress", PendingExtension: true}, reqACFIC, Command{Action: "approve_extension"}, extension},
+		{"add_opinion by a co-handling unit", Item{Status: "in_progress"}, reqCoUnit, cmd("add_opinion"), "in_progress→in_progress"},
 		{"merge submitted", Item{Status: "submitted"}, reqACFIC, cmd("merge"), "submitted→merged ends:accept deadline:cleared closes set:merged_into"},
 		{"merge in_progress", Item{Status: "in_progress"}, reqACFIC, cmd("merge"), "in_progress→merged ends:respond deadline:cleared closes set:merged_into"},
 		{"assign without note", Item{Status: "submitted"}, reqACFIC,
@@ -579,6 +585,41 @@ func TestMergeTarget(t *testing.T) {
 			Command{Action: Merge, Present: []string{"target_id"}, TargetID: c.target}, Env{})
 		if (err == nil) != c.ok {
 			t.Errorf("merge into %q: %v, want ok=%v", c.target, err, c.ok)
+		}
+	}
+}
+
+// TestCoUnits: an assignment names up to five co-handling units, each in
+// full, none twice, never the lead unit; they are kept as dept@region.
+func TestCoUnits(t *testing.T) {
+	t.Parallel()
+	u := func(d, r string) Unit { return Unit{DepartmentCode: d, RegionCode: r} }
+	cases := []struct {
+		name  string
+		units []Unit
+		ok    bool
+	}{
+		{"none", nil, true},
+		{"two", []Unit{u("sw", "330203"), u("zjj", "330200")}, true},
+		{"five", []Unit{u("a", "1"), u("b", "1"), u("c", "1"), u("d", "1"), u("e", "1")}, true},
+		{"six", []Unit{u("a", "1"), u("b", "1"), u("c", "1"), u("d", "1"), u("e", "1"), u("f", "1")}, false},
+		{"twice", []Unit{u("sw", "330203"), u("sw", "330203")}, false},
+		{"the lead unit", []Unit{u("scjg", "330203")}, false},
+		{"no region", []Unit{u("sw", "")}, false},
+		{"a separator", []Unit{u("s;w", "330203")}, false},
+	}
+	for _, c := range cases {
+		cmd := Command{Action: Assign, Present: []string{"department_code", "region_code", "co_units"},
+			DepartmentCode: "scjg", RegionCode: "330203", CoUnits: c.units}
+		o, err := Request.Apply(Item{Status: "submitted"}, reqACFIC, cmd, Env{})
+		if (err == nil) != c.ok {
+			t.Errorf("%s: %v, want ok=%v", c.name, err, c.ok)
+			continue
+		}
+		if err == nil {
+			if got := DecodeUnits(o.Set["co_units"].(string)); !slices.Equal(got, c.units) {
+				t.Errorf("%s: kept %q, decoded %v", c.name, o.Set["co_units"], got)
+			}
 		}
 	}
 }
