@@ -902,6 +902,9 @@ func TestAuthzUnauthenticated(t *testing.T) {
 			{"GET", reqPath(id, "/transitions"), nil},
 			{"POST", reqPath(id, "/transitions"), map[string]any{"action": "withdraw"}},
 			{"GET", reqPath(id, "/events"), nil},
+			{"GET", "/api/v1/me/notices", nil},
+			{"POST", "/api/v1/me/notices/1/read", nil},
+			{"POST", "/api/v1/me/notices/read-all", nil},
 		}
 		// A token signed with another key, for an existing account.
 		forged := "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJxaW5xaW5nIiwic3ViIjoiMSIsImF1ZCI6WyJxaW5xaW5nLWFwaSJdLCJleHAiOjQxMDI0NDQ4MDAsIm5iZiI6MTcwMDAwMDAwMCwiaWF0IjoxNzAwMDAwMDAwfQ.c2lnbmF0dXJlLW9mLWFub3RoZXIta2V5LXh4eHh4eHh4eHh4"
@@ -927,5 +930,40 @@ func TestAuthzUnauthenticated(t *testing.T) {
 		// The public routes stay public.
 		ts.do(t, "", "GET", "/api/v1/openapi.json", nil).want(http.StatusOK)
 		ts.do(t, "", "GET", "/healthz", nil).want(http.StatusOK)
+	})
+}
+
+// TestAuthzNotices: every role reads and marks its own notices (200) and
+// nobody reaches another account's (404).
+func TestAuthzNotices(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		for _, u := range mxUsers {
+			if u.name != "admin" {
+				ts.ntSend(t, u.name, "致"+u.name, "")
+			}
+		}
+		ts.ntSend(t, "ent_hs", "仅企业", "")
+		idOf := func(user string) string {
+			l := ts.as(t, user, "GET", "/api/v1/me/notices", nil).want(http.StatusOK).obj()
+			return l["items"].([]any)[0].(map[string]any)["id"].(string)
+		}
+		entNotice := idOf("ent_hs")
+		for _, u := range mxUsers {
+			qaExpect(t, ts.as(t, u.name, "GET", "/api/v1/me/notices", nil), http.StatusOK, "", "GET /me/notices as "+u.name)
+			if u.name != "ent_hs" {
+				qaExpect(t, ts.as(t, u.name, "POST", "/api/v1/me/notices/"+entNotice+"/read", nil), http.StatusNotFound, "",
+					"reading ent_hs's notice as "+u.name)
+			}
+			if u.name != "admin" {
+				qaExpect(t, ts.as(t, u.name, "POST", "/api/v1/me/notices/"+idOf(u.name)+"/read", nil), http.StatusOK, "",
+					"reading its own notice as "+u.name)
+			}
+			qaExpect(t, ts.as(t, u.name, "POST", "/api/v1/me/notices/read-all", nil), http.StatusOK, "", "read-all as "+u.name)
+		}
+		if l := ts.as(t, "ent_hs", "GET", "/api/v1/me/notices?unread=true", nil).want(http.StatusOK).obj(); len(l["items"].([]any)) != 0 {
+			t.Errorf("ent_hs's own read-all left %v", l)
+		}
 	})
 }

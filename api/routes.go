@@ -48,6 +48,9 @@ func (s *Server) routes() error {
 	v1.GET("/me", s.h(s.me))
 	v1.POST("/me/password", s.h(s.changePassword))
 	v1.POST("/auth/logout", s.h(s.logout))
+	v1.GET("/me/notices", s.h(s.listNotices))
+	v1.POST("/me/notices/read-all", s.h(s.readAllNotices))
+	v1.POST("/me/notices/:id/read", s.h(s.readNotice))
 
 	v1.GET("/regions", s.h(s.listRegions))
 	v1.GET("/departments", s.h(s.listDepartments))
