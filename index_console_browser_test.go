@@ -80,6 +80,10 @@ func TestBrowserIndexPublish(t *testing.T) {
 	a.waitText("已保存 20 行")
 	a.shot("department-uploads")
 	a.signOut()
+	// 工商联 confirms the quarter's values through the API (publishing needs it).
+	gsl := login("gsl_city", "gsl-city-2026")
+	gsl.call("POST", "/index/periods", map[string]any{"period": "2026-Q4"}, 201)
+	gsl.call("POST", "/index/periods/2026-Q4/confirm", map[string]any{"accept_missing": true}, 200)
 
 	// 2. 工商联 computes the quarter's index and reviews the draft.
 	a.signIn("gsl_city", "gsl-city-2026")

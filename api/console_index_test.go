@@ -126,6 +126,7 @@ func TestConsoleIndexRun(t *testing.T) {
 		// A period not begun is refused in the form, naming the field.
 		cc.post("/index/runs", url.Values{"period": {"2027-Q2"}}).want(t, http.StatusBadRequest).
 			wantText(t, "测算期间", "期间尚未开始")
+		ts.ixConfirm(t, "2026-Q4")
 		res := cc.post("/index/runs", url.Values{"period": {"2026-Q4"}}).wantRedirect(t, "/index/runs/")
 		loc := res.header.Get("Location")
 		id := strings.TrimSuffix(strings.TrimPrefix(loc, "/index/runs/"), "?done=computed")

@@ -101,6 +101,9 @@ func (s *Server) routes() error {
 	v1.GET("/index/runs/:id", s.h(s.getRun))
 	v1.GET("/index/runs/:id/regions/:code", s.h(s.getRunRegion))
 	v1.POST("/index/runs/:id/publish", s.h(s.publishRun))
+	v1.POST("/index/periods", s.h(s.openPeriod))
+	v1.GET("/index/periods/:period/submissions", s.h(s.listSubmissions))
+	v1.POST("/index/periods/:period/confirm", s.h(s.confirmPeriod))
 
 	// The web console (console.go): HTML pages at /, outside /api/v1.
 	s.consoleRoutes(e)
