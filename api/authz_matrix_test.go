@@ -905,6 +905,13 @@ func TestAuthzUnauthenticated(t *testing.T) {
 			{"GET", "/api/v1/me/notices", nil},
 			{"POST", "/api/v1/me/notices/1/read", nil},
 			{"POST", "/api/v1/me/notices/read-all", nil},
+			{"POST", "/api/v1/index/periods", map[string]any{"period": "2026-11"}},
+			{"GET", "/api/v1/index/periods/2026-11/submissions", nil},
+			{"POST", "/api/v1/index/periods/2026-11/confirm", nil},
+			{"GET", "/api/v1/rectification-items", nil},
+			{"GET", "/api/v1/rectification-items/1", nil},
+			{"POST", "/api/v1/rectification-items/1/reports", map[string]any{"content": "进展"}},
+			{"POST", "/api/v1/rectification-items/1/close", map[string]any{"note": "销号"}},
 		}
 		// A token signed with another key, for an existing account.
 		forged := "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJxaW5xaW5nIiwic3ViIjoiMSIsImF1ZCI6WyJxaW5xaW5nLWFwaSJdLCJleHAiOjQxMDI0NDQ4MDAsIm5iZiI6MTcwMDAwMDAwMCwiaWF0IjoxNzAwMDAwMDAwfQ.c2lnbmF0dXJlLW9mLWFub3RoZXIta2V5LXh4eHh4eHh4eHh4"
@@ -964,6 +971,78 @@ func TestAuthzNotices(t *testing.T) {
 		}
 		if l := ts.as(t, "ent_hs", "GET", "/api/v1/me/notices?unread=true", nil).want(http.StatusOK).obj(); len(l["items"].([]any)) != 0 {
 			t.Errorf("ent_hs's own read-all left %v", l)
+		}
+	})
+}
+
+// TestAuthzIndexLoop: the index loop's routes as every fixture account
+// (and the departments that own the small tree's indicators), against
+// 海曙's rectification items and the opened period 2026-11: the columns
+// are GET submissions, POST open (the period is open already: 409 for
+// whoever may), POST confirm, GET items, GET 海曙's 1.1.1 item (统计局's),
+// POST a report on it, POST close of 海曙's 3.1.1 item (no report yet: 409
+// for whoever may).
+func TestAuthzIndexLoop(t *testing.T) {
+	t.Parallel()
+	const (
+		ok  = http.StatusOK
+		cr  = http.StatusCreated
+		no  = http.StatusForbidden
+		nf  = http.StatusNotFound
+		st  = http.StatusConflict
+	)
+	want := map[string][7]int{
+		"ent_hs":         {no, no, no, no, no, no, no},
+		"ent_hs_town":    {no, no, no, no, no, no, no},
+		"ent_yz":         {no, no, no, no, no, no, no},
+		"station_hs":     {no, no, no, no, no, no, no},
+		"station_yz":     {no, no, no, no, no, no, no},
+		"acfic_city":     {ok, st, ok, ok, ok, no, st},
+		"acfic_hs":       {no, no, no, ok, ok, no, st},
+		"acfic_yz":       {no, no, no, ok, nf, no, nf},
+		"dept_hs_scjg":   {ok, no, no, ok, nf, nf, no},
+		"dept_hs_sw":     {ok, no, no, ok, nf, nf, no},
+		"dept_yz_scjg":   {ok, no, no, ok, nf, nf, no},
+		"dept_city_scjg": {ok, no, no, ok, nf, nf, no},
+		"dept_hs_tjj":    {ok, no, no, ok, ok, cr, no},
+		"dept_city_tjj":  {ok, no, no, ok, ok, cr, no},
+		"dept_city_fy":   {ok, no, no, ok, nf, nf, no},
+		"insp_city":      {no, no, no, ok, ok, no, no},
+		"insp_hs":        {no, no, no, ok, ok, no, no},
+		"insp_yz":        {no, no, no, ok, nf, no, no},
+		"admin":          {no, no, no, no, no, no, no},
+		"admin_hs":       {no, no, no, no, no, no, no},
+	}
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ids := ts.rcPublish(t)
+		item := "/api/v1/rectification-items/" + ids["1.1.1"]
+		for user, w := range want {
+			calls := []struct {
+				method, path string
+				body         any
+			}{
+				{"GET", "/api/v1/index/periods/2026-11/submissions", nil},
+				{"POST", "/api/v1/index/periods", map[string]any{"period": "2026-11"}},
+				{"POST", "/api/v1/index/periods/2026-11/confirm", map[string]any{"accept_missing": true}},
+				{"GET", "/api/v1/rectification-items", nil},
+				{"GET", item, nil},
+				{"POST", item + "/reports", map[string]any{"content": "进展"}},
+				{"POST", "/api/v1/rectification-items/" + ids["3.1.1"] + "/close", map[string]any{"note": "销号"}},
+			}
+			for i, c := range calls {
+				code := ""
+				if w[i] == st {
+					code = "conflict"
+					if i == 6 {
+						code = "invalid_transition"
+					}
+				}
+				qaExpect(t, ts.as(t, user, c.method, c.path, c.body), w[i], code, c.method+" "+c.path+" as "+user)
+			}
+		}
+		// Only the owner unit's reports were stored.
+		if n := ts.as(t, "acfic_city", "GET", item, nil).want(http.StatusOK).obj()["report_count"]; n != float64(2) {
+			t.Errorf("reports on 海曙's 1.1.1 item: %v, want 2 (统计局 of 海曙 and of the city)", n)
 		}
 	})
 }

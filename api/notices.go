@@ -43,6 +43,8 @@ func noticeLink(kind, id string) *string {
 	switch kind {
 	case model.ObjectIndexPeriod:
 		p = "/api/v1/index/periods/" + id + "/submissions"
+	case model.ObjectRectificationList:
+		p = "/api/v1/rectification-items?period=" + id
 	case model.ObjectRectificationItem:
 		p = "/api/v1/rectification-items/" + id
 	case "request":

@@ -104,6 +104,10 @@ func (s *Server) routes() error {
 	v1.POST("/index/periods", s.h(s.openPeriod))
 	v1.GET("/index/periods/:period/submissions", s.h(s.listSubmissions))
 	v1.POST("/index/periods/:period/confirm", s.h(s.confirmPeriod))
+	v1.GET("/rectification-items", s.h(s.listRectificationItems))
+	v1.GET("/rectification-items/:id", s.h(s.getRectificationItem))
+	v1.POST("/rectification-items/:id/reports", s.h(s.reportRectification))
+	v1.POST("/rectification-items/:id/close", s.h(s.closeRectification))
 
 	// The web console (console.go): HTML pages at /, outside /api/v1.
 	s.consoleRoutes(e)

@@ -587,6 +587,9 @@ func (s *Store) PublishRun(ctx context.Context, id, by uint64) (*IndexRun, error
 		if res.RowsAffected == 0 { // another publish won
 			return ErrRunPublished
 		}
+		if err := s.createRectificationItems(tx, &r, now); err != nil {
+			return err
+		}
 		r.Status, r.PublishedAt, r.PublishedBy = RunPublished, &now, &by
 		out = r
 		return nil

@@ -49,6 +49,7 @@ const (
 const (
 	ObjectIndexPeriod       = "index_period"       // ObjectID: the period's name
 	ObjectRectificationItem = "rectification_item" // ObjectID: the item's id
+	ObjectRectificationList = "rectification_list" // ObjectID: the period of the items
 )
 
 // NewNotice is what a caller sends: the same to every recipient.

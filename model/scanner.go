@@ -57,7 +57,7 @@ func (s *Store) Scan(ctx context.Context) (ScanResult, error) {
 
 func (s *Store) scanners() []CaseScanner {
 	return []CaseScanner{s.scanRequestsOverdue, s.scanRequestsDueSoon, s.scanRequestsExpired, s.scanLeadsOverdue, s.scanLeadsDueSoon,
-		s.scanSubmissionReminders}
+		s.scanSubmissionReminders, s.scanRectificationItems}
 }
 
 // DueSoonCutoffs returns the latest due_at that counts as due soon at now,
