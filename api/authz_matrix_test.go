@@ -985,11 +985,11 @@ func TestAuthzNotices(t *testing.T) {
 func TestAuthzIndexLoop(t *testing.T) {
 	t.Parallel()
 	const (
-		ok  = http.StatusOK
-		cr  = http.StatusCreated
-		no  = http.StatusForbidden
-		nf  = http.StatusNotFound
-		st  = http.StatusConflict
+		ok = http.StatusOK
+		cr = http.StatusCreated
+		no = http.StatusForbidden
+		nf = http.StatusNotFound
+		st = http.StatusConflict
 	)
 	want := map[string][7]int{
 		"ent_hs":         {no, no, no, no, no, no, no},
