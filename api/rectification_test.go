@@ -55,7 +55,7 @@ func TestRectificationItems(t *testing.T) {
 		}
 		growth := item("acfic_city", ids["1.1.1"])
 		if growth["department_code"] != "tjj" || growth["kind"] != "gap" || growth["status"] != "open" ||
-			growth["due_at"] != "2027-01-01T00:00:00+08:00" || growth["unit_name"] != "海曙区" ||
+			growth["due_at"] != "2026-12-31T23:59:59+08:00" || growth["unit_name"] != "海曙区" ||
 			!strings.Contains(growth["gap"].(string), "鄞州区") || growth["on_time"] != nil || growth["overdue"] != false {
 			t.Errorf("1.1.1 item = %v", growth)
 		}
@@ -161,7 +161,7 @@ func TestRectificationItems(t *testing.T) {
 		ts.as(t, "dept_hs_tjj", "POST", reports, map[string]any{"content": "补充"}).wantProblem(http.StatusConflict, "invalid_transition")
 
 		// Reminders of the open items: once due soon, once overdue.
-		qaAdvance(ts, 36*24*time.Hour) // 2026-12-31 10:00, due 2027-01-01 00:00
+		qaAdvance(ts, 36*24*time.Hour) // 2026-12-31 10:00, due that day 23:59:59
 		ts.ilScan(t)
 		ts.ilScan(t)
 		if got := ts.ilNotices(t, "dept_city_sfj", "rectify_due_soon", ids["3.1.1"]); len(got) != 1 {
@@ -184,6 +184,33 @@ func TestRectificationItems(t *testing.T) {
 		}
 		if it := item("acfic_hs", ids["3.1.1"]); it["overdue"] != true {
 			t.Errorf("3.1.1 = %v", it)
+		}
+
+		// T13 of December, the month the items fell due in: of 海曙's items
+		// (its towns' included), one closed on time.
+		due := len(listIDs("acfic_hs", ""))
+		stats := ts.as(t, "acfic_hs", "GET", "/api/v1/stats?region_code=330203&period=2026-12", nil).want(http.StatusOK).obj()
+		t13 := ixFind(t, stats["indicators"], "code", "T13")
+		if t13["numerator"] != float64(1) || t13["denominator"] != float64(due) || t13["name"] != "整改清单按期销号率" {
+			t.Errorf("T13 = %v, want 1/%d", t13, due)
+		}
+		if nov := ixFind(t, ts.as(t, "acfic_hs", "GET", "/api/v1/stats?region_code=330203&period=2026-11", nil).want(http.StatusOK).obj()["indicators"],
+			"code", "T13"); nov["missing"] != true {
+			t.Errorf("T13 of November (no item due) = %v", nov)
+		}
+
+		// A tree with T13 scores it in December's index: the November
+		// index's rectification is an indicator of the next period.
+		tree := ixSmallTree("rect-2")
+		leaf := tree["indicators"].([]any)[2].(map[string]any)["children"].([]map[string]any)[0]["children"].([]map[string]any)[1]
+		leaf["name"], leaf["tracker_code"] = "整改清单按期销号率", "T13"
+		ts.as(t, "acfic_city", "PUT", "/api/v1/indicators", tree).want(http.StatusOK)
+		ts.ixConfirm(t, "2026-12")
+		run := ts.as(t, "acfic_city", "POST", "/api/v1/index/runs", map[string]string{"period": "2026-12"}).want(http.StatusCreated).obj()
+		v := ixValue(t, run, "3.1.2", "330203")
+		ixNear(t, "海曙's T13 in the December run", v["value"], 100/float64(due))
+		if v["numerator"] != float64(1) || v["denominator"] != float64(due) {
+			t.Errorf("海曙's T13 in the December run = %v", v)
 		}
 	})
 }

@@ -96,8 +96,8 @@ var (
 	ErrNoReport = errors.New("model: the rectification item has no progress report")
 )
 
-// nextPeriodEnd is the end of the period after p (a month, quarter or
-// year after it), in loc.
+// nextPeriodEnd is the last second of the period after p (a month,
+// quarter or year after it), in loc: a deadline that falls in that period.
 func nextPeriodEnd(p Period, loc *time.Location) time.Time {
 	months := 12
 	switch {
@@ -106,7 +106,7 @@ func nextPeriodEnd(p Period, loc *time.Location) time.Time {
 	case strings.Contains(p.Name, "-"):
 		months = 1
 	}
-	return p.To.In(loc).AddDate(0, months, 0).UTC()
+	return p.To.In(loc).AddDate(0, months, 0).Add(-time.Second).UTC()
 }
 
 // RectifyDue is when the items of a run of period p published at now are
@@ -441,4 +441,39 @@ func (s *Store) scanRectificationItems(ctx context.Context, now time.Time) (Scan
 		}
 	}
 	return res, nil
+}
+
+// rectificationStats computes T13 整改清单按期销号率 over the regions
+// (docs/index-method.md#tracker-indicators): of the rectification items
+// of evaluated units in the regions falling due in [from, to) and due by
+// asOf, the share closed (销号) by their due date. Items are counted in the
+// period they fall due in, so the items of one index are an indicator of
+// the next. One aggregate statement, grouped by unit as g says.
+func (s *Store) rectificationStats(_ context.Context, db *gorm.DB, regions []string, g regionGroup, from, to, asOf time.Time) (func(scope []string) []Rate, error) {
+	var rows []struct {
+		RegionCode  string
+		Due, OnTime int64
+	}
+	agg := "COUNT(*) AS due, COALESCE(SUM(CASE WHEN closed_at IS NOT NULL AND closed_at <= due_at THEN 1 ELSE 0 END), 0) AS on_time"
+	q := db.Model(&RectificationItem{}).Where("unit_code IN ? AND due_at >= ? AND due_at < ? AND due_at <= ?", regions, from, to, asOf)
+	if g {
+		q = q.Select("unit_code AS region_code, " + agg).Group("unit_code")
+	} else {
+		q = q.Select(agg)
+	}
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, formatError(err)
+	}
+	byRegion := map[string][2]int64{}
+	for _, r := range rows {
+		byRegion[r.RegionCode] = [2]int64{r.Due, r.OnTime}
+	}
+	return func(scope []string) []Rate {
+		var due, onTime int64
+		for _, k := range g.keys(scope) {
+			due += byRegion[k][0]
+			onTime += byRegion[k][1]
+		}
+		return []Rate{rate("T13", float64(onTime), float64(due), 100)}
+	}, nil
 }
