@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -178,52 +179,47 @@ type rectCloseBody struct {
 
 // reportRectification adds the owner unit's progress report.
 func (s *Server) reportRectification(c *gin.Context) error {
-	p := principalOf(c)
-	if err := s.mayEver(p, "rectification_item", "report"); err != nil {
-		return err
-	}
-	id, err := parsePathID(c.Param("id"))
-	if err != nil {
-		return err
-	}
 	var b rectReportBody
-	if err := s.decode(c, &b); err != nil {
-		return err
-	}
-	if strings.TrimSpace(b.Content) == "" {
-		return workflow.Invalid("content", "不能为空")
-	}
-	it, err := s.store.ReportRectification(c.Request.Context(), id, p.account.ID, b.Content, b.ExpectedVersion, s.itemGuard(p, "report"))
-	if err != nil {
-		return itemRefusal(err)
-	}
-	c.JSON(http.StatusCreated, s.rectItemView(it))
-	return nil
+	return s.itemAction(c, "report", &b, "content", &b.Content, http.StatusCreated,
+		func(ctx context.Context, p *principal, id uint64, guard model.ItemGuard) (*model.RectificationItem, error) {
+			return s.store.ReportRectification(ctx, id, p.account.ID, b.Content, b.ExpectedVersion, guard)
+		})
 }
 
 // closeRectification closes (销号) an item: 工商联 of its region accepts
 // the rectification.
 func (s *Server) closeRectification(c *gin.Context) error {
+	var b rectCloseBody
+	return s.itemAction(c, "close", &b, "note", &b.Note, http.StatusOK,
+		func(ctx context.Context, p *principal, id uint64, guard model.ItemGuard) (*model.RectificationItem, error) {
+			return s.store.CloseRectification(ctx, id, p.account.ID, b.Note, b.ExpectedVersion, guard)
+		})
+}
+
+// itemAction is an action on the item of the path: the role may take act,
+// the body decodes into b and its text field is not blank, then run
+// changes the item under the guard of act, answered with status.
+func (s *Server) itemAction(c *gin.Context, act string, b any, field string, text *string, status int,
+	run func(ctx context.Context, p *principal, id uint64, guard model.ItemGuard) (*model.RectificationItem, error)) error {
 	p := principalOf(c)
-	if err := s.mayEver(p, "rectification_item", "close"); err != nil {
+	if err := s.mayEver(p, "rectification_item", act); err != nil {
 		return err
 	}
 	id, err := parsePathID(c.Param("id"))
 	if err != nil {
 		return err
 	}
-	var b rectCloseBody
-	if err := s.decode(c, &b); err != nil {
+	if err := s.decode(c, b); err != nil {
 		return err
 	}
-	if strings.TrimSpace(b.Note) == "" {
-		return workflow.Invalid("note", "不能为空")
+	if strings.TrimSpace(*text) == "" {
+		return workflow.Invalid(field, "不能为空")
 	}
-	it, err := s.store.CloseRectification(c.Request.Context(), id, p.account.ID, b.Note, b.ExpectedVersion, s.itemGuard(p, "close"))
+	it, err := run(c.Request.Context(), p, id, s.itemGuard(p, act))
 	if err != nil {
 		return itemRefusal(err)
 	}
-	c.JSON(http.StatusOK, s.rectItemView(it))
+	c.JSON(status, s.rectItemView(it))
 	return nil
 }
 
