@@ -294,19 +294,15 @@ func (s *Server) confirmPeriod(c *gin.Context) error {
 			return err
 		}
 	}
-	if err := s.allow(p, "index_period", "confirm", ""); err != nil {
-		return err
-	}
 	name := c.Param("period")
 	if _, err := model.ParsePeriod(name, s.cal.Location()); err != nil {
 		return model.ErrNotFound
 	}
 	ctx := c.Request.Context()
-	row, err := s.store.ConfirmPeriod(ctx, name, p.account.ID, b.AcceptMissing)
-	var inc *model.IncompleteError
-	if errors.As(err, &inc) {
-		return refuse(err, fmt.Sprintf("该期间尚有 %d 项指标值未报送；如确认在缺失的情况下测算发布（缺失值按规则处理，不计为零），请传 accept_missing: true", inc.Missing))
+	if err := s.confirm(ctx, p, name, b.AcceptMissing, false); err != nil {
+		return err
 	}
+	row, err := s.store.FindPeriod(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -316,6 +312,34 @@ func (s *Server) confirmPeriod(c *gin.Context) error {
 	}
 	c.JSON(http.StatusOK, out)
 	return nil
+}
+
+// confirm confirms period's values as p (the caller has passed mayEver):
+// the use case of POST /index/periods/{period}/confirm and of the
+// console's 确认数据 form, which also opens the period (open) when it is
+// not open yet.
+func (s *Server) confirm(ctx context.Context, p *principal, period string, acceptMissing, open bool) error {
+	if err := s.allow(p, "index_period", "confirm", ""); err != nil {
+		return err
+	}
+	if open {
+		if msg := s.periodProblem(period); msg != "" {
+			return workflow.Invalid("period", msg)
+		}
+		per, err := model.ParsePeriod(period, s.cal.Location())
+		if err != nil {
+			return workflow.Invalid("period", err.Error())
+		}
+		if _, err := s.store.OpenPeriod(ctx, per, s.store.DefaultDue(per), p.account.ID); err != nil && !errors.Is(err, model.ErrConflict) {
+			return err
+		}
+	}
+	_, err := s.store.ConfirmPeriod(ctx, period, p.account.ID, acceptMissing)
+	var inc *model.IncompleteError
+	if errors.As(err, &inc) {
+		return refuse(err, fmt.Sprintf("该期间尚有 %d 项指标值未报送；如确认在缺失的情况下测算发布（缺失值按规则处理，不计为零），请明确接受缺失后再确认（接口参数 accept_missing: true；工作台勾选“接受缺失”）", inc.Missing))
+	}
+	return err
 }
 
 // notConfirmedDetail words why a run may not be published.
