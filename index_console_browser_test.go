@@ -89,7 +89,7 @@ func TestBrowserIndexPublish(t *testing.T) {
 	a.signIn("gsl_city", "gsl-city-2026")
 	a.clickText("a", "亲清指数测算")
 	a.waitText("尚未测算")
-	a.do(chromedp.SetValue(chromedp.CSS(`select[name="period"]`), "2026-Q4"))
+	a.do(chromedp.SetValue(chromedp.CSS(`form[action="/index/runs"] select[name="period"]`), "2026-Q4"))
 	asked := a.acceptConfirm()
 	a.clickText("button", "测算")
 	a.waitText("测算完成")
