@@ -80,12 +80,16 @@ func TestBrowserIndexPublish(t *testing.T) {
 	a.waitText("已保存 20 行")
 	a.shot("department-uploads")
 	a.signOut()
+	// 工商联 confirms the quarter's values through the API (publishing needs it).
+	gsl := login("gsl_city", "gsl-city-2026")
+	gsl.call("POST", "/index/periods", map[string]any{"period": "2026-Q4"}, 201)
+	gsl.call("POST", "/index/periods/2026-Q4/confirm", map[string]any{"accept_missing": true}, 200)
 
 	// 2. 工商联 computes the quarter's index and reviews the draft.
 	a.signIn("gsl_city", "gsl-city-2026")
 	a.clickText("a", "亲清指数测算")
 	a.waitText("尚未测算")
-	a.do(chromedp.SetValue(chromedp.CSS(`select[name="period"]`), "2026-Q4"))
+	a.do(chromedp.SetValue(chromedp.CSS(`form[action="/index/runs"] select[name="period"]`), "2026-Q4"))
 	asked := a.acceptConfirm()
 	a.clickText("button", "测算")
 	a.waitText("测算完成")

@@ -911,6 +911,16 @@ func TestAuthzUnauthenticated(t *testing.T) {
 			{"GET", reqPath(id, "/transitions"), nil},
 			{"POST", reqPath(id, "/transitions"), map[string]any{"action": "withdraw"}},
 			{"GET", reqPath(id, "/events"), nil},
+			{"GET", "/api/v1/me/notices", nil},
+			{"POST", "/api/v1/me/notices/1/read", nil},
+			{"POST", "/api/v1/me/notices/read-all", nil},
+			{"POST", "/api/v1/index/periods", map[string]any{"period": "2026-11"}},
+			{"GET", "/api/v1/index/periods/2026-11/submissions", nil},
+			{"POST", "/api/v1/index/periods/2026-11/confirm", nil},
+			{"GET", "/api/v1/rectification-items", nil},
+			{"GET", "/api/v1/rectification-items/1", nil},
+			{"POST", "/api/v1/rectification-items/1/reports", map[string]any{"content": "进展"}},
+			{"POST", "/api/v1/rectification-items/1/close", map[string]any{"note": "销号"}},
 		}
 		// A token signed with another key, for an existing account.
 		forged := "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJxaW5xaW5nIiwic3ViIjoiMSIsImF1ZCI6WyJxaW5xaW5nLWFwaSJdLCJleHAiOjQxMDI0NDQ4MDAsIm5iZiI6MTcwMDAwMDAwMCwiaWF0IjoxNzAwMDAwMDAwfQ.c2lnbmF0dXJlLW9mLWFub3RoZXIta2V5LXh4eHh4eHh4eHh4"
@@ -936,5 +946,112 @@ func TestAuthzUnauthenticated(t *testing.T) {
 		// The public routes stay public.
 		ts.do(t, "", "GET", "/api/v1/openapi.json", nil).want(http.StatusOK)
 		ts.do(t, "", "GET", "/healthz", nil).want(http.StatusOK)
+	})
+}
+
+// TestAuthzNotices: every role reads and marks its own notices (200) and
+// nobody reaches another account's (404).
+func TestAuthzNotices(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		for _, u := range mxUsers {
+			if u.name != "admin" {
+				ts.ntSend(t, u.name, "致"+u.name, "")
+			}
+		}
+		ts.ntSend(t, "ent_hs", "仅企业", "")
+		idOf := func(user string) string {
+			l := ts.as(t, user, "GET", "/api/v1/me/notices", nil).want(http.StatusOK).obj()
+			return l["items"].([]any)[0].(map[string]any)["id"].(string)
+		}
+		entNotice := idOf("ent_hs")
+		for _, u := range mxUsers {
+			qaExpect(t, ts.as(t, u.name, "GET", "/api/v1/me/notices", nil), http.StatusOK, "", "GET /me/notices as "+u.name)
+			if u.name != "ent_hs" {
+				qaExpect(t, ts.as(t, u.name, "POST", "/api/v1/me/notices/"+entNotice+"/read", nil), http.StatusNotFound, "",
+					"reading ent_hs's notice as "+u.name)
+			}
+			if u.name != "admin" {
+				qaExpect(t, ts.as(t, u.name, "POST", "/api/v1/me/notices/"+idOf(u.name)+"/read", nil), http.StatusOK, "",
+					"reading its own notice as "+u.name)
+			}
+			qaExpect(t, ts.as(t, u.name, "POST", "/api/v1/me/notices/read-all", nil), http.StatusOK, "", "read-all as "+u.name)
+		}
+		if l := ts.as(t, "ent_hs", "GET", "/api/v1/me/notices?unread=true", nil).want(http.StatusOK).obj(); len(l["items"].([]any)) != 0 {
+			t.Errorf("ent_hs's own read-all left %v", l)
+		}
+	})
+}
+
+// TestAuthzIndexLoop: the index loop's routes as every fixture account
+// (and the departments that own the small tree's indicators), against
+// 海曙's rectification items and the opened period 2026-11: the columns
+// are GET submissions, POST open (the period is open already: 409 for
+// whoever may), POST confirm, GET items, GET 海曙's 1.1.1 item (统计局's),
+// POST a report on it, POST close of 海曙's 3.1.1 item (no report yet: 409
+// for whoever may).
+func TestAuthzIndexLoop(t *testing.T) {
+	t.Parallel()
+	const (
+		ok = http.StatusOK
+		cr = http.StatusCreated
+		no = http.StatusForbidden
+		nf = http.StatusNotFound
+		st = http.StatusConflict
+	)
+	want := map[string][7]int{
+		"ent_hs":         {no, no, no, no, no, no, no},
+		"ent_hs_town":    {no, no, no, no, no, no, no},
+		"ent_yz":         {no, no, no, no, no, no, no},
+		"station_hs":     {no, no, no, no, no, no, no},
+		"station_yz":     {no, no, no, no, no, no, no},
+		"acfic_city":     {ok, st, ok, ok, ok, no, st},
+		"acfic_hs":       {no, no, no, ok, ok, no, st},
+		"acfic_yz":       {no, no, no, ok, nf, no, nf},
+		"dept_hs_scjg":   {ok, no, no, ok, nf, nf, no},
+		"dept_hs_sw":     {ok, no, no, ok, nf, nf, no},
+		"dept_yz_scjg":   {ok, no, no, ok, nf, nf, no},
+		"dept_city_scjg": {ok, no, no, ok, nf, nf, no},
+		"dept_hs_tjj":    {ok, no, no, ok, ok, cr, no},
+		"dept_city_tjj":  {ok, no, no, ok, ok, cr, no},
+		"dept_city_fy":   {ok, no, no, ok, nf, nf, no},
+		"insp_city":      {no, no, no, ok, ok, no, no},
+		"insp_hs":        {no, no, no, ok, ok, no, no},
+		"insp_yz":        {no, no, no, ok, nf, no, no},
+		"admin":          {no, no, no, no, no, no, no},
+		"admin_hs":       {no, no, no, no, no, no, no},
+	}
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ids := ts.rcPublish(t)
+		item := "/api/v1/rectification-items/" + ids["1.1.1"]
+		for user, w := range want {
+			calls := []struct {
+				method, path string
+				body         any
+			}{
+				{"GET", "/api/v1/index/periods/2026-11/submissions", nil},
+				{"POST", "/api/v1/index/periods", map[string]any{"period": "2026-11"}},
+				{"POST", "/api/v1/index/periods/2026-11/confirm", map[string]any{"accept_missing": true}},
+				{"GET", "/api/v1/rectification-items", nil},
+				{"GET", item, nil},
+				{"POST", item + "/reports", map[string]any{"content": "进展"}},
+				{"POST", "/api/v1/rectification-items/" + ids["3.1.1"] + "/close", map[string]any{"note": "销号"}},
+			}
+			for i, c := range calls {
+				code := ""
+				if w[i] == st {
+					code = "conflict"
+					if i == 6 {
+						code = "invalid_transition"
+					}
+				}
+				qaExpect(t, ts.as(t, user, c.method, c.path, c.body), w[i], code, c.method+" "+c.path+" as "+user)
+			}
+		}
+		// Only the owner unit's reports were stored.
+		if n := ts.as(t, "acfic_city", "GET", item, nil).want(http.StatusOK).obj()["report_count"]; n != float64(2) {
+			t.Errorf("reports on 海曙's 1.1.1 item: %v, want 2 (统计局 of 海曙 and of the city)", n)
+		}
 	})
 }

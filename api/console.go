@@ -170,6 +170,7 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	in.GET("/stats", cs.h(cs.statsPage))
 	in.GET("/index", cs.h(cs.indexHome))
 	in.POST("/index/runs", cs.h(cs.indexCompute))
+	in.POST("/index/periods/confirm", cs.h(cs.indexConfirm))
 	in.GET("/index/runs/:id", cs.h(cs.indexRun))
 	in.POST("/index/runs/:id/publish", cs.h(cs.indexPublish))
 	in.GET("/index/runs/:id/regions/:code", cs.h(cs.indexRunRegion))

@@ -118,6 +118,26 @@ func (cs *console) indexCompute(c *gin.Context) error {
 	return nil
 }
 
+// indexConfirm confirms the chosen period's values (POST
+// /index/periods/{period}/confirm), opening its collection first when
+// 工商联 never did (POST /index/periods, default due date), so that a run
+// computed afterwards may be published.
+func (cs *console) indexConfirm(c *gin.Context) error {
+	p := principalOf(c)
+	if err := cs.s.mayEver(p, "index_period", "confirm"); err != nil {
+		return err
+	}
+	err := cs.s.confirm(c.Request.Context(), p, strings.TrimSpace(c.PostForm("period")), c.PostForm("accept_missing") == "on", true)
+	if err != nil {
+		if st := toProblem(err).Status; st != http.StatusBadRequest && st != http.StatusConflict {
+			return err
+		}
+		return cs.renderIndexHome(c, model.Page{Size: 20}, err)
+	}
+	redirect(c, "/index?done=confirmed")
+	return nil
+}
+
 // indexRunData is a run under review: its ranking per peer group, each
 // unit linking to its report.
 type indexRunData struct {

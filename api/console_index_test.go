@@ -100,6 +100,7 @@ func TestConsoleIndexPagesByRole(t *testing.T) {
 					t.Errorf("%s computed a run through the console", u)
 				}
 				cc.post("/index/runs/"+id+"/publish", nil).want(t, http.StatusForbidden)
+				cc.post("/index/periods/confirm", url.Values{"period": {"2026-Q4"}, "accept_missing": {"on"}}).want(t, http.StatusForbidden)
 			}
 		}
 		if st := ts.as(t, "acfic_city", "GET", "/api/v1/index/runs/"+id, nil).obj()["status"]; st != "draft" {
@@ -126,6 +127,13 @@ func TestConsoleIndexRun(t *testing.T) {
 		// A period not begun is refused in the form, naming the field.
 		cc.post("/index/runs", url.Values{"period": {"2027-Q2"}}).want(t, http.StatusBadRequest).
 			wantText(t, "测算期间", "期间尚未开始")
+		// Confirming the period's values comes first: 409 while values are
+		// missing unless accepted knowingly.
+		cc.post("/index/periods/confirm", url.Values{"period": {"2026-Q4"}}).want(t, http.StatusConflict).
+			wantText(t, "项指标值未报送", "接受缺失")
+		cc.post("/index/periods/confirm", url.Values{"period": {"2027-Q2"}}).want(t, http.StatusBadRequest).wantText(t, "期间尚未开始")
+		cc.post("/index/periods/confirm", url.Values{"period": {"2026-Q4"}, "accept_missing": {"on"}}).wantRedirect(t, "/index?done=confirmed")
+		cc.get("/index?done=confirmed").want(t, http.StatusOK).wantText(t, "数据已确认")
 		res := cc.post("/index/runs", url.Values{"period": {"2026-Q4"}}).wantRedirect(t, "/index/runs/")
 		loc := res.header.Get("Location")
 		id := strings.TrimSuffix(strings.TrimPrefix(loc, "/index/runs/"), "?done=computed")

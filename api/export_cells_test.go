@@ -111,6 +111,7 @@ func ixPublished(t *testing.T, ts *testServer, period, name string) {
 		{"indicator_code": "1.1.1", "region_code": "330203", "period": period, "value": 6},
 		{"indicator_code": "1.1.1", "region_code": "330212", "period": period, "value": 8},
 	}).want(http.StatusCreated)
+	ts.ixConfirm(t, period)
 	runs := "/api/v1/index/runs"
 	id := ts.as(t, "acfic_city", "POST", runs, map[string]string{"period": period}).want(http.StatusCreated).obj()["id"].(string)
 	ts.as(t, "acfic_city", "POST", runs+"/"+id+"/publish", nil).want(http.StatusOK)

@@ -378,7 +378,11 @@ func (s *Server) publish(ctx context.Context, p *principal, id uint64) (*model.I
 	if err := s.allow(p, "index_run", "publish", ""); err != nil {
 		return nil, err
 	}
-	return s.store.PublishRun(ctx, id, p.account.ID)
+	run, err := s.store.PublishRun(ctx, id, p.account.ID)
+	if err != nil {
+		return nil, notConfirmedDetail(err)
+	}
+	return run, nil
 }
 
 type runListView = listView[runView]

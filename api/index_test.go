@@ -251,6 +251,7 @@ func TestIndexEndToEnd(t *testing.T) {
 
 		// Run 1, with the sample tree: the few answers and cases are below
 		// its minimums, so those leaves are missing, not scored.
+		ts.ixConfirm(t, period)
 		run1 := ts.as(t, "acfic_city", "POST", runs, map[string]string{"period": period}).want(http.StatusCreated).obj()
 		id1 := run1["id"].(string)
 		if run1["version"] != float64(1) || run1["status"] != "draft" || run1["tree_version"] != "2026-sample-1" || run1["provisional"] != true {
@@ -330,6 +331,7 @@ func TestIndexEndToEnd(t *testing.T) {
 		ts.as(t, "ent_yz", "POST", survey, map[string]any{"answers": map[string]int{"2.1.2": 4}}).want(http.StatusOK)
 
 		// Run 2: a new version with the new tree; run 1 keeps its own.
+		ts.ixConfirm(t, period) // the values changed since the first confirmation
 		run2 := ts.as(t, "acfic_city", "POST", runs, map[string]string{"period": period}).want(http.StatusCreated).obj()
 		id2 := run2["id"].(string)
 		if run2["version"] != float64(2) || run2["tree_version"] != "test-small-1" {

@@ -70,6 +70,8 @@ var errorTable = []struct {
 	{workflow.ErrRecused, http.StatusForbidden, "recused", "线索涉及本人，须回避"},
 	{workflow.ErrInvalidTransition, http.StatusConflict, "invalid_transition", "当前状态不允许此操作"},
 	{model.ErrRunPublished, http.StatusConflict, "invalid_transition", "该测算已发布；已发布的指数不可更改，如需更正请重新测算并发布新版本"},
+	{model.ErrNotConfirmed, http.StatusConflict, "not_confirmed", "该期间的指标数据尚未经工商联确认，不能发布"},
+	{model.ErrIncomplete, http.StatusConflict, "incomplete", "该期间尚有指标值未报送"},
 	{model.ErrNewerPublished, http.StatusConflict, "conflict", "该期间已发布更新的版本，不能再发布较早的版本"},
 	{workflow.ErrUnknownAction, http.StatusBadRequest, "validation_failed", "未知的操作"},
 	{errValidation, http.StatusBadRequest, "validation_failed", "请求参数有误"},

@@ -48,6 +48,9 @@ func (s *Server) routes() error {
 	v1.GET("/me", s.h(s.me))
 	v1.POST("/me/password", s.h(s.changePassword))
 	v1.POST("/auth/logout", s.h(s.logout))
+	v1.GET("/me/notices", s.h(s.listNotices))
+	v1.POST("/me/notices/read-all", s.h(s.readAllNotices))
+	v1.POST("/me/notices/:id/read", s.h(s.readNotice))
 
 	v1.GET("/regions", s.h(s.listRegions))
 	v1.GET("/departments", s.h(s.listDepartments))
@@ -101,6 +104,13 @@ func (s *Server) routes() error {
 	v1.GET("/index/runs/:id", s.h(s.getRun))
 	v1.GET("/index/runs/:id/regions/:code", s.h(s.getRunRegion))
 	v1.POST("/index/runs/:id/publish", s.h(s.publishRun))
+	v1.POST("/index/periods", s.h(s.openPeriod))
+	v1.GET("/index/periods/:period/submissions", s.h(s.listSubmissions))
+	v1.POST("/index/periods/:period/confirm", s.h(s.confirmPeriod))
+	v1.GET("/rectification-items", s.h(s.listRectificationItems))
+	v1.GET("/rectification-items/:id", s.h(s.getRectificationItem))
+	v1.POST("/rectification-items/:id/reports", s.h(s.reportRectification))
+	v1.POST("/rectification-items/:id/close", s.h(s.closeRectification))
 
 	// The web console (console.go): HTML pages at /, outside /api/v1.
 	s.consoleRoutes(e)

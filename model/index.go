@@ -553,7 +553,10 @@ func (s *Store) FindRun(ctx context.Context, id uint64) (*IndexRun, error) {
 
 // PublishRun publishes the draft run id. ErrNotFound when there is none;
 // ErrRunPublished when it is published already (a published run never
-// changes); ErrNewerPublished when a later version of its period is.
+// changes); a NotConfirmedError (ErrNotConfirmed) unless 工商联 confirmed
+// the period's values, none arrived since and the run was computed after
+// the confirmation; ErrNewerPublished when a later version of its period
+// is.
 func (s *Store) PublishRun(ctx context.Context, id, by uint64) (*IndexRun, error) {
 	var out IndexRun
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
@@ -563,6 +566,9 @@ func (s *Store) PublishRun(ctx context.Context, id, by uint64) (*IndexRun, error
 		}
 		if r.Status != RunDraft {
 			return ErrRunPublished
+		}
+		if err := publishable(tx, &r); err != nil {
+			return err
 		}
 		var newer int64
 		if err := tx.Model(&IndexRun{}).Where("period = ? AND status = ? AND version > ?", r.Period, RunPublished, r.Version).
@@ -580,6 +586,9 @@ func (s *Store) PublishRun(ctx context.Context, id, by uint64) (*IndexRun, error
 		}
 		if res.RowsAffected == 0 { // another publish won
 			return ErrRunPublished
+		}
+		if err := s.createRectificationItems(tx, &r, now); err != nil {
+			return err
 		}
 		r.Status, r.PublishedAt, r.PublishedBy = RunPublished, &now, &by
 		out = r

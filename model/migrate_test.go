@@ -20,6 +20,7 @@ import (
 func models() []any {
 	return []any{&Region{}, &Department{}, &Station{}, &Enterprise{}, &Account{}, &Request{}, &Event{}, &IdempotencyKey{}, &WebhookDelivery{}, &Lead{}, &LeadRead{}, &LeadRecusal{},
 		&StoredTree{}, &IndicatorValue{}, &SurveyResponse{}, &SurveyAnswer{}, &IndexRun{},
+		&Notice{}, &IndexPeriod{}, &RectificationItem{}, &RectificationReport{},
 		&AuthSession{}, &RefreshToken{}, &APIKey{}, &LimitAttempt{}, &LimitKey{}, &LimitBucket{}, &RequestCoUnit{}}
 }
 

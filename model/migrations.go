@@ -31,6 +31,9 @@ func migrations() []*gormigrate.Migration {
 		{ID: "202612060062_lead_feedback", Migrate: migrate0062, Rollback: rollback0062},
 		{ID: "202612070100_request_merge", Migrate: migrate0100, Rollback: rollback0100},
 		{ID: "202612070101_request_co_units", Migrate: migrate0101, Rollback: rollback0101},
+		{ID: "202612070080_notices", Migrate: migrate0080, Rollback: rollback0080},
+		{ID: "202612070081_index_periods", Migrate: migrate0081, Rollback: rollback0081},
+		{ID: "202612070082_rectification_items", Migrate: migrate0082, Rollback: rollback0082},
 	}
 }
 

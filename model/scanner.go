@@ -21,6 +21,7 @@ type ScanResult struct {
 	Supervised int // requests escalated to 督办 automatically
 	DueSoon    int // steps newly reminded (one due_soon event each)
 	Expired    int // requests closed because the evaluation window ended (未评价)
+	Notices    int // reminder notices sent (index submissions, rectification items)
 	Statements int // SQL statements issued
 }
 
@@ -29,6 +30,7 @@ func (r *ScanResult) add(o ScanResult) {
 	r.Supervised += o.Supervised
 	r.DueSoon += o.DueSoon
 	r.Expired += o.Expired
+	r.Notices += o.Notices
 	r.Statements += o.Statements
 }
 
@@ -54,7 +56,8 @@ func (s *Store) Scan(ctx context.Context) (ScanResult, error) {
 }
 
 func (s *Store) scanners() []CaseScanner {
-	return []CaseScanner{s.scanRequestsOverdue, s.scanRequestsDueSoon, s.scanRequestsExpired, s.scanLeadsOverdue, s.scanLeadsDueSoon}
+	return []CaseScanner{s.scanRequestsOverdue, s.scanRequestsDueSoon, s.scanRequestsExpired, s.scanLeadsOverdue, s.scanLeadsDueSoon,
+		s.scanSubmissionReminders, s.scanRectificationItems}
 }
 
 // DueSoonCutoffs returns the latest due_at that counts as due soon at now,
@@ -328,9 +331,9 @@ func (s *Store) RunScanner(ctx context.Context, interval time.Duration, log *slo
 		res, err := s.Scan(ctx)
 		if err != nil && ctx.Err() == nil {
 			log.Error("期限扫描失败，下一轮重试", "err", err)
-		} else if res.Overdue+res.DueSoon+res.Expired > 0 {
+		} else if res.Overdue+res.DueSoon+res.Expired+res.Notices > 0 {
 			log.Info("期限扫描完成", "overdue", res.Overdue, "supervised", res.Supervised, "due_soon", res.DueSoon,
-				"expired", res.Expired, "statements", res.Statements)
+				"expired", res.Expired, "notices", res.Notices, "statements", res.Statements)
 		}
 		if report != nil && ctx.Err() == nil {
 			if counts, err := s.CountDeadlines(ctx); err == nil {

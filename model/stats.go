@@ -323,7 +323,9 @@ func requestCountsByRegion(db *gorm.DB, regions []string, g regionGroup, from, t
 // group by region).
 type statsSource func(ctx context.Context, db *gorm.DB, regions []string, g regionGroup, from, to, asOf time.Time) (func(scope []string) []Rate, error)
 
-func (s *Store) statsSources() []statsSource { return []statsSource{s.leadStats} }
+func (s *Store) statsSources() []statsSource {
+	return []statsSource{s.leadStats, s.rectificationStats}
+}
 
 func rate(code string, num, den, scale float64) Rate {
 	if den == 0 {
@@ -338,7 +340,7 @@ type TrackerIndicator struct {
 	HigherIsBetter   bool
 }
 
-// TrackerIndicators lists T01–T12 in order.
+// TrackerIndicators lists T01–T13 in order.
 func TrackerIndicators() []TrackerIndicator {
 	return []TrackerIndicator{
 		{"T01", "受理及时率", "%", true},
@@ -353,6 +355,7 @@ func TrackerIndicators() []TrackerIndicator {
 		{"T10", "线索按期登记率", "%", true},
 		{"T11", "线索按期处置率", "%", true},
 		{"T12", "整改完成率", "%", true},
+		{"T13", "整改清单按期销号率", "%", true},
 	}
 }
 

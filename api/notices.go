@@ -1,0 +1,128 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"qinqing/model"
+)
+
+// Notices (站内通知): the caller's own messages, newest first, and marking
+// them read (docs/design.md#notices). Every account has its own; nobody
+// reads another's.
+
+var noticeKindLabels = map[string]string{
+	model.NoticeSubmissionDueSoon: "指标报送即将截止",
+	model.NoticeSubmissionOverdue: "指标报送已逾期",
+	model.NoticeRectifyAssigned:   "新的整改事项",
+	model.NoticeRectifyDueSoon:    "整改事项即将到期",
+	model.NoticeRectifyOverdue:    "整改事项已逾期",
+	model.NoticeRectifyReported:   "整改进展已报送",
+	model.NoticeRectifyClosed:     "整改事项已销号",
+}
+
+type noticeView struct {
+	ID         string  `json:"id"`
+	Kind       string  `json:"kind"`
+	KindLabel  string  `json:"kind_label"`
+	Title      string  `json:"title"`
+	Body       string  `json:"body"`
+	ObjectKind string  `json:"object_kind"`
+	ObjectID   string  `json:"object_id"`
+	Link       *string `json:"link"`
+	Read       bool    `json:"read"`
+	ReadAt     *string `json:"read_at"`
+	CreatedAt  string  `json:"created_at"`
+}
+
+// noticeLink is the API path of what a notice is about (nil when it has
+// none).
+func noticeLink(kind, id string) *string {
+	var p string
+	switch kind {
+	case model.ObjectIndexPeriod:
+		p = "/api/v1/index/periods/" + id + "/submissions"
+	case model.ObjectRectificationList:
+		p = "/api/v1/rectification-items?period=" + id
+	case model.ObjectRectificationItem:
+		p = "/api/v1/rectification-items/" + id
+	case "request":
+		p = "/api/v1/requests/" + id
+	case "lead":
+		p = "/api/v1/leads/" + id
+	default:
+		return nil
+	}
+	return &p
+}
+
+func (s *Server) noticeView(n *model.Notice) noticeView {
+	return noticeView{ID: idString(n.ID), Kind: n.Kind, KindLabel: noticeKindLabels[n.Kind], Title: n.Title, Body: n.Body,
+		ObjectKind: n.ObjectKind, ObjectID: n.ObjectID, Link: noticeLink(n.ObjectKind, n.ObjectID), Read: n.ReadAt != nil,
+		ReadAt: s.optTS(n.ReadAt), CreatedAt: s.ts(n.CreatedAt)}
+}
+
+type noticeListView struct {
+	Items       []noticeView `json:"items"`
+	NextCursor  *string      `json:"next_cursor"`
+	UnreadCount int64        `json:"unread_count"`
+}
+
+// listNotices answers the caller's notices, newest first, with its
+// unread count; unread=true lists only the unread ones.
+func (s *Server) listNotices(c *gin.Context) error {
+	p := principalOf(c)
+	if err := s.mayEver(p, "notice", "read"); err != nil {
+		return err
+	}
+	q := s.query(c, "unread")
+	unread := q.boolean("unread")
+	page := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	items, next, count, err := s.store.ListNotices(c.Request.Context(), p.account.ID, unread != nil && *unread, page)
+	if err != nil {
+		return err
+	}
+	out := noticeListView{Items: make([]noticeView, len(items)), NextCursor: cursorString(next), UnreadCount: count}
+	for i := range items {
+		out.Items[i] = s.noticeView(&items[i])
+	}
+	c.JSON(http.StatusOK, out)
+	return nil
+}
+
+// readNotice marks one of the caller's notices read; another account's
+// notice is not found.
+func (s *Server) readNotice(c *gin.Context) error {
+	p := principalOf(c)
+	if err := s.mayEver(p, "notice", "mark_read"); err != nil {
+		return err
+	}
+	id, err := parsePathID(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	n, err := s.store.MarkNoticeRead(c.Request.Context(), p.account.ID, id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, s.noticeView(n))
+	return nil
+}
+
+// readAllNotices marks every unread notice of the caller read.
+func (s *Server) readAllNotices(c *gin.Context) error {
+	p := principalOf(c)
+	if err := s.mayEver(p, "notice", "mark_read"); err != nil {
+		return err
+	}
+	n, err := s.store.MarkAllNoticesRead(c.Request.Context(), p.account.ID)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"marked": n, "unread_count": 0})
+	return nil
+}
