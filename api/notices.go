@@ -20,6 +20,20 @@ var noticeKindLabels = map[string]string{
 	model.NoticeRectifyOverdue:    "整改事项已逾期",
 	model.NoticeRectifyReported:   "整改进展已报送",
 	model.NoticeRectifyClosed:     "整改事项已销号",
+	model.NoticeRequestAssigned:   "新交办诉求",
+	model.NoticeRequestCoHandling: "协办诉求",
+	model.NoticeRequestDueSoon:    "诉求即将到期",
+	model.NoticeRequestOverdue:    "诉求已超期",
+	model.NoticeRequestSupervised: "诉求被督办",
+	model.NoticeRequestResponded:  "诉求已答复",
+	model.NoticeExtensionAsked:    "延期申请待审批",
+	model.NoticeExtensionDecided:  "延期申请已审批",
+	model.NoticeRequestMerged:     "诉求已合并",
+	model.NoticeLeadRectify:       "整改任务",
+	model.NoticeLeadRectified:     "线索整改完成",
+	model.NoticeLeadDueSoon:       "线索即将到期",
+	model.NoticeLeadOverdue:       "线索已超期",
+	model.NoticeLeadProposal:      "处置意见待审批",
 }
 
 type noticeView struct {

@@ -37,7 +37,10 @@ func (s *Store) scanLeadsOverdue(ctx context.Context, now time.Time) (ScanResult
 					_, recs := workflow.Overdue(workflow.Lead, rows[i].item(now), s.cal.Location())
 					evs = append(evs, recordEvent(&rows[i], recs[0], systemActor(), now))
 				}
-				return s.insertEvents(tx, evs...)
+				if err := s.insertEvents(tx, evs...); err != nil {
+					return err
+				}
+				return s.notifyLeadRows(tx, now, rows, workflow.EventOverdue)
 			})
 		if err != nil || n < scanBatch {
 			return res, err
@@ -64,7 +67,10 @@ func (s *Store) scanLeadsDueSoon(ctx context.Context, now time.Time) (ScanResult
 				for i := range rows {
 					evs = append(evs, recordEvent(&rows[i], workflow.DueSoon(workflow.Lead, rows[i].item(now), s.cal.Location()), systemActor(), now))
 				}
-				return s.insertEvents(tx, evs...)
+				if err := s.insertEvents(tx, evs...); err != nil {
+					return err
+				}
+				return s.notifyLeadRows(tx, now, rows, workflow.EventDueSoon)
 			})
 		if err != nil || n < scanBatch {
 			return res, err

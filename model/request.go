@@ -467,7 +467,14 @@ func (s *Store) autoAssign(tx *gorm.DB, r *Request, head string, sug workflow.Su
 	if err := s.commitChange(tx, r, r.ID, r.Version, outcomeColumns(o, now), ev, true); err != nil {
 		return err
 	}
-	return tx.Take(r, r.ID).Error
+	if err := tx.Take(r, r.ID).Error; err != nil {
+		return err
+	}
+	c := newNoticeCache()
+	if err := s.notifyRequest(tx, c, now, systemActor(), r, workflow.Assign); err != nil {
+		return err
+	}
+	return c.flush(tx)
 }
 
 // linkMerged completes the merge of r (already written as merged into

@@ -144,7 +144,10 @@ func (s *Store) scanRequestsOverdue(ctx context.Context, now time.Time) (ScanRes
 				res.Statements += 2 + len(s.opt.Webhooks)
 				// every overdue request ends up under 督办: those escalated
 				// now, and those that already were
-				return s.insertRequestScanEvents(tx, rows, evs, map[string]any{"supervised": true})
+				if err := s.insertRequestScanEvents(tx, rows, evs, map[string]any{"supervised": true}); err != nil {
+					return err
+				}
+				return s.notifyRequestRows(tx, now, rows, workflow.EventOverdue)
 			})
 		if err != nil || n < scanBatch {
 			return res, err
@@ -170,7 +173,10 @@ func (s *Store) scanRequestsDueSoon(ctx context.Context, now time.Time) (ScanRes
 				}
 				res.DueSoon += len(rows)
 				res.Statements += 2 + len(s.opt.Webhooks)
-				return s.insertRequestScanEvents(tx, rows, evs, nil)
+				if err := s.insertRequestScanEvents(tx, rows, evs, nil); err != nil {
+					return err
+				}
+				return s.notifyRequestRows(tx, now, rows, workflow.EventDueSoon)
 			})
 		if err != nil || n < scanBatch {
 			return res, err

@@ -236,11 +236,19 @@ var requests = &caseKind[*Request]{
 	after: func(s *Store, tx *gorm.DB, actor Actor, r *Request, a workflow.Action, now time.Time) error {
 		switch a {
 		case workflow.Merge:
-			return s.linkMerged(tx, actor, r, now)
+			if err := s.linkMerged(tx, actor, r, now); err != nil {
+				return err
+			}
 		case workflow.Assign, workflow.Return:
-			return s.syncCoUnits(tx, r)
+			if err := s.syncCoUnits(tx, r); err != nil {
+				return err
+			}
 		}
-		return nil
+		c := newNoticeCache()
+		if err := s.notifyRequest(tx, c, now, actor, r, a); err != nil {
+			return err
+		}
+		return c.flush(tx)
 	},
 }
 
@@ -299,6 +307,13 @@ var leads = &caseKind[*Lead]{
 				Create(&LeadRecusal{LeadID: l.ID, AccountID: actor.AccountID, CreatedAt: now}).Error; err != nil {
 				return err
 			}
+		}
+		c := newNoticeCache()
+		if err := s.notifyLead(tx, c, now, actor, l, a); err != nil {
+			return err
+		}
+		if err := c.flush(tx); err != nil {
+			return err
 		}
 		return tx.Create(&LeadRead{LeadID: l.ID, AccountID: actor.AccountID, Role: string(actor.Role), What: ReadTransition, At: now}).Error
 	},
