@@ -20,6 +20,8 @@ type NewRequest struct {
 	FiledBy                  uint64
 	FilerRole                workflow.Role
 	StationID                uint64
+	// FileIDs are uploads of the filer's to attach (checked by attachFiles).
+	FileIDs []string
 }
 
 // Idempotency carries an Idempotency-Key and the hash of the body it came with.
@@ -78,15 +80,9 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 		if err := tx.Create(r).Error; err != nil {
 			return err
 		}
-		ev := &Event{CaseKind: string(workflow.KindRequest), CaseID: r.ID, Action: string(workflow.EventCreated),
-			ToStatus: r.Status, ActorID: in.FiledBy, ActorRole: string(in.FilerRole), At: now,
-			Payload: "{}", RegionCode: r.RegionCode, chain: chainKnown} // the first of its case
-		if err := s.insertEvents(tx, ev); err != nil {
-			return err
-		}
-		// The first event's hash needs the id the insert gave: the row's
-		// chain_head stays NULL and the first transition reads it.
 		created = r
+		// The key before the files: a retry finds its key taken (and gets
+		// the first answer) rather than its files attached already.
 		if idem != nil {
 			status, body, err := render(r)
 			if err != nil {
@@ -98,7 +94,16 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 				return err
 			}
 		}
-		return nil
+		refs, err := attachFiles(tx, Actor{AccountID: in.FiledBy}, workflow.KindRequest, r.ID, string(workflow.EventCreated), in.FileIDs, false, now)
+		if err != nil {
+			return err
+		}
+		ev := &Event{CaseKind: string(workflow.KindRequest), CaseID: r.ID, Action: string(workflow.EventCreated),
+			ToStatus: r.Status, ActorID: in.FiledBy, ActorRole: string(in.FilerRole), At: now,
+			Payload: payloadJSON(filesPayload(nil, refs)), RegionCode: r.RegionCode, chain: chainKnown} // the first of its case
+		// The first event's hash needs the id the insert gave: the row's
+		// chain_head stays NULL and the first transition reads it.
+		return s.insertEvents(tx, ev)
 	})
 	if errors.Is(err, ErrConflict) && idem != nil {
 		// The key was used before (a retry, or a concurrent request that
