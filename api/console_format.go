@@ -189,6 +189,7 @@ var fieldLabels = map[string]string{
 	"transfer_to": "移送机关", "grounds": "容错免责依据", "report": "整改情况报告", "accepted": "回访结论",
 	"result": "回访结果", "state": "期限状态", "kind": "类别",
 	"letter": "函询函内容", "reply": "函询回复", "conclusion": "函询结论", "method": "反馈方式", "feedback_at": "反馈时间",
+	"file_ids": "附件", "file": "文件",
 }
 
 // fieldLabel is the Chinese name of field, a JSON path (rows[2].value is

@@ -31,34 +31,35 @@ type transitionItem struct {
 // transitionBody holds every field any action takes; which ones an action
 // accepts is the workflow table's business.
 type transitionBody struct {
-	Action          string  `json:"action"`
-	ExpectedVersion *int    `json:"expected_version"`
-	Note            string  `json:"note"`
-	Reason          string  `json:"reason"`
-	Response        string  `json:"response"`
-	Comment         string  `json:"comment"`
-	Content         string  `json:"content"`
-	DepartmentCode  string  `json:"department_code"`
-	RegionCode      string  `json:"region_code"`
-	Days            int     `json:"days"`
-	Score           int     `json:"score"`
-	DueAt           *string `json:"due_at"`
-	Notes           string  `json:"notes"`
-	Assessment      string  `json:"assessment"`
-	Disposal        string  `json:"disposal"`
-	UnitRegionCode  string  `json:"unit_region_code"`
-	TransferTo      string  `json:"transfer_to"`
-	Grounds         string  `json:"grounds"`
-	Report          string  `json:"report"`
-	Result          string  `json:"result"`
-	Accepted        *bool   `json:"accepted"`
-	SubjectUsername string  `json:"subject_username"`
-	SubjectName     string  `json:"subject_name"`
-	Letter          string  `json:"letter"`
-	Reply           string  `json:"reply"`
-	Conclusion      string  `json:"conclusion"`
-	Method          string  `json:"method"`
-	FeedbackAt      *string `json:"feedback_at"`
+	Action          string   `json:"action"`
+	ExpectedVersion *int     `json:"expected_version"`
+	Note            string   `json:"note"`
+	Reason          string   `json:"reason"`
+	Response        string   `json:"response"`
+	Comment         string   `json:"comment"`
+	Content         string   `json:"content"`
+	DepartmentCode  string   `json:"department_code"`
+	RegionCode      string   `json:"region_code"`
+	Days            int      `json:"days"`
+	Score           int      `json:"score"`
+	DueAt           *string  `json:"due_at"`
+	Notes           string   `json:"notes"`
+	Assessment      string   `json:"assessment"`
+	Disposal        string   `json:"disposal"`
+	UnitRegionCode  string   `json:"unit_region_code"`
+	TransferTo      string   `json:"transfer_to"`
+	Grounds         string   `json:"grounds"`
+	Report          string   `json:"report"`
+	Result          string   `json:"result"`
+	Accepted        *bool    `json:"accepted"`
+	SubjectUsername string   `json:"subject_username"`
+	SubjectName     string   `json:"subject_name"`
+	Letter          string   `json:"letter"`
+	Reply           string   `json:"reply"`
+	Conclusion      string   `json:"conclusion"`
+	Method          string   `json:"method"`
+	FeedbackAt      *string  `json:"feedback_at"`
+	FileIDs         []string `json:"file_ids"`
 }
 
 // decodeTransition reads a transition body strictly and records which
@@ -102,6 +103,7 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		TransferTo: b.TransferTo, Grounds: b.Grounds, Report: b.Report, Result: b.Result, Accepted: b.Accepted,
 		SubjectUsername: b.SubjectUsername, SubjectName: b.SubjectName,
 		Letter: b.Letter, Reply: b.Reply, Conclusion: b.Conclusion, Method: b.Method, FeedbackAt: feedbackAt,
+		FileIDs: b.FileIDs,
 	}
 	return cmd, b.ExpectedVersion, nil
 }

@@ -352,6 +352,8 @@ const (
 	ReadDetail     = "detail"
 	ReadEvents     = "events"
 	ReadTransition = "transition"
+	// ReadFile: one of its files was downloaded (GET /files/{id}).
+	ReadFile = "file"
 )
 
 // RecordLeadRead records that actor is being shown lead id (what: ReadDetail

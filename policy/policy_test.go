@@ -86,6 +86,8 @@ func vocabulary() []grant {
 		{"indicator", "replace", "acfic", "region"},
 		{"indicator_value", "submit", "department", "region"},
 		{"survey", "respond", "enterprise", "any"},
+		{"file", "upload", "enterprise station department", "any"},
+		{"file", "read", "enterprise station acfic department inspector", "any"},
 		{"index_run", "create", "acfic", "region"},
 		{"index_run", "read", "acfic", "region"},
 		{"index_run", "publish", "acfic", "region"},

@@ -59,11 +59,12 @@ type Command struct {
 // MaxFiles bounds the files one filing or action attaches.
 const MaxFiles = 10
 
-// ValidateFileIDs checks a file_ids list: 1 to MaxFiles ids as POST /files
-// gives them (32 hex digits), none twice.
+// ValidateFileIDs checks a file_ids list: at most MaxFiles ids as POST
+// /files gives them (32 hex digits), none twice. An empty list attaches
+// nothing.
 func ValidateFileIDs(ids []string) error {
-	if len(ids) == 0 || len(ids) > MaxFiles {
-		return Invalid("file_ids", "须列出 1 到 "+strconv.Itoa(MaxFiles)+" 个文件")
+	if len(ids) > MaxFiles {
+		return Invalid("file_ids", "最多列出 "+strconv.Itoa(MaxFiles)+" 个文件")
 	}
 	for i, id := range ids {
 		if len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
