@@ -97,7 +97,9 @@ func fxZip(t testing.TB, entries ...string) []byte {
 	return b.Bytes()
 }
 
-func fxOFD(t testing.TB) []byte { return fxZip(t, "OFD.xml", "Doc_0/Document.xml", "Doc_0/Pages/Page_0/Content.xml") }
+func fxOFD(t testing.TB) []byte {
+	return fxZip(t, "OFD.xml", "Doc_0/Document.xml", "Doc_0/Pages/Page_0/Content.xml")
+}
 
 func fxDOCX(t testing.TB) []byte {
 	return fxZip(t, "[Content_Types].xml", "_rels/.rels", "word/document.xml", "word/_rels/document.xml.rels")
@@ -162,8 +164,8 @@ func TestFileTypesByContent(t *testing.T) {
 			{"a.pdf", []byte("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>")},
 			{"a.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`)},
 			{"a.png", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")},
-			{"a.docx", fxZip(t, "readme.txt")},                    // a zip of nothing we know
-			{"a.docx", fxZip(t, "word/document.xml")},             // no [Content_Types].xml
+			{"a.docx", fxZip(t, "readme.txt")},                                         // a zip of nothing we know
+			{"a.docx", fxZip(t, "word/document.xml")},                                  // no [Content_Types].xml
 			{"a.ofd", fxZip(t, "OFD.xml", "[Content_Types].xml", "word/document.xml")}, // two formats at once
 			{"a.exe", append([]byte("MZ\x90\x00"), make([]byte, 200)...)},
 			{"a.txt", []byte("纯文本")},
