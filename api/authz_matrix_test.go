@@ -904,6 +904,8 @@ func TestAuthzUnauthenticated(t *testing.T) {
 			{"GET", reqPath(id, "/events"), nil},
 			{"POST", "/api/v1/files", nil},
 			{"GET", "/api/v1/files/" + strings.Repeat("ab", 16), nil},
+			{"GET", "/api/v1/stats/units?period=2026-11", nil},
+			{"GET", "/api/v1/stats/units/export.xlsx?period=2026-11", nil},
 		}
 		// A token signed with another key, for an existing account.
 		forged := "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJxaW5xaW5nIiwic3ViIjoiMSIsImF1ZCI6WyJxaW5xaW5nLWFwaSJdLCJleHAiOjQxMDI0NDQ4MDAsIm5iZiI6MTcwMDAwMDAwMCwiaWF0IjoxNzAwMDAwMDAwfQ.c2lnbmF0dXJlLW9mLWFub3RoZXIta2V5LXh4eHh4eHh4eHh4"
@@ -1071,6 +1073,53 @@ func TestAuthzFiles(t *testing.T) {
 			if r1[u.name] != want1 || r3[u.name] != want3 {
 				t.Errorf("%s: file reads recorded %d on L1 and %d on L3, want %d and %d", u.name, r1[u.name], r3[u.name], want1, want3)
 			}
+		}
+	})
+}
+
+// mxUnitStats is GET /stats/units?period=2026-11 by account × region asked:
+// its own (no region_code), 鄞州 330212, the city 330200. Only 工商联 and
+// inspectors assess units, in their region and below.
+var mxUnitStats = map[string][3]int{
+	//                 own  330212 330200
+	"ent_hs":         {403, 403, 403},
+	"ent_hs_town":    {403, 403, 403},
+	"ent_yz":         {403, 403, 403},
+	"station_hs":     {403, 403, 403},
+	"station_yz":     {403, 403, 403},
+	"acfic_city":     {200, 200, 200},
+	"acfic_hs":       {200, 403, 403},
+	"acfic_yz":       {200, 200, 403},
+	"dept_hs_scjg":   {403, 403, 403},
+	"dept_hs_sw":     {403, 403, 403},
+	"dept_yz_scjg":   {403, 403, 403},
+	"dept_city_scjg": {403, 403, 403},
+	"insp_city":      {200, 200, 200},
+	"insp_hs":        {200, 403, 403},
+	"insp_yz":        {200, 200, 403},
+	"admin":          {403, 403, 403},
+	"admin_hs":       {403, 403, 403},
+}
+
+// TestAuthzUnitStats: GET /stats/units and its 月报 as every account, for
+// its own region, another district and the city.
+func TestAuthzUnitStats(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		if len(mxUnitStats) != len(mxUsers) {
+			t.Fatalf("matrix has %d rows for %d accounts", len(mxUnitStats), len(mxUsers))
+		}
+		for _, u := range mxUsers {
+			t.Run(u.name, func(t *testing.T) {
+				t.Parallel()
+				for i, region := range []string{"", "&region_code=330212", "&region_code=330200"} {
+					for _, path := range []string{"/api/v1/stats/units", "/api/v1/stats/units/export.xlsx"} {
+						qaExpect(t, ts.as(t, u.name, "GET", path+"?period=2026-11"+region, nil), mxUnitStats[u.name][i], "",
+							"GET "+path+region+" as "+u.name)
+					}
+				}
+			})
 		}
 	})
 }

@@ -91,6 +91,8 @@ func (s *Server) routes() error {
 	v1.GET("/deadlines", s.h(s.listDeadlines))
 	v1.GET("/deadlines/export.xlsx", s.h(s.exportDeadlines))
 	v1.GET("/stats", s.h(s.getStats))
+	v1.GET("/stats/units", s.h(s.getUnitStats))
+	v1.GET("/stats/units/export.xlsx", s.h(s.exportUnitStats))
 
 	v1.GET("/indicators", s.h(s.getIndicators))
 	v1.PUT("/indicators", s.h(s.replaceIndicators))

@@ -87,6 +87,7 @@ func vocabulary() []grant {
 		{"indicator_value", "submit", "department", "region"},
 		{"survey", "respond", "enterprise", "any"},
 		{"file", "upload", "enterprise station department", "any"},
+		{"stats.units", "read", "acfic inspector", "region"},
 		{"file", "read", "enterprise station acfic department inspector", "any"},
 		{"index_run", "create", "acfic", "region"},
 		{"index_run", "read", "acfic", "region"},
