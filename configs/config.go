@@ -120,7 +120,12 @@ func (f Files) StoreURL(dataDir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// The folder is the owner's alone, however it was made (the contents
+	// are written 0644 by the blob driver).
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
 		return "", err
 	}
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String() + "?no_tmp_dir=true&metadata=skip", nil
