@@ -350,3 +350,34 @@ func addFileIDErrors(v *workflow.ValidationError, ids []string) {
 		v.Errors = append(v.Errors, ve.Errors...)
 	}
 }
+
+// fileRefView is an attached file as a case shows it.
+type fileRefView struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+}
+
+// fileRefs are the files among fs attached by one of actions, in order.
+func fileRefs(fs []model.File, actions []string) []fileRefView {
+	out := []fileRefView{}
+	for _, f := range fs {
+		if f.Action != nil && slices.Contains(actions, *f.Action) {
+			out = append(out, fileRefView{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256})
+		}
+	}
+	return out
+}
+
+// leadFileActions are the actions whose files belong to a lead's group.
+func leadFileActions(group string) []string {
+	var out []string
+	for a, g := range leadFileGroup {
+		if g == group {
+			out = append(out, a)
+		}
+	}
+	return out
+}

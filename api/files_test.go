@@ -383,6 +383,33 @@ func TestFilesAttachOnEveryRoute(t *testing.T) {
 		if refs := fileRefs(t, ts, "insp_hs", leadPath(lid), "complete_rectification"); len(refs) != 1 || refs[0]["id"] != r1 {
 			t.Errorf("rectification files %v", refs)
 		}
+		// The lead's detail lists each group's files with the group: the
+		// inspector both, the unit its task's only, the reporter none.
+		ids := func(v any) []string {
+			var out []string
+			list, _ := v.([]any)
+			for _, f := range list {
+				out = append(out, f.(map[string]any)["id"].(string))
+			}
+			return out
+		}
+		insp := ldGet(t, ts, "insp_hs", lid)
+		if got := ids(insp["evidence_files"]); len(got) != 1 || got[0] != c1 {
+			t.Errorf("inspector's evidence_files %v", insp["evidence_files"])
+		}
+		if got := ids(insp["rectification"].(map[string]any)["files"]); len(got) != 1 || got[0] != r1 {
+			t.Errorf("inspector's rectification files %v", insp["rectification"])
+		}
+		dept := ldGet(t, ts, "dept_hs_scjg", lid)
+		if _, seen := dept["evidence_files"]; seen {
+			t.Errorf("the unit sees the report's files: %v", dept["evidence_files"])
+		}
+		if got := ids(dept["rectification"].(map[string]any)["files"]); len(got) != 1 || got[0] != r1 {
+			t.Errorf("the unit's rectification files %v", dept["rectification"])
+		}
+		if st := ldGet(t, ts, "station_hs", lid); st["evidence_files"] != nil || st["rectification"] != nil {
+			t.Errorf("the reporter sees files: %v", st)
+		}
 		// The chains hold, and cover the hashes: change one recorded hash
 		// and the audit names that event.
 		ts.as(t, "admin", "GET", "/api/v1/audit/verify", nil).want(http.StatusOK)
