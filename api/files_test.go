@@ -529,3 +529,33 @@ func TestFilesOnS3(t *testing.T) {
 		}
 	})
 }
+
+// TestFileAttachesOnceUnderRace: two supplements naming one upload at once,
+// on two requests: one attaches it, the other answers 400 and records no
+// file.
+func TestFileAttachesOnceUnderRace(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		r1 := qaFile(t, ts, "ent_hs", "", "r1")
+		r2 := qaFile(t, ts, "ent_hs", "", "r2")
+		for round := range 5 {
+			f := ts.uploadID(t, "ent_hs", fmt.Sprintf("f%d.pdf", round), fxPDF())
+			codes := make(chan int, 2)
+			for _, r := range []string{r1, r2} {
+				go func() {
+					codes <- ts.act(t, "ent_hs", r, "supplement", map[string]any{"content": "补充", "file_ids": []string{f}}).status
+				}()
+			}
+			a, b := <-codes, <-codes
+			if min(a, b) != http.StatusOK || max(a, b) != http.StatusBadRequest {
+				t.Fatalf("round %d: %d and %d, want one 200 and one 400", round, a, b)
+			}
+			var events int64
+			ts.db.Table("events").Where("action = ? AND payload LIKE ?", "supplement", "%"+f+"%").Count(&events)
+			if events != 1 {
+				t.Errorf("round %d: %d events record the file, want 1", round, events)
+			}
+		}
+	})
+}
