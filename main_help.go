@@ -60,6 +60,10 @@ Environment (each overrides the configuration file's key):
   QINQING_METRICS_TOKEN      bearer token for /metrics, ≥ 32 characters (default: unset, loopback only)
   QINQING_LOG_LEVEL          debug, info, warn or error                  (default info)
   QINQING_PPROF              true: pprof on 127.0.0.1:6060               (default false)
+  QINQING_FILES_STORE        attachments' store, a gocloud.dev/blob URL
+                             (file://…, s3://bucket?endpoint=…)          (default: files/ under the data dir)
+  QINQING_FILES_MAX_SIZE     largest upload in bytes                     (default 20971520, 20 MiB)
+  QINQING_FILES_ORPHAN_TTL   unreferenced uploads are deleted after      (default 24h)
   QINQING_SEED_PASSWORD      password of seeded accounts (seed)          (default seed-password-1)
 
 Limits are written 5wd (working days), 7d (calendar days), 1mo (months) or as a

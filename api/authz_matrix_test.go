@@ -921,10 +921,20 @@ func TestAuthzUnauthenticated(t *testing.T) {
 			{"GET", "/api/v1/rectification-items/1", nil},
 			{"POST", "/api/v1/rectification-items/1/reports", map[string]any{"content": "进展"}},
 			{"POST", "/api/v1/rectification-items/1/close", map[string]any{"note": "销号"}},
+			{"POST", "/api/v1/files", nil},
+			{"GET", "/api/v1/files/" + strings.Repeat("ab", 16), nil},
+			{"GET", "/api/v1/stats/units?period=2026-11", nil},
+			{"GET", "/api/v1/stats/units/export.xlsx?period=2026-11", nil},
 		}
 		// A token signed with another key, for an existing account.
 		forged := "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJxaW5xaW5nIiwic3ViIjoiMSIsImF1ZCI6WyJxaW5xaW5nLWFwaSJdLCJleHAiOjQxMDI0NDQ4MDAsIm5iZiI6MTcwMDAwMDAwMCwiaWF0IjoxNzAwMDAwMDAwfQ.c2lnbmF0dXJlLW9mLWFub3RoZXIta2V5LXh4eHh4eHh4eHh4"
-		for _, rt := range routes {
+		for i, rt := range routes {
+			if i%10 == 9 {
+				// Each route costs this address two bad credentials: stay
+				// under its budget (60 in 15 minutes), which is not what
+				// this test is about.
+				qaAdvance(ts, 16*time.Minute)
+			}
 			for _, auth := range [][]string{nil, {"Authorization", "Bearer"}, {"Authorization", "Basic YWRtaW46eA=="},
 				{"Authorization", "Bearer not-a-token"}, {"Authorization", "Bearer " + forged}} {
 				res := ts.do(t, "", rt.method, rt.path, rt.body, auth...)
@@ -1052,6 +1062,196 @@ func TestAuthzIndexLoop(t *testing.T) {
 		// Only the owner unit's reports were stored.
 		if n := ts.as(t, "acfic_city", "GET", item, nil).want(http.StatusOK).obj()["report_count"]; n != float64(2) {
 			t.Errorf("reports on 海曙's 1.1.1 item: %v, want 2 (统计局 of 海曙 and of the city)", n)
+		}
+	})
+}
+
+// ---------------------------------------------------------------------------
+// Attachments (docs/design.md#attachments): POST /files by role, and GET
+// /files/{id} by every account on files in every relation to it.
+
+// mxUploads is POST /files by account: those whose filings and actions
+// take file_ids upload; the other roles never do.
+var mxUploads = map[string]int{
+	"ent_hs": 201, "ent_hs_town": 201, "ent_yz": 201, "station_hs": 201, "station_yz": 201,
+	"acfic_city": 403, "acfic_hs": 403, "acfic_yz": 403,
+	"dept_hs_scjg": 201, "dept_hs_sw": 201, "dept_yz_scjg": 201, "dept_city_scjg": 201,
+	"insp_city": 403, "insp_hs": 403, "insp_yz": 403, "admin": 403, "admin_hs": 403,
+}
+
+// mxLeadFiles are the columns of the lead file matrix:
+//
+//	C1  the report of a named lead by station_hs about 海曙 330203, rectified by 市场监管@海曙
+//	R1  that lead's rectification report, by dept_hs_scjg
+//	C2  the report of an anonymous lead by ent_hs in 330203
+//	C3  the report of a named lead by ent_hs_town in 集士港镇 330203-T01, rectified by 市场监管@宁波市
+//	R3  that lead's rectification report, by dept_city_scjg
+//	O   an upload of dept_hs_scjg not attached to anything
+//	none  an id no file has
+var mxLeadFiles = []string{"C1", "R1", "C2", "C3", "R3", "O", "none"}
+
+// mxLeadFileReads is GET /files/{id} by account × lead file: a report's
+// files follow the lead's content (inspectors), a rectification report's
+// the task (inspectors and the unit); the reporter sees the status only.
+// Out of sight is 404 (an acfic's too: a file id must not tell whose case
+// it is); admin never downloads (403).
+var mxLeadFileReads = map[string][7]int{
+	//                 C1   R1   C2   C3   R3    O  none
+	"ent_hs":         {404, 404, 404, 404, 404, 404, 404},
+	"ent_hs_town":    {404, 404, 404, 404, 404, 404, 404},
+	"ent_yz":         {404, 404, 404, 404, 404, 404, 404},
+	"station_hs":     {404, 404, 404, 404, 404, 404, 404},
+	"station_yz":     {404, 404, 404, 404, 404, 404, 404},
+	"acfic_city":     {404, 404, 404, 404, 404, 404, 404},
+	"acfic_hs":       {404, 404, 404, 404, 404, 404, 404},
+	"acfic_yz":       {404, 404, 404, 404, 404, 404, 404},
+	"dept_hs_scjg":   {404, 200, 404, 404, 404, 200, 404},
+	"dept_hs_sw":     {404, 404, 404, 404, 404, 404, 404},
+	"dept_yz_scjg":   {404, 404, 404, 404, 404, 404, 404},
+	"dept_city_scjg": {404, 404, 404, 404, 200, 404, 404},
+	"insp_city":      {200, 200, 200, 200, 200, 404, 404},
+	"insp_hs":        {200, 200, 200, 200, 200, 404, 404},
+	"insp_yz":        {404, 404, 404, 404, 404, 404, 404},
+	"admin":          {403, 403, 403, 403, 403, 403, 403},
+	"admin_hs":       {403, 403, 403, 403, 403, 403, 403},
+}
+
+// TestAuthzFiles: uploads by every account; a request's files downloaded by
+// every account follow GET /requests/{id} exactly (mxReads); lead files
+// follow mxLeadFileReads, and each download of one is a recorded read.
+func TestAuthzFiles(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		w := mxWorld(t, ts)
+		if len(mxUploads) != len(mxUsers) || len(mxLeadFileReads) != len(mxUsers) {
+			t.Fatalf("matrices have %d and %d rows for %d accounts", len(mxUploads), len(mxLeadFileReads), len(mxUsers))
+		}
+		for _, u := range mxUsers {
+			qaExpect(t, ts.upload(t, u.name, "a.pdf", fxPDF()), mxUploads[u.name], "", "POST /files as "+u.name)
+		}
+		// Each request of the matrix gets a file from its filer (supplement).
+		filer := map[string]string{"rA": "ent_hs", "rB": "station_hs", "rC": "ent_yz", "rD": "station_yz", "rE": "ent_hs", "rF": "ent_hs", "rG": "station_hs"}
+		reqFiles := map[string]string{"none": strings.Repeat("ab", 16)}
+		for key, user := range filer {
+			id := ts.uploadID(t, user, key+".pdf", fxPDF())
+			ts.act(t, user, w[key], "supplement", map[string]any{"content": "补充材料", "file_ids": []string{id}}).want(http.StatusOK)
+			reqFiles[key] = id
+		}
+		// The lead files.
+		lf := map[string]string{"none": strings.Repeat("cd", 16)}
+		lf["C1"] = ts.uploadID(t, "station_hs", "C1.jpg", fxJPEG(t))
+		l1 := ts.fileLead(t, "station_hs", map[string]any{"file_ids": []string{lf["C1"]}})["id"].(string)
+		ts.leadAct(t, "insp_hs", l1, "register", nil).want(http.StatusOK)
+		ts.leadAct(t, "insp_hs", l1, "investigate", map[string]any{"notes": "核查。"}).want(http.StatusOK)
+		ts.leadAct(t, "insp_hs", l1, "decide", ldRectify("talk_reminder", 10)).want(http.StatusOK)
+		lf["R1"] = ts.uploadID(t, "dept_hs_scjg", "R1.docx", fxDOCX(t))
+		ts.leadAct(t, "dept_hs_scjg", l1, "complete_rectification", map[string]any{"report": "已整改。", "file_ids": []string{lf["R1"]}}).want(http.StatusOK)
+		lf["C2"] = ts.uploadID(t, "ent_hs", "C2.png", fxPNG(t))
+		ts.fileLead(t, "ent_hs", map[string]any{"anonymous": true, "file_ids": []string{lf["C2"]}})
+		lf["C3"] = ts.uploadID(t, "ent_hs_town", "C3.pdf", fxPDF())
+		l3 := ts.fileLead(t, "ent_hs_town", map[string]any{"region_code": "330203-T01", "file_ids": []string{lf["C3"]}})["id"].(string)
+		ts.leadAct(t, "insp_city", l3, "register", nil).want(http.StatusOK)
+		ts.leadAct(t, "insp_city", l3, "investigate", map[string]any{"notes": "核查。"}).want(http.StatusOK)
+		b := ldRectify("case_filing", 10)
+		b["unit_region_code"] = "330200"
+		ts.leadAct(t, "insp_city", l3, "decide", b).want(http.StatusOK)
+		lf["R3"] = ts.uploadID(t, "dept_city_scjg", "R3.xlsx", fxXLSX(t))
+		ts.leadAct(t, "dept_city_scjg", l3, "complete_rectification", map[string]any{"report": "整改完成。", "file_ids": []string{lf["R3"]}}).want(http.StatusOK)
+		lf["O"] = ts.uploadID(t, "dept_hs_scjg", "O.pdf", fxPDF())
+
+		fileReads := func(lead string) map[string]int { // reader → downloads recorded
+			var v struct {
+				Items []struct{ Username, What string } `json:"items"`
+			}
+			ts.as(t, "insp_city", "GET", leadPath(lead, "/reads?page_size=100"), nil).want(http.StatusOK).decode(&v)
+			out := map[string]int{}
+			for _, r := range v.Items {
+				if r.What == "file" {
+					out[r.Username]++
+				}
+			}
+			return out
+		}
+		t.Run("downloads", func(t *testing.T) {
+			for _, u := range mxUsers {
+				t.Run(u.name, func(t *testing.T) {
+					t.Parallel()
+					for i, key := range mxRequests {
+						qaExpect(t, ts.download(t, u.name, reqFiles[key]), mxReads[u.name][i], "", "GET file of "+key+" as "+u.name)
+					}
+					for i, key := range mxLeadFiles {
+						qaExpect(t, ts.download(t, u.name, lf[key]), mxLeadFileReads[u.name][i], "", "GET lead file "+key+" as "+u.name)
+					}
+				})
+			}
+		})
+		// Every lead file download that answered 200 is a read of its lead,
+		// and no refused one is.
+		r1, r3 := fileReads(l1), fileReads(l3)
+		for _, u := range mxUsers {
+			row := mxLeadFileReads[u.name]
+			want1, want3 := 0, 0
+			for i, key := range mxLeadFiles {
+				if row[i] != http.StatusOK {
+					continue
+				}
+				switch key {
+				case "C1", "R1":
+					want1++
+				case "C3", "R3":
+					want3++
+				}
+			}
+			if r1[u.name] != want1 || r3[u.name] != want3 {
+				t.Errorf("%s: file reads recorded %d on L1 and %d on L3, want %d and %d", u.name, r1[u.name], r3[u.name], want1, want3)
+			}
+		}
+	})
+}
+
+// mxUnitStats is GET /stats/units?period=2026-11 by account × region asked:
+// its own (no region_code), 鄞州 330212, the city 330200. Only 工商联 and
+// inspectors assess units, in their region and below.
+var mxUnitStats = map[string][3]int{
+	//                 own  330212 330200
+	"ent_hs":         {403, 403, 403},
+	"ent_hs_town":    {403, 403, 403},
+	"ent_yz":         {403, 403, 403},
+	"station_hs":     {403, 403, 403},
+	"station_yz":     {403, 403, 403},
+	"acfic_city":     {200, 200, 200},
+	"acfic_hs":       {200, 403, 403},
+	"acfic_yz":       {200, 200, 403},
+	"dept_hs_scjg":   {403, 403, 403},
+	"dept_hs_sw":     {403, 403, 403},
+	"dept_yz_scjg":   {403, 403, 403},
+	"dept_city_scjg": {403, 403, 403},
+	"insp_city":      {200, 200, 200},
+	"insp_hs":        {200, 403, 403},
+	"insp_yz":        {200, 200, 403},
+	"admin":          {403, 403, 403},
+	"admin_hs":       {403, 403, 403},
+}
+
+// TestAuthzUnitStats: GET /stats/units and its 月报 as every account, for
+// its own region, another district and the city.
+func TestAuthzUnitStats(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		if len(mxUnitStats) != len(mxUsers) {
+			t.Fatalf("matrix has %d rows for %d accounts", len(mxUnitStats), len(mxUsers))
+		}
+		for _, u := range mxUsers {
+			t.Run(u.name, func(t *testing.T) {
+				t.Parallel()
+				for i, region := range []string{"", "&region_code=330212", "&region_code=330200"} {
+					for _, path := range []string{"/api/v1/stats/units", "/api/v1/stats/units/export.xlsx"} {
+						qaExpect(t, ts.as(t, u.name, "GET", path+"?period=2026-11"+region, nil), mxUnitStats[u.name][i], "",
+							"GET "+path+region+" as "+u.name)
+					}
+				}
+			})
 		}
 	})
 }

@@ -190,6 +190,7 @@ var fieldLabels = map[string]string{
 	"result": "回访结果", "state": "期限状态", "kind": "类别",
 	"letter": "函询函内容", "reply": "函询回复", "conclusion": "函询结论", "method": "反馈方式", "feedback_at": "反馈时间",
 	"target_id": "合并至诉求", "co_units": "协办单位", "opinion": "协办意见", "co_handled": "协办筛选",
+	"file_ids": "附件", "file": "文件",
 }
 
 // fieldLabel is the Chinese name of field, a JSON path (rows[2].value is

@@ -556,7 +556,7 @@ func (cs *console) leadAct(c *gin.Context) error {
 }
 
 // readWhat names what a read showed, in the order a line lists them.
-var readWhat = map[string]string{model.ReadDetail: "线索详情", model.ReadEvents: "办理过程", model.ReadTransition: "办理操作后的结果"}
+var readWhat = map[string]string{model.ReadDetail: "线索详情", model.ReadEvents: "办理过程", model.ReadTransition: "办理操作后的结果", model.ReadFile: "下载附件"}
 
 var readOrder = []string{"线索详情", "办理过程", "办理操作后的结果"}
 

@@ -120,6 +120,7 @@ func newTestServer(t testing.TB, driver string, tweak func(*configs.Config)) *te
 		cfg.DB.Driver = "mysql"
 	}
 	cfg.DB.DSN = dsn
+	cfg.DataDir = t.TempDir() // the attachments' folder
 	if tweak != nil {
 		tweak(&cfg)
 	}

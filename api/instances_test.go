@@ -113,6 +113,7 @@ func newInstance(t testing.TB, driver, dsn string, clock *fakeClock, tweak func(
 	}
 	cfg.RateLimit.RPS = 0
 	cfg.DB.Driver, cfg.DB.DSN, cfg.DB.MaxOpenConns = driver, dsn, 8
+	cfg.DataDir = t.TempDir() // the attachments' folder, never the source tree
 	if driver == "galera" {
 		cfg.DB.Driver = "mysql"
 	}

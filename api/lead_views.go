@@ -17,13 +17,15 @@ import (
 //	reporter or inspector  anonymous
 //	lead.rectification     step, due_at, overdue, remaining, remaining_seconds (the officials handling it)
 //	lead.content           region_code; in the detail also content, evidence, occurred_at, enterprise_id,
-//	                       subject_department_code, subject_name, subject_username, subject_account_id, rule_code
+//	                       subject_department_code, subject_name, subject_username, subject_account_id, rule_code,
+//	                       evidence_files (the files attached to the report)
 //	lead.investigation     disposal, disposal_label; in the detail also assessment, investigation_notes,
 //	                       transfer_to, grounds, proposal (the disposal waiting for approval),
 //	                       inquiry (the written inquiry: letter, reply, conclusion)
 //	reporter or inspector  outcome (the feedback recorded, once there is one)
 //	lead.reporter          in the detail: reporter (null when anonymous), feedback_due_at, feedback
-//	lead.rectification     in the detail: rectification (the task; null until a unit is charged)
+//	lead.rectification     in the detail: rectification (the task, with the files of its reports; null
+//	                       until a unit is charged)
 //
 // A station or an enterprise therefore sees the status of what it reported
 // and nothing else; a department sees its rectification task and never the
@@ -87,6 +89,8 @@ type leadContentView struct {
 	SubjectUsername       string  `json:"subject_username"`
 	SubjectAccountID      *string `json:"subject_account_id"`
 	RuleCode              *string `json:"rule_code"`
+	// EvidenceFiles are the files attached to the report (detail only).
+	EvidenceFiles []fileRefView `json:"evidence_files"`
 }
 
 type leadReporterGroup struct {
@@ -179,6 +183,8 @@ type leadRectificationView struct {
 	Report         *string               `json:"report"`
 	ReportedAt     *string               `json:"reported_at"`
 	Verification   *leadVerificationView `json:"verification"`
+	// Files are the files of the unit's rectification reports, oldest first.
+	Files []fileRefView `json:"files"`
 }
 
 type leadVerificationView struct {
@@ -347,6 +353,19 @@ func (s *Server) leadDetail(ctx context.Context, p *principal, l *model.Lead) (l
 		}
 		for _, n := range notes {
 			v.InvestigationNotes = append(v.InvestigationNotes, leadNoteView{At: s.ts(n.At), ActorID: idString(n.ActorID), Notes: n.Notes})
+		}
+	}
+	if v.leadContentView != nil || (v.leadRectificationGroup != nil && v.Rectification != nil) {
+		// The files of each group go with the group (docs/design.md#attachments).
+		files, err := s.store.CaseFiles(ctx, workflow.KindLead, l.ID)
+		if err != nil {
+			return v, err
+		}
+		if v.leadContentView != nil {
+			v.EvidenceFiles = fileRefs(files, leadFileActions("lead.content"))
+		}
+		if v.leadRectificationGroup != nil && v.Rectification != nil {
+			v.Rectification.Files = fileRefs(files, leadFileActions("lead.rectification"))
 		}
 	}
 	if v.leadReporterGroup != nil && v.Reporter != nil {

@@ -31,6 +31,8 @@ type createLeadBody struct {
 	RuleCode              string  `json:"rule_code" validate:"max=16"`
 	Anonymous             bool    `json:"anonymous"`
 	EnterpriseID          *string `json:"enterprise_id"`
+	// FileIDs are uploads (POST /files) to attach.
+	FileIDs []string `json:"file_ids"`
 }
 
 // createLead files a lead as a station or an enterprise. There is no
@@ -98,7 +100,8 @@ func (s *Server) fileLead(ctx context.Context, p *principal, b createLeadBody) (
 	in := model.NewLead{Content: b.Content, Evidence: b.Evidence, OccurredAt: occurred, RegionCode: b.RegionCode,
 		SubjectDepartmentCode: b.SubjectDepartmentCode, SubjectName: strings.TrimSpace(b.SubjectName),
 		SubjectUsername: b.SubjectUsername, RuleCode: b.RuleCode, Anonymous: b.Anonymous,
-		ReporterID: p.account.ID, ReporterRole: p.role()}
+		ReporterID: p.account.ID, ReporterRole: p.role(), FileIDs: b.FileIDs}
+	addFileIDErrors(&v, b.FileIDs)
 	switch p.role() {
 	case workflow.RoleEnterprise:
 		if b.EnterpriseID != nil {

@@ -31,7 +31,7 @@ var (
 	cfDeadlineKeys = []string{"step", "due_at", "overdue", "remaining", "remaining_seconds"}
 	cfInspectorAll = []string{"anonymous", "region_code", "disposal", "disposal_label",
 		"content", "evidence", "occurred_at", "enterprise_id", "subject_department_code", "subject_name", "subject_username",
-		"subject_account_id", "rule_code", "reporter", "feedback_due_at", "feedback", "assessment", "investigation_notes", "transfer_to",
+		"subject_account_id", "rule_code", "evidence_files", "reporter", "feedback_due_at", "feedback", "assessment", "investigation_notes", "transfer_to",
 		"grounds", "proposal", "inquiry", "rectification"}
 )
 

@@ -77,16 +77,22 @@ func securityHeaders(c *gin.Context) {
 }
 
 // bodyLimit caps request bodies; reading past the cap fails with
-// *http.MaxBytesError, which the problem table answers with 413.
-func bodyLimit(c *gin.Context) {
-	if c.Request.ContentLength > maxBody {
-		p := toProblem(errTooLarge)
+// *http.MaxBytesError, which the problem table answers with 413. An upload
+// (POST /api/v1/files) may carry the configured file size and its
+// multipart framing.
+func (s *Server) bodyLimit(c *gin.Context) {
+	limit, tooLarge := int64(maxBody), errTooLarge
+	if c.Request.Method == http.MethodPost && c.Request.URL.Path == "/api/v1/files" {
+		limit, tooLarge = s.cfg.Files.MaxSize+uploadOverhead, tooLargeFile(s.cfg.Files.MaxSize)
+	}
+	if c.Request.ContentLength > limit {
+		p := toProblem(tooLarge)
 		p.Instance = c.Request.URL.Path
 		c.Header("Content-Type", "application/problem+json")
 		c.AbortWithStatusJSON(p.Status, p)
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 

@@ -21,6 +21,8 @@ type createRequestBody struct {
 	Content      string  `json:"content" validate:"required,max=5000"`
 	Category     string  `json:"category" validate:"required,max=32"`
 	EnterpriseID *string `json:"enterprise_id"`
+	// FileIDs are uploads (POST /files) to attach.
+	FileIDs []string `json:"file_ids"`
 }
 
 func (s *Server) createRequest(c *gin.Context) error {
@@ -88,7 +90,8 @@ func (s *Server) fileRequest(ctx context.Context, p *principal, b createRequestB
 		v.Add("category", "未知的诉求类别")
 	}
 	in := model.NewRequest{Title: b.Title, Content: b.Content, Category: b.Category,
-		FiledBy: p.account.ID, FilerRole: p.role()}
+		FiledBy: p.account.ID, FilerRole: p.role(), FileIDs: b.FileIDs}
+	addFileIDErrors(&v, b.FileIDs)
 	var ent *model.Enterprise
 	var err error
 	switch p.role() {

@@ -24,7 +24,7 @@ func (s *Server) routes() error {
 	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
 		return err
 	}
-	e.Use(s.requestID, s.recoverer, securityHeaders, s.observe, s.timeout, bodyLimit)
+	e.Use(s.requestID, s.recoverer, securityHeaders, s.observe, s.timeout, s.bodyLimit)
 	// Unknown paths answer problem+json under /api/ and the console's
 	// page elsewhere (console.go).
 	e.NoRoute(s.noRoute)
@@ -91,9 +91,14 @@ func (s *Server) routes() error {
 	v1.GET("/leads/:id/events", s.h(s.leadEvents))
 	v1.GET("/leads/:id/reads", s.h(s.leadReads))
 
+	v1.POST("/files", s.h(s.uploadFile))
+	v1.GET("/files/:id", s.h(s.downloadFile))
+
 	v1.GET("/deadlines", s.h(s.listDeadlines))
 	v1.GET("/deadlines/export.xlsx", s.h(s.exportDeadlines))
 	v1.GET("/stats", s.h(s.getStats))
+	v1.GET("/stats/units", s.h(s.getUnitStats))
+	v1.GET("/stats/units/export.xlsx", s.h(s.exportUnitStats))
 
 	v1.GET("/indicators", s.h(s.getIndicators))
 	v1.PUT("/indicators", s.h(s.replaceIndicators))

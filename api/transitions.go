@@ -67,7 +67,8 @@ type transitionBody struct {
 		DepartmentCode string `json:"department_code"`
 		RegionCode     string `json:"region_code"`
 	} `json:"co_units"`
-	Opinion string `json:"opinion"`
+	Opinion string   `json:"opinion"`
+	FileIDs []string `json:"file_ids"`
 }
 
 // decodeTransition reads a transition body strictly and records which
@@ -111,7 +112,7 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		TransferTo: b.TransferTo, Grounds: b.Grounds, Report: b.Report, Result: b.Result, Accepted: b.Accepted,
 		SubjectUsername: b.SubjectUsername, SubjectName: b.SubjectName,
 		Letter: b.Letter, Reply: b.Reply, Conclusion: b.Conclusion, Method: b.Method, FeedbackAt: feedbackAt,
-		TargetID: b.TargetID, Opinion: b.Opinion,
+		TargetID: b.TargetID, Opinion: b.Opinion, FileIDs: b.FileIDs,
 	}
 	for _, u := range b.CoUnits {
 		cmd.CoUnits = append(cmd.CoUnits, workflow.Unit{DepartmentCode: u.DepartmentCode, RegionCode: u.RegionCode})

@@ -94,6 +94,45 @@ type Config struct {
 	Webhooks []Webhook
 	// Pprof serves net/http/pprof (pprof, QINQING_PPROF).
 	Pprof bool
+	// Files configures attachments (files).
+	Files Files
+}
+
+// Files configures attachments (docs/design.md#attachments).
+type Files struct {
+	// Store is where the contents are kept, as a gocloud.dev/blob URL
+	// (files.store, QINQING_FILES_STORE): file:///srv/qinqing/files, or
+	// s3://bucket?region=…&endpoint=…&use_path_style=true for any
+	// S3-compatible store shared by several instances. Empty: the folder
+	// "files" under the data directory.
+	Store string
+	// MaxSize is the largest upload in bytes (files.max_size,
+	// QINQING_FILES_MAX_SIZE; default 20 MiB).
+	MaxSize int64
+	// OrphanTTL is how long an upload may stay unreferenced before it is
+	// deleted (files.orphan_ttl, QINQING_FILES_ORPHAN_TTL; default 24h).
+	OrphanTTL time.Duration
+}
+
+// StoreURL is the blob URL of the attachments' store: Store, or the folder
+// "files" under dataDir.
+func (f Files) StoreURL(dataDir string) (string, error) {
+	if f.Store != "" {
+		return f.Store, nil
+	}
+	dir, err := filepath.Abs(filepath.Join(dataDir, "files"))
+	if err != nil {
+		return "", err
+	}
+	// The folder is the owner's alone, however it was made (the contents
+	// are written 0644 by the blob driver).
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return "", err
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String() + "?no_tmp_dir=true&metadata=skip", nil
 }
 
 // Database drivers.
@@ -145,6 +184,8 @@ const (
 	defaultExportTimeout  = 10 * time.Minute
 	defaultHashWait       = 2 * time.Second
 	defaultLogLevel       = "info"
+	defaultFilesMaxSize   = 20 << 20
+	defaultOrphanTTL      = 24 * time.Hour
 )
 
 // defaults returns the built-in configuration before DSN filling.
@@ -163,6 +204,7 @@ func defaults() Config {
 		ExportTimeout:   defaultExportTimeout,
 		HashWait:        defaultHashWait,
 		LogLevel:        defaultLogLevel,
+		Files:           Files{MaxSize: defaultFilesMaxSize, OrphanTTL: defaultOrphanTTL},
 	}
 }
 
@@ -213,6 +255,11 @@ type fileConfig struct {
 		Events []string `yaml:"events"`
 	} `yaml:"webhooks"`
 	Pprof bool `yaml:"pprof"`
+	Files struct {
+		Store     string `yaml:"store"`
+		MaxSize   int64  `yaml:"max_size"`
+		OrphanTTL string `yaml:"orphan_ttl"`
+	} `yaml:"files"`
 }
 
 // Load reads the YAML configuration at path (the embedded default
@@ -311,7 +358,11 @@ func (c *Config) applyFile(f fileConfig) error {
 	for _, w := range f.Webhooks {
 		c.Webhooks = append(c.Webhooks, Webhook{URL: w.URL, Secret: w.Secret, Events: slices.Clone(w.Events)})
 	}
-	return nil
+	setString(&c.Files.Store, f.Files.Store)
+	if f.Files.MaxSize != 0 {
+		c.Files.MaxSize = f.Files.MaxSize
+	}
+	return setDuration(&c.Files.OrphanTTL, "files.orphan_ttl", f.Files.OrphanTTL)
 }
 
 // applyEnv overlays the QINQING_* variables found by lookup on c. Errors
@@ -334,6 +385,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 		{"QINQING_JWT_SECRET", &c.JWTSecret},
 		{"QINQING_LOG_LEVEL", &c.LogLevel},
 		{"QINQING_METRICS_TOKEN", &c.MetricsToken},
+		{"QINQING_FILES_STORE", &c.Files.Store},
 	} {
 		if v, ok := get(s.name); ok {
 			*s.dst = v
@@ -348,6 +400,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 		{"QINQING_REQUEST_TIMEOUT", &c.RequestTimeout},
 		{"QINQING_EXPORT_TIMEOUT", &c.ExportTimeout},
 		{"QINQING_HASH_WAIT", &c.HashWait},
+		{"QINQING_FILES_ORPHAN_TTL", &c.Files.OrphanTTL},
 	} {
 		if v, ok := get(d.name); ok {
 			if err := setDuration(d.dst, d.name, v); err != nil {
@@ -376,6 +429,13 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 			return fmt.Errorf("QINQING_RATE_LIMIT: %w", err)
 		}
 		c.RateLimit = rl
+	}
+	if v, ok := get("QINQING_FILES_MAX_SIZE"); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("QINQING_FILES_MAX_SIZE: want a number of bytes > 0, got %q", v)
+		}
+		c.Files.MaxSize = n
 	}
 	if v, ok := get("QINQING_DB_MAX_OPEN_CONNS"); ok {
 		n, err := strconv.Atoi(v)
@@ -503,6 +563,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("db.driver (QINQING_DB_DRIVER): %q is not sqlite or mysql", c.DB.Driver)
 	case c.DB.Driver == DriverMySQL && c.DB.DSN == "":
 		return errors.New("db.dsn (QINQING_DB_DSN) is required when db.driver is mysql")
+	case c.Files.MaxSize <= 0:
+		return fmt.Errorf("files.max_size (QINQING_FILES_MAX_SIZE): must be > 0 bytes, got %d", c.Files.MaxSize)
 	case c.DB.MaxOpenConns < 0:
 		return fmt.Errorf("db.max_open_conns: must be ≥ 0, got %d", c.DB.MaxOpenConns)
 	case c.RateLimit.RPS < 0 || math.IsNaN(c.RateLimit.RPS) || math.IsInf(c.RateLimit.RPS, 0):

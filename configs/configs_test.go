@@ -622,3 +622,50 @@ func TestLoadReferenceFromFS(t *testing.T) {
 		t.Errorf("loadReference(copy) differs from LoadReference")
 	}
 }
+
+// TestFilesStoreURL: without files.store the attachments go to the folder
+// files under the data directory, made the owner's alone even when it
+// existed with wider modes; a store URL is taken as given.
+func TestFilesStoreURL(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "files"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	u, err := Files{}.StoreURL(dir)
+	if err != nil || !strings.HasPrefix(u, "file://") || !strings.Contains(u, filepath.ToSlash(filepath.Join(dir, "files"))) {
+		t.Fatalf("StoreURL = %q, %v", u, err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "files")); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("files folder mode %v, %v", fi.Mode().Perm(), err)
+	}
+	if u, _ := (Files{Store: "s3://b?region=x"}).StoreURL(dir); u != "s3://b?region=x" {
+		t.Errorf("StoreURL with a store = %q", u)
+	}
+}
+
+// TestFilesSettings: files.* from the file and QINQING_FILES_* from the
+// environment; a size that is not a positive number of bytes is refused,
+// naming the variable.
+func TestFilesSettings(t *testing.T) {
+	env := func(m map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+	}
+	c, err := load("t.yaml", []byte("files:\n  store: file:///srv/f\n  max_size: 1024\n  orphan_ttl: 2h\n"), nil)
+	if err != nil || c.Files.Store != "file:///srv/f" || c.Files.MaxSize != 1024 || c.Files.OrphanTTL != 2*time.Hour {
+		t.Fatalf("from the file: %+v %v", c.Files, err)
+	}
+	c, err = load("t.yaml", nil, env(map[string]string{"QINQING_FILES_STORE": "s3://b", "QINQING_FILES_MAX_SIZE": "2048",
+		"QINQING_FILES_ORPHAN_TTL": "30m"}))
+	if err != nil || c.Files.Store != "s3://b" || c.Files.MaxSize != 2048 || c.Files.OrphanTTL != 30*time.Minute {
+		t.Fatalf("from the environment: %+v %v", c.Files, err)
+	}
+	for _, bad := range []string{"0", "-1", "20MiB"} {
+		if _, err := load("t.yaml", nil, env(map[string]string{"QINQING_FILES_MAX_SIZE": bad})); err == nil ||
+			!strings.Contains(err.Error(), "QINQING_FILES_MAX_SIZE") {
+			t.Errorf("QINQING_FILES_MAX_SIZE=%s: %v", bad, err)
+		}
+	}
+	if _, err := load("t.yaml", []byte("files:\n  orphan_ttl: soon\n"), nil); err == nil || !strings.Contains(err.Error(), "files.orphan_ttl") {
+		t.Errorf("orphan_ttl soon: %v", err)
+	}
+}

@@ -32,6 +32,9 @@ type NewLead struct {
 	ReporterID            uint64
 	ReporterRole          workflow.Role
 	StationID             uint64
+	// FileIDs are uploads of the reporter's to attach (attachFiles); an
+	// anonymous lead's lose their uploader.
+	FileIDs []string
 }
 
 // ReceiptPrefix starts every receipt (查询码) of an anonymous lead.
@@ -146,6 +149,11 @@ func (s *Store) CreateLead(ctx context.Context, in NewLead) (*Lead, string, erro
 			return err
 		}
 		ev.CaseID = l.ID
+		refs, err := attachFiles(tx, Actor{AccountID: in.ReporterID}, workflow.KindLead, l.ID, ev.Action, in.FileIDs, in.Anonymous, now)
+		if err != nil {
+			return err
+		}
+		ev.Payload = payloadJSON(filesPayload(nil, refs))
 		if err := s.insertEvents(tx, ev); err != nil {
 			return err
 		}
@@ -344,6 +352,8 @@ const (
 	ReadDetail     = "detail"
 	ReadEvents     = "events"
 	ReadTransition = "transition"
+	// ReadFile: one of its files was downloaded (GET /files/{id}).
+	ReadFile = "file"
 )
 
 // RecordLeadRead records that actor is being shown lead id (what: ReadDetail

@@ -34,6 +34,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "202612070080_notices", Migrate: migrate0080, Rollback: rollback0080},
 		{ID: "202612070081_index_periods", Migrate: migrate0081, Rollback: rollback0081},
 		{ID: "202612070082_rectification_items", Migrate: migrate0082, Rollback: rollback0082},
+		{ID: "202612070090_files", Migrate: migrate0090, Rollback: rollback0090},
 	}
 }
 

@@ -43,11 +43,22 @@ func OpenStoreLogged(ctx context.Context, cfg configs.Config, ref *Reference, cl
 		s.Close()
 		return nil, err
 	}
+	u, err := cfg.Files.StoreURL(cfg.DataDir)
+	if err == nil {
+		s.blobs, err = OpenBlobs(ctx, u)
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Close closes the store's database connections.
 func (s *Store) Close() error {
+	if s.blobs != nil {
+		_ = s.blobs.Close()
+	}
 	s.writer.close()
 	s.ckpt.close()
 	if s.wdb != nil {

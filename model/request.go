@@ -23,6 +23,8 @@ type NewRequest struct {
 	FiledBy                  uint64
 	FilerRole                workflow.Role
 	StationID                uint64
+	// FileIDs are uploads of the filer's to attach (checked by attachFiles).
+	FileIDs []string
 }
 
 // Idempotency carries an Idempotency-Key and the hash of the body it came with.
@@ -81,32 +83,49 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 		if err := tx.Create(r).Error; err != nil {
 			return err
 		}
-		ev := &Event{CaseKind: string(workflow.KindRequest), CaseID: r.ID, Action: string(workflow.EventCreated),
-			ToStatus: r.Status, ActorID: in.FiledBy, ActorRole: string(in.FilerRole), At: now,
-			Payload: "{}", RegionCode: r.RegionCode, chain: chainKnown} // the first of its case
-		if err := s.insertEvents(tx, ev); err != nil {
-			return err
-		}
-		// The first event's hash needs the id the insert gave: the row's
-		// chain_head stays NULL and the first transition reads it.
-		if sug, ok := s.ref.Suggest(r.Category, r.RegionCode); ok && sug.Auto {
-			if err := s.autoAssign(tx, r, ev.Hash, sug, now); err != nil {
-				return err
-			}
-		}
 		created = r
+		// The key before the files: a retry finds its key taken (and gets
+		// the first answer) rather than its files attached already. An
+		// automatic assignment below rewrites its answer.
+		var key *IdempotencyKey
 		if idem != nil {
 			status, body, err := render(r)
 			if err != nil {
 				return err
 			}
-			row := &IdempotencyKey{AccountID: in.FiledBy, Key: idem.Key, BodyHash: idem.BodyHash,
+			key = &IdempotencyKey{AccountID: in.FiledBy, Key: idem.Key, BodyHash: idem.BodyHash,
 				Status: status, Response: string(body), CreatedAt: now}
-			if err := tx.Create(row).Error; err != nil {
+			if err := tx.Create(key).Error; err != nil {
 				return err
 			}
 		}
-		return nil
+		refs, err := attachFiles(tx, Actor{AccountID: in.FiledBy}, workflow.KindRequest, r.ID, string(workflow.EventCreated), in.FileIDs, false, now)
+		if err != nil {
+			return err
+		}
+		ev := &Event{CaseKind: string(workflow.KindRequest), CaseID: r.ID, Action: string(workflow.EventCreated),
+			ToStatus: r.Status, ActorID: in.FiledBy, ActorRole: string(in.FilerRole), At: now,
+			Payload: payloadJSON(filesPayload(nil, refs)), RegionCode: r.RegionCode, chain: chainKnown} // the first of its case
+		// The first event's hash needs the id the insert gave: the row's
+		// chain_head stays NULL and the first transition reads it.
+		if err := s.insertEvents(tx, ev); err != nil {
+			return err
+		}
+		sug, ok := s.ref.Suggest(r.Category, r.RegionCode)
+		if !ok || !sug.Auto {
+			return nil
+		}
+		if err := s.autoAssign(tx, r, ev.Hash, sug, now); err != nil {
+			return err
+		}
+		if key == nil {
+			return nil
+		}
+		status, body, err := render(r)
+		if err != nil {
+			return err
+		}
+		return tx.Model(key).Updates(map[string]any{"status": status, "response": string(body)}).Error
 	})
 	if errors.Is(err, ErrConflict) && idem != nil {
 		// The key was used before (a retry, or a concurrent request that

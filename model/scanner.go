@@ -334,6 +334,11 @@ func (s *Store) RunScanner(ctx context.Context, interval time.Duration, log *slo
 		} else if n > 0 {
 			log.Info("已清理已结束的会话", "sessions", n)
 		}
+		if n, err := s.SweepOrphanFiles(ctx, s.opt.OrphanFiles); err != nil && ctx.Err() == nil {
+			log.Warn("清理过期的未引用附件失败，下一轮重试", "err", err)
+		} else if n > 0 {
+			log.Info("已清理过期的未引用附件", "files", n)
+		}
 		res, err := s.Scan(ctx)
 		if err != nil && ctx.Err() == nil {
 			log.Error("期限扫描失败，下一轮重试", "err", err)

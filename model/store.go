@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gocloud.dev/blob"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -62,6 +63,9 @@ type Store struct {
 	limitsPurged, tokensPurged atomic.Int64
 	// defaultTree is the embedded sample indicator tree, parsed on first use.
 	defaultTree func() (configs.IndicatorTree, error)
+
+	// blobs keeps the attachments' contents (files.go); nil: none.
+	blobs *blob.Bucket
 }
 
 // Options are the settings the store uses.
@@ -77,11 +81,15 @@ type Options struct {
 	// CredentialCache is how long an instance trusts a passing read of a
 	// token's account and session (0: read on every request).
 	CredentialCache time.Duration
+	// OrphanFiles is how long an upload may stay unattached before the
+	// scanner deletes it (0: never).
+	OrphanFiles time.Duration
 }
 
 // StoreOptions picks the store's settings out of the service configuration.
 func StoreOptions(cfg configs.Config) Options {
-	return Options{DemoLimit: cfg.DemoLimit, DueSoon: cfg.DueSoon, Webhooks: cfg.Webhooks, CredentialCache: cfg.CredentialCache}
+	return Options{DemoLimit: cfg.DemoLimit, DueSoon: cfg.DueSoon, Webhooks: cfg.Webhooks, CredentialCache: cfg.CredentialCache,
+		OrphanFiles: cfg.Files.OrphanTTL}
 }
 
 // NewStore returns a store over db with the reference data ref (whose

@@ -125,6 +125,12 @@ func transition[T caseRow](s *Store, ctx context.Context, k *caseKind[T], sc Sco
 		if err := g.check(k.machine, cmd.Action, x.region()); err != nil {
 			return err
 		}
+		kind, _ := x.key()
+		refs, err := attachFiles(tx, actor, kind, id, string(o.Event.Action), cmd.FileIDs, false, now)
+		if err != nil {
+			return err
+		}
+		o.Event.Payload = filesPayload(o.Event.Payload, refs)
 		ev := recordEvent(x, o.Event, actor, now)
 		if k.keepsHead {
 			ev.PrevHash, ev.chain = "", chainKnown

@@ -58,6 +58,10 @@ type Command struct {
 	// is a co-handling unit's opinion.
 	CoUnits []Unit
 	Opinion string
+
+	// FileIDs are the uploads the action attaches (file_ids); the store
+	// checks that they exist and are the actor's, and records them.
+	FileIDs []string
 }
 
 // Unit is a handling unit: a department in a region.
@@ -87,6 +91,27 @@ func DecodeUnits(s string) []Unit {
 		}
 	}
 	return out
+}
+
+// MaxFiles bounds the files one filing or action attaches.
+const MaxFiles = 10
+
+// ValidateFileIDs checks a file_ids list: at most MaxFiles ids as POST
+// /files gives them (32 hex digits), none twice. An empty list attaches
+// nothing.
+func ValidateFileIDs(ids []string) error {
+	if len(ids) > MaxFiles {
+		return Invalid("file_ids", "最多列出 "+strconv.Itoa(MaxFiles)+" 个文件")
+	}
+	for i, id := range ids {
+		if len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
+			return Invalid("file_ids", "文件标识格式不正确")
+		}
+		if slices.Contains(ids[:i], id) {
+			return Invalid("file_ids", "同一文件不能重复列出")
+		}
+	}
+	return nil
 }
 
 // Text field limits, in characters.
@@ -198,6 +223,11 @@ func (c Command) validate(kind Kind, t Transition) error {
 		}
 		if !utf8.ValidString(s) {
 			v.Add(f, "必须是有效的 UTF-8 文本")
+		}
+	}
+	if c.has("file_ids") {
+		if err := ValidateFileIDs(c.FileIDs); err != nil {
+			v.Errors = append(v.Errors, err.(*ValidationError).Errors...)
 		}
 	}
 	if c.has("score") && (c.Score < 1 || c.Score > 5) {

@@ -403,7 +403,7 @@ func payload(cmd Command, env Env) map[string]any {
 	m := map[string]any{}
 	for _, f := range cmd.Present {
 		switch f {
-		case "action", "expected_version":
+		case "action", "expected_version", "file_ids": // the store records the files with their hashes
 		case "days":
 			m[f] = cmd.Days
 		case "score":

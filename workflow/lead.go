@@ -224,7 +224,7 @@ var Lead = &Machine{
 		{Action: LeadConcludeInquiry, Label: "函询了结", From: in(LeadInquiryReplied), To: LeadClosed, By: by(RoleInspector),
 			Require: fields("conclusion", "result")},
 		{Action: CompleteRectification, Label: "整改完成", From: in(LeadRectifying), To: LeadVerifying, By: by(RoleDepartment), Party: PartyRectifyingUnit,
-			Require: fields("report")},
+			Require: fields("report"), Optional: fields("file_ids")},
 		{Action: LeadVerify, Label: "监督回访", From: in(LeadVerifying), To: LeadClosed, By: by(RoleInspector),
 			Require: fields("accepted", "result"), Optional: fields("days")},
 		{Action: LeadReopen, Label: "重新启动", From: in(LeadClosed), To: LeadInvestigating, By: by(RoleInspector),

@@ -56,7 +56,7 @@ var specLeadTable = []specTransition{
 	{action: "conclude_inquiry", label: "函询了结", from: []Status{"inquiry_replied"}, to: "closed", by: []Role{"inspector"},
 		require: []string{"conclusion", "result"}},
 	{action: "complete_rectification", label: "整改完成", from: []Status{"rectifying"}, to: "verifying", by: []Role{"department"},
-		party: PartyRectifyingUnit, require: []string{"report"}},
+		party: PartyRectifyingUnit, require: []string{"report"}, optional: []string{"file_ids"}},
 	{action: "verify", label: "监督回访", from: []Status{"verifying"}, to: "closed", by: []Role{"inspector"},
 		require: []string{"accepted", "result"}, optional: []string{"days"}},
 	{action: "reopen", label: "重新启动", from: []Status{"closed"}, to: "investigating", by: []Role{"inspector"},
