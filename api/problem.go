@@ -73,6 +73,7 @@ var errorTable = []struct {
 	{workflow.ErrUnknownAction, http.StatusBadRequest, "validation_failed", "未知的操作"},
 	{errValidation, http.StatusBadRequest, "validation_failed", "请求参数有误"},
 	{model.ErrVersionConflict, http.StatusConflict, "conflict", "数据已被他人修改，请刷新后重试"},
+	{model.ErrExemptionOpen, http.StatusConflict, "conflict", "该线索或诉求已有办理中的容错免责申请"},
 	{model.ErrConflict, http.StatusConflict, "conflict", "数据已存在"},
 	{model.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, "idempotency_key_reused", "同一幂等键已用于不同的请求内容"},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "请求体超过 1 MiB 上限"},

@@ -85,6 +85,13 @@ func (s *Server) routes() error {
 	v1.GET("/leads/:id/events", s.h(s.leadEvents))
 	v1.GET("/leads/:id/reads", s.h(s.leadReads))
 
+	v1.POST("/exemptions", s.h(s.createExemption))
+	v1.GET("/exemptions", s.h(s.listExemptions))
+	v1.GET("/exemptions/:id", s.h(s.getExemption))
+	v1.GET("/exemptions/:id/transitions", s.h(s.exemptionTransitions))
+	v1.POST("/exemptions/:id/transitions", s.h(s.transitionExemption))
+	v1.GET("/exemptions/:id/events", s.h(s.exemptionEvents))
+
 	v1.GET("/deadlines", s.h(s.listDeadlines))
 	v1.GET("/deadlines/export.xlsx", s.h(s.exportDeadlines))
 	v1.GET("/stats", s.h(s.getStats))

@@ -113,7 +113,8 @@ func (s *Server) leadStatsAllowed(p *principal, region string, from, to time.Tim
 }
 
 // leadIndicators are the tracker indicators computed from leads.
-var leadIndicators = map[string]bool{"T10": true, "T11": true, "T12": true}
+// T13 (容错免责认定数) counts applications about leads too.
+var leadIndicators = map[string]bool{"T10": true, "T11": true, "T12": true, "T13": true}
 
 // statsView is the answer for one region.
 func (s *Server) statsView(region string, from, to time.Time, st model.TrackerStats, leads bool) statsView {

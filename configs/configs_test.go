@@ -439,7 +439,7 @@ func TestReferenceCategories(t *testing.T) {
 	want := LeadLimits{Register: workflow.Limit{WorkingDays: 5}, Decide: workflow.Limit{Months: 1},
 		Verify: workflow.Limit{WorkingDays: 10}, Feedback: workflow.Limit{WorkingDays: 15}, RectifyMaxDays: 60,
 		InquiryReply: workflow.Limit{WorkingDays: 15}, InquiryConclude: workflow.Limit{WorkingDays: 10},
-		Approval: []string{"no_issue", "shelved"}}
+		Approval: []string{"no_issue", "shelved"}, ToleranceMinMembers: 3}
 	if !reflect.DeepEqual(ref.LeadLimits, want) {
 		t.Errorf("LeadLimits = %+v, want %+v", ref.LeadLimits, want)
 	}
@@ -566,6 +566,8 @@ func TestLoadReferenceErrors(t *testing.T) {
 			[]string{leadsFile, "rectify_max_days"}},
 		{"lead approval of an unknown disposal", leadsFile, "register: 5wd\ndecide: 1mo\nverify: 10wd\nfeedback: 15wd\ninquiry_reply: 15wd\ninquiry_conclude: 10wd\nrectify_max_days: 60\napproval: [no_issue, warning]\n",
 			[]string{leadsFile, "approval", "warning"}},
+		{"tolerance quorum of one", leadsFile, "register: 5wd\ndecide: 1mo\nverify: 10wd\nfeedback: 15wd\ninquiry_reply: 15wd\ninquiry_conclude: 10wd\nrectify_max_days: 60\ntolerance_min_members: 1\n",
+			[]string{leadsFile, "tolerance_min_members"}},
 		{"calendar holiday and workday", calendarFile, "years:\n  - {year: 2026, published: true, source: x, holidays: [\"2026-02-14\"], workdays: [\"2026-02-14\"]}\n",
 			[]string{calendarFile, "2026-02-14"}},
 		{"calendar date outside year", calendarFile, "years:\n  - {year: 2026, published: true, source: x, holidays: [\"2027-01-01\"]}\n",

@@ -113,6 +113,9 @@ type LeadLimits struct {
 	// Approval lists the disposals whose decision a second inspector must
 	// approve (报批); the others take effect when decided.
 	Approval []string `json:"approval"`
+	// ToleranceMinMembers is the fewest members a collective determination
+	// of 容错免责 (集体认定) lists.
+	ToleranceMinMembers int `json:"tolerance_min_members"`
 }
 
 // Steps maps the lead steps (workflow.State.Step) to their limits; the
@@ -392,6 +395,7 @@ func loadLeadLimits(fsys fs.FS) (LeadLimits, error) {
 		InquiryConc    string   `yaml:"inquiry_conclude"`
 		RectifyMaxDays int      `yaml:"rectify_max_days"`
 		Approval       []string `yaml:"approval"`
+		ToleranceMin   int      `yaml:"tolerance_min_members"`
 	}
 	if err := decodeFile(fsys, leadsFile, &f); err != nil {
 		return LeadLimits{}, err
@@ -430,6 +434,10 @@ func loadLeadLimits(fsys fs.FS) (LeadLimits, error) {
 			l.Approval = append(l.Approval, code)
 		}
 	}
+	if f.ToleranceMin < 2 {
+		return LeadLimits{}, fmt.Errorf("%s: tolerance_min_members: a collective determination needs at least 2 members, got %d", leadsFile, f.ToleranceMin)
+	}
+	l.ToleranceMinMembers = f.ToleranceMin
 	return l, nil
 }
 

@@ -29,6 +29,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "202612060060_lead_proposals", Migrate: migrate0060, Rollback: rollback0060},
 		{ID: "202612060061_lead_inquiries", Migrate: migrate0061, Rollback: rollback0061},
 		{ID: "202612060062_lead_feedback", Migrate: migrate0062, Rollback: rollback0062},
+		{ID: "202612070070_exemptions", Migrate: migrate0070, Rollback: rollback0070},
 	}
 }
 

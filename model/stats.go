@@ -51,6 +51,9 @@ type Rate struct {
 	Denominator float64
 	Value       float64
 	Missing     bool
+	// Count: the indicator is a count (Value = Numerator), which is never
+	// missing and has no cases to be too few of.
+	Count bool
 }
 
 // TrackerStats are the tracker indicators of a region subtree over a range.
@@ -322,7 +325,12 @@ func requestCountsByRegion(db *gorm.DB, regions []string, g regionGroup, from, t
 // group by region).
 type statsSource func(ctx context.Context, db *gorm.DB, regions []string, g regionGroup, from, to, asOf time.Time) (func(scope []string) []Rate, error)
 
-func (s *Store) statsSources() []statsSource { return []statsSource{s.leadStats} }
+func (s *Store) statsSources() []statsSource { return []statsSource{s.leadStats, s.exemptionStats} }
+
+// count is a count indicator of n.
+func count(code string, n float64) Rate {
+	return Rate{Code: code, Numerator: n, Denominator: 1, Value: n, Count: true}
+}
 
 func rate(code string, num, den, scale float64) Rate {
 	if den == 0 {
@@ -337,7 +345,7 @@ type TrackerIndicator struct {
 	HigherIsBetter   bool
 }
 
-// TrackerIndicators lists T01–T12 in order.
+// TrackerIndicators lists T01–T13 in order.
 func TrackerIndicators() []TrackerIndicator {
 	return []TrackerIndicator{
 		{"T01", "受理及时率", "%", true},
@@ -352,6 +360,7 @@ func TrackerIndicators() []TrackerIndicator {
 		{"T10", "线索按期登记率", "%", true},
 		{"T11", "线索按期处置率", "%", true},
 		{"T12", "整改完成率", "%", true},
+		{"T13", "容错免责认定数", "件", true},
 	}
 }
 

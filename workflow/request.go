@@ -97,8 +97,10 @@ func ActionLabel(a Action) string {
 		return "即将到期"
 	case LeadReported:
 		return "上报"
+	case ExemptApply:
+		return "申请容错免责"
 	}
-	for _, m := range []*Machine{Request, Lead} {
+	for _, m := range []*Machine{Request, Lead, Exemption} {
 		if t, ok := m.Transition(a); ok {
 			return t.Label
 		}
