@@ -192,6 +192,8 @@ var fieldLabels = map[string]string{
 	"official_name": "当事人", "lead_id": "线索", "request_id": "诉求", "circumstances": "情况说明",
 	"findings": "核实情况", "outcome": "认定结论", "members": "参加认定人员", "meeting_at": "认定会议时间",
 	"opinion": "认定意见", "decision_no": "决定文号", "decision_text": "书面决定内容", "filed_with": "报备机关",
+	"theme": "会议主题", "held_on": "会议日期", "venue": "会议地点", "agenda": "议程",
+	"invited_enterprise_ids": "受邀企业", "invited_department_codes": "受邀部门", "minutes": "会议纪要",
 }
 
 // fieldLabel is the Chinese name of field, a JSON path (rows[2].value is

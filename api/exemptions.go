@@ -77,7 +77,7 @@ type exemptionReview struct {
 }
 
 func (s *Server) exemptionView(p *principal, e *model.Exemption) exemptionView {
-	v := exemptionView{ID: idString(e.ID), RefNo: exemptionRefNo(e), Status: e.Status,
+	v := exemptionView{ID: idString(e.ID), RefNo: model.RefNo("RM", e.ID, e.CreatedAt, s.cal.Location()), Status: e.Status,
 		StatusLabel: workflow.Exemption.Label(workflow.Status(e.Status)), RegionCode: e.RegionCode,
 		ApplicantRole: e.ApplicantRole, DepartmentCode: e.DepartmentCode, UnitRegionCode: e.UnitRegionCode,
 		EnterpriseID: optID(e.EnterpriseID), OfficialName: e.OfficialName, LeadID: optID(e.LeadID), RequestID: optID(e.RequestID),
@@ -101,20 +101,6 @@ func (s *Server) exemptionView(p *principal, e *model.Exemption) exemptionView {
 			FiledWith: e.FiledWith, FileNote: e.FileNote}
 	}
 	return v
-}
-
-// exemptionRefNo is the human reference of an application (RM-2026-000001:
-// 容错免责, the year it was filed, its number).
-func exemptionRefNo(e *model.Exemption) string {
-	return "RM-" + e.CreatedAt.Format("2006") + "-" + padID(e.ID)
-}
-
-func padID(id uint64) string {
-	s := idString(id)
-	if len(s) < 6 {
-		s = strings.Repeat("0", 6-len(s)) + s
-	}
-	return s
 }
 
 // createExemption files an application.
@@ -237,6 +223,32 @@ func findNamed[T any](ctx context.Context, p *principal, raw string, find func(c
 	return find(ctx, p.scope, id)
 }
 
+// decodeStep reads the body of a step on a case of kind (table m) into
+// dst strictly, and refuses in the order of the other transitions: an
+// unknown action (400), a role that never takes it (403), then the path id
+// (404). It returns the fields sent and the case's id.
+func (s *Server) decodeStep(c *gin.Context, p *principal, kind string, m *workflow.Machine, dst any, action func() string) ([]string, uint64, error) {
+	raw, err := readJSON(c)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := decodeStrict(raw, dst); err != nil {
+		return nil, 0, err
+	}
+	present, err := presentFields(raw)
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, ok := m.Transition(workflow.Action(action())); !ok {
+		return nil, 0, workflow.Invalid("action", "未知的操作")
+	}
+	if err := s.mayEver(p, kind, action()); err != nil {
+		return nil, 0, err
+	}
+	id, err := parsePathID(c.Param("id"))
+	return present, id, err
+}
+
 // exemptionListParams are the query parameters of the list.
 var exemptionListParams = []string{"status", "region_code", "lead_id", "request_id"}
 
@@ -330,25 +342,8 @@ type exemptionBody struct {
 // (409), the fields (400).
 func (s *Server) transitionExemption(c *gin.Context) error {
 	p := principalOf(c)
-	raw, err := readJSON(c)
-	if err != nil {
-		return err
-	}
 	var b exemptionBody
-	if err := decodeStrict(raw, &b); err != nil {
-		return err
-	}
-	present, err := presentFields(raw)
-	if err != nil {
-		return err
-	}
-	if _, ok := workflow.Exemption.Transition(workflow.Action(b.Action)); !ok {
-		return workflow.Invalid("action", "未知的操作")
-	}
-	if err := s.mayEver(p, "exemption", b.Action); err != nil {
-		return err
-	}
-	id, err := parsePathID(c.Param("id"))
+	present, id, err := s.decodeStep(c, p, "exemption", workflow.Exemption, &b, func() string { return b.Action })
 	if err != nil {
 		return err
 	}

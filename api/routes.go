@@ -92,6 +92,14 @@ func (s *Server) routes() error {
 	v1.POST("/exemptions/:id/transitions", s.h(s.transitionExemption))
 	v1.GET("/exemptions/:id/events", s.h(s.exemptionEvents))
 
+	v1.POST("/consultations", s.h(s.createConsultation))
+	v1.GET("/consultations", s.h(s.listConsultations))
+	v1.GET("/consultations/:id", s.h(s.getConsultation))
+	v1.GET("/consultations/:id/transitions", s.h(s.consultationTransitions))
+	v1.POST("/consultations/:id/transitions", s.h(s.transitionConsultation))
+	v1.GET("/consultations/:id/events", s.h(s.consultationEvents))
+	v1.POST("/consultations/:id/issues", s.h(s.raiseIssue))
+
 	v1.GET("/deadlines", s.h(s.listDeadlines))
 	v1.GET("/deadlines/export.xlsx", s.h(s.exportDeadlines))
 	v1.GET("/stats", s.h(s.getStats))

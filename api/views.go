@@ -163,6 +163,8 @@ type requestView struct {
 	CreatedAt            string          `json:"created_at"`
 	UpdatedAt            string          `json:"updated_at"`
 	ClosedAt             *string         `json:"closed_at"`
+	Channel              string          `json:"channel"`
+	ConsultationID       *string         `json:"consultation_id"`
 }
 
 func (s *Server) requestView(r *model.Request) requestView {
@@ -176,6 +178,10 @@ func (s *Server) requestView(r *model.Request) requestView {
 		Supervised: r.Supervised, ReopenCount: r.ReopenCount, ReturnCount: r.ReturnCount,
 		PendingExtensionDays: r.PendingExtensionDays, Version: r.Version,
 		CreatedAt: s.ts(r.CreatedAt), UpdatedAt: s.ts(r.UpdatedAt), ClosedAt: s.optTS(r.ClosedAt),
+		Channel: r.Channel, ConsultationID: optID(r.ConsultationID),
+	}
+	if v.Channel == "" {
+		v.Channel = model.ChannelDirect
 	}
 	if st.Open && r.DueAt != nil {
 		v.Step = &st.Step

@@ -24,7 +24,7 @@ import (
 // files are the embedded YAML files. Each file is named explicitly so that a
 // stray file in the directory is never embedded by accident.
 //
-//go:embed config.yaml regions.yaml departments.yaml categories.yaml leads.yaml calendar.yaml interaction_rules.yaml indicators.yaml
+//go:embed config.yaml regions.yaml departments.yaml categories.yaml leads.yaml calendar.yaml interaction_rules.yaml indicators.yaml consultations.yaml
 var files embed.FS
 
 // Names of the embedded files.
@@ -36,6 +36,7 @@ const (
 	leadsFile        = "leads.yaml"
 	calendarFile     = "calendar.yaml"
 	interactionsFile = "interaction_rules.yaml"
+	meetingsFile     = "consultations.yaml"
 )
 
 // Region levels.
@@ -146,6 +147,8 @@ type Reference struct {
 	// Calendar is the official schedule, for workflow.NewCalendar.
 	Calendar         []workflow.CalendarYear
 	InteractionRules []InteractionRule
+	// Consultations are the rules of the 政企协商会.
+	Consultations workflow.ConsultationRules
 }
 
 // Category returns the category with the given code.
@@ -186,6 +189,9 @@ func loadReference(fsys fs.FS) (Reference, error) {
 		return Reference{}, err
 	}
 	if ref.InteractionRules, err = loadInteractionRules(fsys); err != nil {
+		return Reference{}, err
+	}
+	if ref.Consultations, err = loadConsultations(fsys); err != nil {
 		return Reference{}, err
 	}
 	return ref, nil
@@ -439,6 +445,23 @@ func loadLeadLimits(fsys fs.FS) (LeadLimits, error) {
 	}
 	l.ToleranceMinMembers = f.ToleranceMin
 	return l, nil
+}
+
+func loadConsultations(fsys fs.FS) (workflow.ConsultationRules, error) {
+	var f struct {
+		AgendaDays     int `yaml:"agenda_days"`
+		MinEnterprises int `yaml:"common_issue_min_enterprises"`
+	}
+	if err := decodeFile(fsys, meetingsFile, &f); err != nil {
+		return workflow.ConsultationRules{}, err
+	}
+	if f.AgendaDays < 0 || f.AgendaDays > 60 {
+		return workflow.ConsultationRules{}, fmt.Errorf("%s: agenda_days: must be 0 to 60 days, got %d", meetingsFile, f.AgendaDays)
+	}
+	if f.MinEnterprises < 2 {
+		return workflow.ConsultationRules{}, fmt.Errorf("%s: common_issue_min_enterprises: a common issue spans at least 2 enterprises, got %d", meetingsFile, f.MinEnterprises)
+	}
+	return workflow.ConsultationRules{AgendaDays: f.AgendaDays, CommonMinEnterprises: f.MinEnterprises}, nil
 }
 
 func loadCalendar(fsys fs.FS) ([]workflow.CalendarYear, error) {

@@ -15,13 +15,19 @@ import (
 // region of the unit or enterprise concerned. It is a count, not a rate:
 // no application is a value of 0, never missing.
 func (s *Store) exemptionStats(ctx context.Context, db *gorm.DB, regions []string, g regionGroup, from, to, asOf time.Time) (func(scope []string) []Rate, error) {
+	q := db.Model(&Exemption{}).Select(g.sel("", "COUNT(*) AS n")).
+		Where("region_code IN ? AND status = ? AND filed_at >= ? AND filed_at < ? AND outcome IN ?", regions,
+			string(workflow.ExemptFiled), from, to, []string{workflow.ExemptOutcomeExempt, workflow.ExemptOutcomeMitigated})
+	return countByRegion(q, g, "T13")
+}
+
+// countByRegion runs the count q (grouped as g says) and returns the count
+// indicator code of a scope: the sum of its regions' counts.
+func countByRegion(q *gorm.DB, g regionGroup, code string) (func(scope []string) []Rate, error) {
 	var rows []struct {
 		RegionCode string
 		N          int64
 	}
-	q := db.Model(&Exemption{}).Select(g.sel("", "COUNT(*) AS n")).
-		Where("region_code IN ? AND status = ? AND filed_at >= ? AND filed_at < ? AND outcome IN ?", regions,
-			string(workflow.ExemptFiled), from, to, []string{workflow.ExemptOutcomeExempt, workflow.ExemptOutcomeMitigated})
 	if err := g.group(q, "").Scan(&rows).Error; err != nil {
 		return nil, formatError(err)
 	}
@@ -34,6 +40,6 @@ func (s *Store) exemptionStats(ctx context.Context, db *gorm.DB, regions []strin
 		for _, k := range g.keys(scope) {
 			n += by[k]
 		}
-		return []Rate{count("T13", float64(n))}
+		return []Rate{count(code, float64(n))}
 	}, nil
 }

@@ -20,7 +20,7 @@ import (
 func models() []any {
 	return []any{&Region{}, &Department{}, &Station{}, &Enterprise{}, &Account{}, &Request{}, &Event{}, &IdempotencyKey{}, &WebhookDelivery{}, &Lead{}, &LeadRead{}, &LeadRecusal{},
 		&StoredTree{}, &IndicatorValue{}, &SurveyResponse{}, &SurveyAnswer{}, &IndexRun{},
-		&AuthSession{}, &RefreshToken{}, &APIKey{}, &LimitAttempt{}, &LimitKey{}, &LimitBucket{}, &Exemption{}}
+		&AuthSession{}, &RefreshToken{}, &APIKey{}, &LimitAttempt{}, &LimitKey{}, &LimitBucket{}, &Exemption{}, &Consultation{}, &ConsultationInvitee{}}
 }
 
 // testDBs opens a fresh SQLite database, and a fresh MySQL one when

@@ -30,6 +30,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "202612060061_lead_inquiries", Migrate: migrate0061, Rollback: rollback0061},
 		{ID: "202612060062_lead_feedback", Migrate: migrate0062, Rollback: rollback0062},
 		{ID: "202612070070_exemptions", Migrate: migrate0070, Rollback: rollback0070},
+		{ID: "202612070071_consultations", Migrate: migrate0071, Rollback: rollback0071},
 	}
 }
 

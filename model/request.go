@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +21,16 @@ type NewRequest struct {
 	FiledBy                  uint64
 	FilerRole                workflow.Role
 	StationID                uint64
+	// ConsultationID: the issue was raised at this 政企协商会 (channel
+	// consultation); the meeting must be published or held.
+	ConsultationID uint64
 }
+
+// The channels a request comes by.
+const (
+	ChannelDirect       = "direct"
+	ChannelConsultation = "consultation"
+)
 
 // Idempotency carries an Idempotency-Key and the hash of the body it came with.
 type Idempotency struct {
@@ -74,6 +84,10 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 		if in.StationID != 0 {
 			r.StationID = &in.StationID
 		}
+		r.Channel = ChannelDirect
+		if in.ConsultationID != 0 {
+			r.Channel, r.ConsultationID = ChannelConsultation, &in.ConsultationID
+		}
 		r.DueAt, r.DueWorking = workflow.Request.StepDeadline(workflow.Submitted, now, s.requestEnv(r.Category, now))
 		if err := tx.Create(r).Error; err != nil {
 			return err
@@ -83,6 +97,11 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 			Payload: "{}", RegionCode: r.RegionCode, chain: chainKnown} // the first of its case
 		if err := s.insertEvents(tx, ev); err != nil {
 			return err
+		}
+		if in.ConsultationID != 0 {
+			if err := s.recordIssue(tx, in, r, now); err != nil {
+				return err
+			}
 		}
 		// The first event's hash needs the id the insert gave: the row's
 		// chain_head stays NULL and the first transition reads it.
@@ -369,4 +388,23 @@ func (s *Store) ListEvents(ctx context.Context, kind workflow.Kind, caseID uint6
 		return out, skip + uint64(size), nil
 	}
 	return out, 0, nil
+}
+
+// recordIssue writes, on the meeting an issue was raised at, the event that
+// names the request it became. The meeting must be published or held: it
+// is read and its version bumped in the transaction, so a cancellation in
+// between makes one of the two fail.
+func (s *Store) recordIssue(tx *gorm.DB, in NewRequest, r *Request, now time.Time) error {
+	var m Consultation
+	if err := tx.Where("id = ?", in.ConsultationID).Take(&m).Error; err != nil {
+		return err
+	}
+	if m.Status != string(workflow.MeetingPublished) && m.Status != string(workflow.MeetingHeld) {
+		return workflow.ErrInvalidTransition
+	}
+	ev := &Event{CaseKind: string(workflow.KindConsultation), CaseID: m.ID, Action: string(workflow.MeetingRaiseIssue),
+		FromStatus: m.Status, ToStatus: m.Status, ActorID: in.FiledBy, ActorRole: string(in.FilerRole), At: now,
+		Payload:    payloadJSON(map[string]any{"request_id": strconv.FormatUint(r.ID, 10), "enterprise_id": strconv.FormatUint(r.EnterpriseID, 10)}),
+		RegionCode: m.RegionCode}
+	return s.commitChange(tx, &m, m.ID, m.Version, map[string]any{}, ev, false)
 }

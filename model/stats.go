@@ -325,7 +325,9 @@ func requestCountsByRegion(db *gorm.DB, regions []string, g regionGroup, from, t
 // group by region).
 type statsSource func(ctx context.Context, db *gorm.DB, regions []string, g regionGroup, from, to, asOf time.Time) (func(scope []string) []Rate, error)
 
-func (s *Store) statsSources() []statsSource { return []statsSource{s.leadStats, s.exemptionStats} }
+func (s *Store) statsSources() []statsSource {
+	return []statsSource{s.leadStats, s.exemptionStats, s.meetingStats}
+}
 
 // count is a count indicator of n.
 func count(code string, n float64) Rate {
@@ -345,7 +347,7 @@ type TrackerIndicator struct {
 	HigherIsBetter   bool
 }
 
-// TrackerIndicators lists T01–T13 in order.
+// TrackerIndicators lists T01–T14 in order.
 func TrackerIndicators() []TrackerIndicator {
 	return []TrackerIndicator{
 		{"T01", "受理及时率", "%", true},
@@ -361,6 +363,7 @@ func TrackerIndicators() []TrackerIndicator {
 		{"T11", "线索按期处置率", "%", true},
 		{"T12", "整改完成率", "%", true},
 		{"T13", "容错免责认定数", "件", true},
+		{"T14", "政企协商会召开数", "次", true},
 	}
 }
 

@@ -109,6 +109,10 @@ type Request struct {
 	// ChainHead is the Hash of the request's newest event when its last
 	// writer recorded it; NULL: read it from events (model/audit.go).
 	ChainHead *string `gorm:"size:64"`
+	// Channel is how the request came: direct (filed by the enterprise or
+	// a station) or consultation (raised at a 政企协商会, ConsultationID).
+	Channel        string  `gorm:"size:16;not null;default:direct"`
+	ConsultationID *uint64 `gorm:"index"`
 }
 
 // Event is one entry of a case's timeline, written in the same transaction

@@ -147,9 +147,10 @@ type ExemptionRules struct {
 	MinMembers int
 }
 
-// ExemptionOutcome is everything one action does to an exemption: its new
-// status, whether it ends, the columns it records and the event's payload.
-type ExemptionOutcome struct {
+// StepOutcome is everything one action does to an exemption or a meeting:
+// its new status, whether it ends, the columns it records and the event's
+// payload.
+type StepOutcome struct {
 	Action   Action
 	From, To Status
 	Closes   bool
@@ -162,36 +163,13 @@ var exemptionShort = []string{"outcome", "decision_no", "filed_with"}
 
 // ApplyExemption checks cmd against the table and the exemption's status
 // and returns what it does; it changes nothing.
-func ApplyExemption(st Status, actor Actor, cmd ExemptionCommand, r ExemptionRules, now time.Time) (ExemptionOutcome, error) {
+func ApplyExemption(st Status, actor Actor, cmd ExemptionCommand, r ExemptionRules, now time.Time) (StepOutcome, error) {
 	t, err := Exemption.Check(Item{Status: st}, actor, cmd.Action)
 	if err != nil {
-		return ExemptionOutcome{}, err
+		return StepOutcome{}, err
 	}
 	var v ValidationError
-	allowed := append(slices.Clone(t.Require), t.Optional...)
-	for _, f := range cmd.Present {
-		if f != "action" && f != "expected_version" && !slices.Contains(allowed, f) {
-			v.Add(f, "该操作不接受此字段")
-		}
-	}
-	for _, f := range t.Require {
-		switch {
-		case !cmd.has(f):
-			v.Add(f, "为必填字段")
-		case f == "members" || f == "meeting_at":
-		case strings.TrimSpace(cmd.text(f)) == "":
-			v.Add(f, "不能为空")
-		}
-	}
-	for _, f := range allowed {
-		limit := maxLongText
-		if slices.Contains(exemptionShort, f) {
-			limit = maxShortText
-		}
-		if utf8.RuneCountInString(cmd.text(f)) > limit {
-			v.Add(f, "长度不能超过"+strconv.Itoa(limit)+"个字符")
-		}
-	}
+	checkStepFields(t, cmd.Present, cmd.text, exemptionShort, []string{"members", "meeting_at"}, &v)
 	if cmd.has("outcome") && ExemptionOutcomeLabel(cmd.Outcome) == "" {
 		v.Add("outcome", "必须是 exempt（予以免责）、mitigated（从轻或减轻处理）或 not_exempt（不予免责）")
 	}
@@ -208,9 +186,9 @@ func ApplyExemption(st Status, actor Actor, cmd ExemptionCommand, r ExemptionRul
 		v.Add("meeting_at", "认定会议时间不能晚于当前时间")
 	}
 	if err := v.Err(); err != nil {
-		return ExemptionOutcome{}, err
+		return StepOutcome{}, err
 	}
-	o := ExemptionOutcome{Action: t.Action, From: st, To: t.To, Set: map[string]any{}, Payload: map[string]any{}}
+	o := StepOutcome{Action: t.Action, From: st, To: t.To, Set: map[string]any{}, Payload: map[string]any{}}
 	for _, f := range cmd.Present {
 		if f == "action" || f == "expected_version" {
 			continue
@@ -245,6 +223,37 @@ func ApplyExemption(st Status, actor Actor, cmd ExemptionCommand, r ExemptionRul
 		o.Closes = true
 	}
 	return o, nil
+}
+
+// checkStepFields checks the fields present of a step of table row t: no
+// field the step does not take, every required one present and, for text
+// fields (text gives their value; nonText are the others), not blank; the
+// short ones within maxShortText characters, the rest within maxLongText.
+func checkStepFields(t Transition, present []string, text func(string) string, short, nonText []string, v *ValidationError) {
+	allowed := append(slices.Clone(t.Require), t.Optional...)
+	for _, f := range present {
+		if f != "action" && f != "expected_version" && !slices.Contains(allowed, f) {
+			v.Add(f, "该操作不接受此字段")
+		}
+	}
+	for _, f := range t.Require {
+		switch {
+		case !slices.Contains(present, f):
+			v.Add(f, "为必填字段")
+		case slices.Contains(nonText, f):
+		case strings.TrimSpace(text(f)) == "":
+			v.Add(f, "不能为空")
+		}
+	}
+	for _, f := range allowed {
+		limit := maxLongText
+		if slices.Contains(short, f) {
+			limit = maxShortText
+		}
+		if utf8.RuneCountInString(text(f)) > limit {
+			v.Add(f, "长度不能超过"+strconv.Itoa(limit)+"个字符")
+		}
+	}
 }
 
 // cleanMembers trims the member names and drops empty, overlong and
