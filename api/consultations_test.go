@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -137,6 +138,9 @@ func TestConsultationMeeting(t *testing.T) {
 		}
 		if !slices.Equal(acts, []string{"plan", "gather_common_issues", "publish_agenda", "raise_issue", "raise_issue", "record_meeting"}) {
 			t.Errorf("timeline: %v", acts)
+		}
+		if a := ts.as(t, "insp_city", "GET", "/api/v1/audit/verify", nil).want(http.StatusOK).obj(); a["ok"] != true || a["broken_events"] != 0.0 {
+			t.Errorf("audit: %v", a)
 		}
 		// T14 counts the meetings held on a day of the period, in the region
 		for _, c := range []struct {
@@ -359,6 +363,46 @@ func TestAuthzConsultations(t *testing.T) {
 			{"GET", mtPath(m1)}, {"GET", mtPath(m1, "/transitions")}, {"POST", mtPath(m1, "/transitions")}, {"GET", mtPath(m1, "/events")},
 			{"POST", mtPath(m1, "/issues")}} {
 			qaExpect(t, ts.do(t, "", rt.method, rt.path, map[string]any{"action": "cancel"}), http.StatusUnauthorized, "", "anonymous "+rt.method+" "+rt.path)
+		}
+	})
+}
+
+// TestConsultationIssuesAtOnce: issues raised at the same time by the
+// invited enterprise and by 工商联 are all filed, each with its event on
+// the meeting's chain, and none is refused as a conflict.
+func TestConsultationIssuesAtOnce(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		ldSetClock(ts, time.Date(2026, 12, 1, 10, 0, 0, 0, mtCST))
+		id := mtPlan(t, ts, "2026-12-18")["id"].(string)
+		ts.mtAct(t, "acfic_hs", id, "publish_agenda", map[string]any{"agenda": "议程"}).want(http.StatusOK)
+		const n = 8
+		var wg sync.WaitGroup
+		status := make([]int, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				user, body := "ent_hs", map[string]any{"title": "问题", "content": "内容", "category": "policy"}
+				if i%2 == 1 {
+					user, body["enterprise_id"] = "acfic_hs", ts.ids["ent_hs_town"]
+				}
+				status[i] = ts.as(t, user, "POST", mtPath(id, "/issues"), body).status
+			}()
+		}
+		wg.Wait()
+		for i, st := range status {
+			if st != http.StatusCreated {
+				t.Errorf("issue %d: status %d", i, st)
+			}
+		}
+		m := ts.as(t, "acfic_hs", "GET", mtPath(id), nil).want(http.StatusOK).obj()
+		if m["stats"].(map[string]any)["issues"] != float64(n) || m["version"] != float64(2+n) {
+			t.Errorf("after %d issues at once: %v", n, m)
+		}
+		if a := ts.as(t, "insp_city", "GET", "/api/v1/audit/verify", nil).want(http.StatusOK).obj(); a["ok"] != true {
+			t.Errorf("audit: %v", a)
 		}
 	})
 }

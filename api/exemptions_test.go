@@ -136,6 +136,10 @@ func TestExemptionProcedure(t *testing.T) {
 			t.Errorf("filed applications of the request: %v", got)
 		}
 		qaExpect(t, ts.as(t, "insp_city", "GET", "/api/v1/exemptions?status=pardoned", nil), http.StatusBadRequest, "", "unknown status")
+		// the procedure's events are chained like every case's
+		if a := ts.as(t, "insp_city", "GET", "/api/v1/audit/verify", nil).want(http.StatusOK).obj(); a["ok"] != true || a["broken_events"] != 0.0 {
+			t.Errorf("audit: %v", a)
+		}
 	})
 }
 

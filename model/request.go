@@ -391,20 +391,26 @@ func (s *Store) ListEvents(ctx context.Context, kind workflow.Kind, caseID uint6
 }
 
 // recordIssue writes, on the meeting an issue was raised at, the event that
-// names the request it became. The meeting must be published or held: it
-// is read and its version bumped in the transaction, so a cancellation in
-// between makes one of the two fail.
+// names the request it became. The meeting must be published or held: one
+// UPDATE checks that and takes the meeting's row (its version goes up: it
+// has a new event), so issues raised at once wait for each other rather
+// than conflict, and a cancellation in between makes one of the two fail.
 func (s *Store) recordIssue(tx *gorm.DB, in NewRequest, r *Request, now time.Time) error {
+	open := []string{string(workflow.MeetingPublished), string(workflow.MeetingHeld)}
+	res := tx.Model(&Consultation{}).Where("id = ? AND status IN ?", in.ConsultationID, open).
+		Updates(map[string]any{"version": gorm.Expr("version + 1"), "updated_at": now})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return workflow.ErrInvalidTransition
+	}
 	var m Consultation
 	if err := tx.Where("id = ?", in.ConsultationID).Take(&m).Error; err != nil {
 		return err
 	}
-	if m.Status != string(workflow.MeetingPublished) && m.Status != string(workflow.MeetingHeld) {
-		return workflow.ErrInvalidTransition
-	}
-	ev := &Event{CaseKind: string(workflow.KindConsultation), CaseID: m.ID, Action: string(workflow.MeetingRaiseIssue),
+	return s.insertEvents(tx, &Event{CaseKind: string(workflow.KindConsultation), CaseID: m.ID, Action: string(workflow.MeetingRaiseIssue),
 		FromStatus: m.Status, ToStatus: m.Status, ActorID: in.FiledBy, ActorRole: string(in.FilerRole), At: now,
-		Payload:    payloadJSON(map[string]any{"request_id": strconv.FormatUint(r.ID, 10), "enterprise_id": strconv.FormatUint(r.EnterpriseID, 10)}),
-		RegionCode: m.RegionCode}
-	return s.commitChange(tx, &m, m.ID, m.Version, map[string]any{}, ev, false)
+		Payload: payloadJSON(map[string]any{"request_id": strconv.FormatUint(r.ID, 10), "enterprise_id": strconv.FormatUint(r.EnterpriseID, 10)}),
+		RegionCode: m.RegionCode, chain: chainExisting})
 }
