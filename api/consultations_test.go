@@ -142,6 +142,12 @@ func TestConsultationMeeting(t *testing.T) {
 		if a := ts.as(t, "insp_city", "GET", "/api/v1/audit/verify", nil).want(http.StatusOK).obj(); a["ok"] != true || a["broken_events"] != 0.0 {
 			t.Errorf("audit: %v", a)
 		}
+		// the console lists it with its figures, to those who see it
+		ts.consoleAs(t, "dept_hs_scjg").get("/consultations").want(t, http.StatusOK).
+			wantText(t, "制造业企业融资与审批协商会", "已召开", "2026-12-18", "交办率 50%，按时答复率 100%，满意率 100%", "共性问题：")
+		ts.consoleAs(t, "ent_hs").get("/consultations").want(t, http.StatusOK).wantText(t, "协商会邀请", "制造业企业融资与审批协商会")
+		ts.consoleAs(t, "ent_yz").get("/consultations").want(t, http.StatusOK).wantText(t, "没有协商会。")
+		ts.consoleAs(t, "station_hs").get("/consultations").want(t, http.StatusForbidden)
 		// T14 counts the meetings held on a day of the period, in the region
 		for _, c := range []struct {
 			user, query string
