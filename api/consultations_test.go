@@ -412,3 +412,33 @@ func TestConsultationIssuesAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestExemptionAndMeetingPages: both lists page newest first with a cursor.
+func TestExemptionAndMeetingPages(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		ldSetClock(ts, time.Date(2026, 12, 1, 10, 0, 0, 0, mtCST))
+		var exs, mts []string
+		for range 3 {
+			req := exAssigned(t, ts)
+			exs = append([]string{ts.as(t, "dept_hs_scjg", "POST", "/api/v1/exemptions", map[string]any{"request_id": req, "circumstances": "x"}).
+				want(http.StatusCreated).obj()["id"].(string)}, exs...)
+			mts = append([]string{mtPlan(t, ts, "2026-12-18")["id"].(string)}, mts...)
+		}
+		for _, l := range []struct {
+			user, path string
+			want       []string
+		}{{"insp_hs", "/api/v1/exemptions", exs}, {"acfic_hs", "/api/v1/consultations", mts}} {
+			first := ts.as(t, l.user, "GET", l.path+"?page_size=2", nil).want(http.StatusOK)
+			cur, _ := first.obj()["next_cursor"].(string)
+			if got := qaIDs(t, first); !slices.Equal(got, l.want[:2]) || cur == "" {
+				t.Fatalf("%s first page %v (cursor %q), want %v", l.path, got, cur, l.want[:2])
+			}
+			second := ts.as(t, l.user, "GET", l.path+"?page_size=2&cursor="+cur, nil).want(http.StatusOK)
+			if got := qaIDs(t, second); !slices.Equal(got, l.want[2:]) || second.obj()["next_cursor"] != nil {
+				t.Errorf("%s second page %v, want %v", l.path, got, l.want[2:])
+			}
+		}
+	})
+}

@@ -142,19 +142,7 @@ func (s *Store) ListConsultations(ctx context.Context, sc Scope, f ConsultationF
 	if len(f.RegionCodes) > 0 {
 		q = q.Where("consultations.region_code IN ?", f.RegionCodes)
 	}
-	if f.Page.After != 0 {
-		q = q.Where("consultations.id < ?", f.Page.After)
-	}
-	size := f.Page.size()
-	var out []Consultation
-	if err := q.Order("consultations.id DESC").Limit(size + 1).Find(&out).Error; err != nil {
-		return nil, 0, formatError(err)
-	}
-	if len(out) > size {
-		out = out[:size]
-		return out, out[size-1].ID, nil
-	}
-	return out, 0, nil
+	return newestFirst(q, "consultations", f.Page, func(m *Consultation) uint64 { return m.ID })
 }
 
 // Invitees returns the enterprises and departments invited to meeting id.

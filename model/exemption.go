@@ -191,17 +191,23 @@ func (s *Store) ListExemptions(ctx context.Context, sc Scope, f ExemptionFilter)
 	if f.RequestID != 0 {
 		q = q.Where("exemptions.request_id = ?", f.RequestID)
 	}
-	if f.Page.After != 0 {
-		q = q.Where("exemptions.id < ?", f.Page.After)
+	return newestFirst(q, "exemptions", f.Page, func(e *Exemption) uint64 { return e.ID })
+}
+
+// newestFirst reads a page of q (rows of table) in descending id order
+// after page.After; next is the cursor of the following page (0: none).
+func newestFirst[T any](q *gorm.DB, table string, page Page, id func(*T) uint64) ([]T, uint64, error) {
+	if page.After != 0 {
+		q = q.Where(table+".id < ?", page.After)
 	}
-	size := f.Page.size()
-	var out []Exemption
-	if err := q.Order("exemptions.id DESC").Limit(size + 1).Find(&out).Error; err != nil {
+	size := page.size()
+	var out []T
+	if err := q.Order(table + ".id DESC").Limit(size + 1).Find(&out).Error; err != nil {
 		return nil, 0, formatError(err)
 	}
 	if len(out) > size {
 		out = out[:size]
-		return out, out[size-1].ID, nil
+		return out, id(&out[size-1]), nil
 	}
 	return out, 0, nil
 }

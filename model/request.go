@@ -411,6 +411,6 @@ func (s *Store) recordIssue(tx *gorm.DB, in NewRequest, r *Request, now time.Tim
 	}
 	return s.insertEvents(tx, &Event{CaseKind: string(workflow.KindConsultation), CaseID: m.ID, Action: string(workflow.MeetingRaiseIssue),
 		FromStatus: m.Status, ToStatus: m.Status, ActorID: in.FiledBy, ActorRole: string(in.FilerRole), At: now,
-		Payload: payloadJSON(map[string]any{"request_id": strconv.FormatUint(r.ID, 10), "enterprise_id": strconv.FormatUint(r.EnterpriseID, 10)}),
+		Payload:    payloadJSON(map[string]any{"request_id": strconv.FormatUint(r.ID, 10), "enterprise_id": strconv.FormatUint(r.EnterpriseID, 10)}),
 		RegionCode: m.RegionCode, chain: chainExisting})
 }
