@@ -270,6 +270,41 @@ func (s *Server) consultationTransitions(c *gin.Context) error {
 	return nil
 }
 
+type commonIssueView struct {
+	Category      string `json:"category"`
+	CategoryLabel string `json:"category_label"`
+	Requests      int64  `json:"requests"`
+	Enterprises   int64  `json:"enterprises"`
+	Qualifies     bool   `json:"qualifies"`
+	OnAgenda      bool   `json:"on_agenda"`
+}
+
+// commonIssues shows 工商联 what it may gather into the meeting's agenda:
+// the open requests of the meeting's region and below by category, with
+// the enterprises they come from, whether that makes a 共性问题 and whether
+// it is on the agenda already.
+func (s *Server) commonIssues(c *gin.Context) error {
+	p := principalOf(c)
+	ctx := c.Request.Context()
+	m, err := s.findConsultation(ctx, p, c.Param("id"), string(workflow.MeetingGather))
+	if err != nil {
+		return err
+	}
+	counts, err := s.store.OpenByCategory(ctx, s.authz.Descendants(m.RegionCode))
+	if err != nil {
+		return err
+	}
+	rules := s.ref.Raw.Consultations
+	out := []commonIssueView{}
+	for _, n := range counts {
+		on := slices.ContainsFunc(m.Items(), func(it model.AgendaItem) bool { return it.Category == n.Category })
+		out = append(out, commonIssueView{Category: n.Category, CategoryLabel: s.ref.Categories[n.Category].Name,
+			Requests: n.Requests, Enterprises: n.Enterprises, Qualifies: rules.CommonIssue(int(n.Enterprises)), OnAgenda: on})
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+	return nil
+}
+
 type consultationBody struct {
 	Action          string `json:"action"`
 	ExpectedVersion *int   `json:"expected_version"`

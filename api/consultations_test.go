@@ -56,7 +56,22 @@ func TestConsultationMeeting(t *testing.T) {
 		r1 := ts.fileRequest(t, "ent_hs", "")["id"].(string)
 		r2 := ts.fileRequest(t, "ent_hs_town", "")["id"].(string)
 		ts.fileRequest(t, "ent_yz", "")
+		commonIssue := func() map[string]any {
+			t.Helper()
+			for _, x := range ts.as(t, "acfic_hs", "GET", mtPath(id, "/common-issues"), nil).want(http.StatusOK).obj()["items"].([]any) {
+				if it := x.(map[string]any); it["category"] == "approval" {
+					return it
+				}
+			}
+			return nil
+		}
+		if ci := commonIssue(); ci == nil || ci["requests"] != 2.0 || ci["enterprises"] != 2.0 || ci["qualifies"] != true || ci["on_agenda"] != false {
+			t.Errorf("common issue before gathering: %v", ci)
+		}
 		g := ts.mtAct(t, "acfic_hs", id, "gather_common_issues", map[string]any{"category": "approval"}).want(http.StatusOK).obj()
+		if ci := commonIssue(); ci == nil || ci["on_agenda"] != true {
+			t.Errorf("common issue after gathering: %v", ci)
+		}
 		items := g["agenda_items"].([]any)
 		if len(items) != 1 {
 			t.Fatalf("agenda items: %v", items)
@@ -345,6 +360,7 @@ func TestAuthzConsultations(t *testing.T) {
 				if u.role != "acfic" {
 					cancel = 403
 				}
+				qaExpect(t, ts.as(t, u.name, "GET", mtPath(id, "/common-issues"), nil), cancel, "", u.name+" GET common-issues "+id)
 				if cancel != 200 {
 					qaExpect(t, ts.mtAct(t, u.name, id, "cancel", map[string]any{"reason": "x"}), cancel, "", u.name+" cancels "+id)
 				}
@@ -367,7 +383,7 @@ func TestAuthzConsultations(t *testing.T) {
 		}
 		for _, rt := range []struct{ method, path string }{{"GET", "/api/v1/consultations"}, {"POST", "/api/v1/consultations"},
 			{"GET", mtPath(m1)}, {"GET", mtPath(m1, "/transitions")}, {"POST", mtPath(m1, "/transitions")}, {"GET", mtPath(m1, "/events")},
-			{"POST", mtPath(m1, "/issues")}} {
+			{"POST", mtPath(m1, "/issues")}, {"GET", mtPath(m1, "/common-issues")}} {
 			qaExpect(t, ts.do(t, "", rt.method, rt.path, map[string]any{"action": "cancel"}), http.StatusUnauthorized, "", "anonymous "+rt.method+" "+rt.path)
 		}
 	})

@@ -99,6 +99,7 @@ func (s *Server) routes() error {
 	v1.POST("/consultations/:id/transitions", s.h(s.transitionConsultation))
 	v1.GET("/consultations/:id/events", s.h(s.consultationEvents))
 	v1.POST("/consultations/:id/issues", s.h(s.raiseIssue))
+	v1.GET("/consultations/:id/common-issues", s.h(s.commonIssues))
 
 	v1.GET("/deadlines", s.h(s.listDeadlines))
 	v1.GET("/deadlines/export.xlsx", s.h(s.exportDeadlines))

@@ -266,6 +266,25 @@ func (s *Store) commonIssue(tx *gorm.DB, m Consultation, cmd workflow.Consultati
 	return item, nil
 }
 
+// CategoryCount is how many open requests of a category, from how many
+// enterprises, a region subtree has.
+type CategoryCount struct {
+	Category              string
+	Requests, Enterprises int64
+}
+
+// OpenByCategory counts the open requests of regions by category, with
+// the enterprises they come from, in category order: what 工商联 chooses
+// 共性问题 from.
+func (s *Store) OpenByCategory(ctx context.Context, regions []string) ([]CategoryCount, error) {
+	var out []CategoryCount
+	err := s.db.WithContext(ctx).Model(&Request{}).
+		Select("category, COUNT(*) AS requests, COUNT(DISTINCT enterprise_id) AS enterprises").
+		Where("region_code IN ? AND status IN ?", nonEmpty(regions), openRequestStatuses).
+		Group("category").Order("category").Scan(&out).Error
+	return out, formatError(err)
+}
+
 // MeetingStats are the figures of the issues raised at one meeting.
 type MeetingStats struct {
 	Issues, Assigned           int64
