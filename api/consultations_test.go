@@ -128,7 +128,9 @@ func TestConsultationMeeting(t *testing.T) {
 			t.Errorf("ent_hs_town's requests %v lack its issue", got)
 		}
 		// the meeting is recorded on its day, not before
-		qaExpect(t, ts.mtAct(t, "acfic_hs", id, "record_meeting", nil), http.StatusConflict, "", "recording before the day")
+		if p := ts.mtAct(t, "acfic_hs", id, "record_meeting", nil).wantProblem(http.StatusConflict, "invalid_transition"); p.Detail != "会议日期未到，不能记录召开情况" {
+			t.Errorf("recording before the day: %q", p.Detail)
+		}
 		ldSetClock(ts, time.Date(2026, 12, 18, 9, 0, 0, 0, mtCST))
 		ts.mtAct(t, "acfic_hs", id, "record_meeting", map[string]any{"minutes": "与会企业8家，部门2个"}).want(http.StatusOK)
 		// an issue raised at the meeting: assigned, answered in time, evaluated satisfied
@@ -249,9 +251,21 @@ func TestConsultationRefusals(t *testing.T) {
 			t.Fatalf("refused meetings were planned: %v", got)
 		}
 		soon := mtPlan(t, ts, "2026-12-04")["id"].(string) // less than 5 days ahead
-		qaExpect(t, ts.mtAct(t, "acfic_hs", soon, "publish_agenda", map[string]any{"agenda": "议程"}), http.StatusConflict, "", "an agenda too late")
+		detail := func(res *response, want string) {
+			t.Helper()
+			var p problemBody
+			res.decode(&p)
+			if p.Detail != want {
+				t.Errorf("detail %q, want %q", p.Detail, want)
+			}
+		}
+		res := ts.mtAct(t, "acfic_hs", soon, "publish_agenda", map[string]any{"agenda": "议程"})
+		qaExpect(t, res, http.StatusConflict, "", "an agenda too late")
+		detail(res, "已过议程最迟发布时间（会前 agenda_days 个自然日），请取消后另定会期")
 		later := mtPlan(t, ts, "2026-12-28")["id"].(string)
-		qaExpect(t, ts.mtAct(t, "acfic_hs", later, "publish_agenda", nil), http.StatusConflict, "", "an empty agenda")
+		res = ts.mtAct(t, "acfic_hs", later, "publish_agenda", nil)
+		qaExpect(t, res, http.StatusConflict, "", "an empty agenda")
+		detail(res, "议程为空：请填写议程，或先汇集共性问题")
 		for _, x := range []struct {
 			name, user, action string
 			body               map[string]any
