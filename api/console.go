@@ -165,6 +165,7 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	in.GET("/leads/:id", cs.h(cs.leadDetailPage))
 	in.POST("/leads/:id", cs.h(cs.leadAct))
 	in.GET("/leads/:id/reads", cs.h(cs.leadReadsPage))
+	in.GET("/consultations", cs.h(cs.consultationsPage))
 	in.GET("/deadlines", cs.h(cs.deadlineBoard))
 	in.GET("/deadlines/export.xlsx", cs.h(cs.deadlineExport))
 	in.GET("/stats", cs.h(cs.statsPage))
@@ -273,6 +274,8 @@ var consoleNav = []navEntry{
 	{Label: "我报告的线索", Path: "/leads", Kind: "lead", Act: "create"},
 	{Label: "报告线索", Path: "/leads/new", Kind: "lead", Act: "create"},
 	{Label: "查询码查询", Path: "/leads/lookup", Kind: "lead", Act: "create"},
+	{Label: "政企协商会", Path: "/consultations", Kind: "consultation", Act: "list"},
+	{Label: "协商会邀请", Path: "/consultations", Kind: "consultation.invitation", Act: "list"},
 	{Label: "期限看板", Path: "/deadlines", Kind: "deadline", Act: "list"},
 	{Label: "统计", Path: "/stats", Kind: "stats", Act: "read"},
 	{Label: "亲清指数测算", Path: "/index", Kind: "index_run", Act: "read"},

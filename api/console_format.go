@@ -189,8 +189,13 @@ var fieldLabels = map[string]string{
 	"transfer_to": "移送机关", "grounds": "容错免责依据", "report": "整改情况报告", "accepted": "回访结论",
 	"result": "回访结果", "state": "期限状态", "kind": "类别",
 	"letter": "函询函内容", "reply": "函询回复", "conclusion": "函询结论", "method": "反馈方式", "feedback_at": "反馈时间",
-	"target_id": "合并至诉求", "co_units": "协办单位", "opinion": "协办意见", "co_handled": "协办筛选",
+	"target_id": "合并至诉求", "co_units": "协办单位", "co_handled": "协办筛选",
 	"file_ids": "附件", "file": "文件",
+	"official_name": "当事人", "lead_id": "线索", "request_id": "诉求", "circumstances": "情况说明",
+	"findings": "核实情况", "outcome": "认定结论", "members": "参加认定人员", "meeting_at": "认定会议时间",
+	"opinion": "意见", "decision_no": "决定文号", "decision_text": "书面决定内容", "filed_with": "报备机关",
+	"theme": "会议主题", "held_on": "会议日期", "venue": "会议地点", "agenda": "议程",
+	"invited_enterprise_ids": "受邀企业", "invited_department_codes": "受邀部门", "minutes": "会议纪要",
 }
 
 // fieldLabel is the Chinese name of field, a JSON path (rows[2].value is

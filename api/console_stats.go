@@ -245,12 +245,18 @@ func rateNote(v rateView) string {
 	if v.Missing {
 		return "期间内无相应事项"
 	}
+	if v.Kind == "count" {
+		return "共 " + chartNumber(v.Numerator) + " " + v.Unit
+	}
 	return chartNumber(v.Numerator) + " / " + chartNumber(v.Denominator)
 }
 
 func statsCellOf(v rateView) statsCell {
 	if v.Value == nil {
 		return statsCell{Text: "—", Note: rateNote(v), Missing: true}
+	}
+	if v.Kind == "count" {
+		return statsCell{Text: chartNumber(*v.Value), Note: rateNote(v)}
 	}
 	return statsCell{Text: strconv.FormatFloat(*v.Value, 'f', 1, 64), Note: rateNote(v)}
 }

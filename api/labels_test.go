@@ -54,14 +54,14 @@ func TestValidatedFieldsHaveLabels(t *testing.T) {
 	if len(need) < 20 {
 		t.Fatalf("found only %d validated body fields", len(need))
 	}
-	for _, m := range []*workflow.Machine{workflow.Request, workflow.Lead} {
+	for _, m := range []*workflow.Machine{workflow.Request, workflow.Lead, workflow.Exemption, workflow.Consultation} {
 		for _, tr := range m.Table {
 			for _, f := range append(append([]string{}, tr.Require...), tr.Optional...) {
 				need[f] = string(m.Kind) + " " + string(tr.Action)
 			}
 		}
 	}
-	for _, params := range [][]string{requestListParams, leadListParams, deadlineParams, statsParams} {
+	for _, params := range [][]string{requestListParams, leadListParams, deadlineParams, statsParams, exemptionListParams, consultationListParams} {
 		for _, f := range params {
 			need[f] = "list filter"
 		}

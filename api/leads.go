@@ -304,24 +304,9 @@ func (s *Server) leadEvents(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	q := s.query(c)
-	page := q.page()
-	if err := q.err(); err != nil {
-		return err
-	}
-	if err := s.store.RecordLeadRead(c.Request.Context(), p.actor(), l.ID, model.ReadEvents); err != nil {
-		return err
-	}
-	evs, next, err := s.store.ListEvents(c.Request.Context(), workflow.KindLead, l.ID, page.After, page.Size)
-	if err != nil {
-		return err
-	}
-	out := make([]eventView, len(evs))
-	for i := range evs {
-		out[i] = s.eventView(&evs[i])
-	}
-	c.JSON(http.StatusOK, newList(out, next))
-	return nil
+	return s.writeEvents(c, workflow.KindLead, l.ID, func() error {
+		return s.store.RecordLeadRead(c.Request.Context(), p.actor(), l.ID, model.ReadEvents)
+	})
 }
 
 type leadReadView struct {

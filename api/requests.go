@@ -255,12 +255,24 @@ func (s *Server) requestEvents(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.writeEvents(c, workflow.KindRequest, r.ID, nil)
+}
+
+// writeEvents answers a page of the timeline of case id of kind; before,
+// when set, runs once the query is valid and before the events are read
+// (a lead records the read).
+func (s *Server) writeEvents(c *gin.Context, kind workflow.Kind, id uint64, before func() error) error {
 	q := s.query(c)
 	page := q.page()
 	if err := q.err(); err != nil {
 		return err
 	}
-	evs, next, err := s.store.ListEvents(c.Request.Context(), workflow.KindRequest, r.ID, page.After, page.Size)
+	if before != nil {
+		if err := before(); err != nil {
+			return err
+		}
+	}
+	evs, next, err := s.store.ListEvents(c.Request.Context(), kind, id, page.After, page.Size)
 	if err != nil {
 		return err
 	}

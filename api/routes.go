@@ -93,6 +93,21 @@ func (s *Server) routes() error {
 
 	v1.POST("/files", s.h(s.uploadFile))
 	v1.GET("/files/:id", s.h(s.downloadFile))
+	v1.POST("/exemptions", s.h(s.createExemption))
+	v1.GET("/exemptions", s.h(s.listExemptions))
+	v1.GET("/exemptions/:id", s.h(s.getExemption))
+	v1.GET("/exemptions/:id/transitions", s.h(s.exemptionTransitions))
+	v1.POST("/exemptions/:id/transitions", s.h(s.transitionExemption))
+	v1.GET("/exemptions/:id/events", s.h(s.exemptionEvents))
+
+	v1.POST("/consultations", s.h(s.createConsultation))
+	v1.GET("/consultations", s.h(s.listConsultations))
+	v1.GET("/consultations/:id", s.h(s.getConsultation))
+	v1.GET("/consultations/:id/transitions", s.h(s.consultationTransitions))
+	v1.POST("/consultations/:id/transitions", s.h(s.transitionConsultation))
+	v1.GET("/consultations/:id/events", s.h(s.consultationEvents))
+	v1.POST("/consultations/:id/issues", s.h(s.raiseIssue))
+	v1.GET("/consultations/:id/common-issues", s.h(s.commonIssues))
 
 	v1.GET("/deadlines", s.h(s.listDeadlines))
 	v1.GET("/deadlines/export.xlsx", s.h(s.exportDeadlines))

@@ -19,6 +19,9 @@ type rateView struct {
 	Denominator float64  `json:"denominator"`
 	Missing     bool     `json:"missing"`
 	Reason      *string  `json:"reason"`
+	// Kind: rate (numerator ÷ denominator), or count (T14, T15: the
+	// value is the numerator, the denominator 1, never missing).
+	Kind string `json:"kind"`
 }
 
 type statsView struct {
@@ -113,7 +116,8 @@ func (s *Server) leadStatsAllowed(p *principal, region string, from, to time.Tim
 }
 
 // leadIndicators are the tracker indicators computed from leads.
-var leadIndicators = map[string]bool{"T10": true, "T11": true, "T12": true}
+// T14 (容错免责认定数) counts applications about leads too.
+var leadIndicators = map[string]bool{"T10": true, "T11": true, "T12": true, "T14": true}
 
 // statsView is the answer for one region.
 func (s *Server) statsView(region string, from, to time.Time, st model.TrackerStats, leads bool) statsView {
@@ -127,7 +131,11 @@ func (s *Server) statsView(region string, from, to time.Time, st model.TrackerSt
 		if !ok || (leadIndicators[ti.Code] && !leads) {
 			continue
 		}
-		v := rateView{Code: ti.Code, Name: ti.Name, Unit: ti.Unit, Numerator: r.Numerator, Denominator: r.Denominator, Missing: r.Missing}
+		v := rateView{Code: ti.Code, Name: ti.Name, Unit: ti.Unit, Numerator: r.Numerator, Denominator: r.Denominator, Missing: r.Missing,
+			Kind: "rate"}
+		if r.Count {
+			v.Kind = "count"
+		}
 		if r.Missing {
 			reason := "no_cases"
 			v.Reason = &reason

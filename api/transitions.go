@@ -82,20 +82,13 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 	if err := decodeStrict(raw, &b); err != nil {
 		return workflow.Command{}, nil, err
 	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &keys); err != nil {
-		return workflow.Command{}, nil, workflow.Invalid("body", "请求体必须是 JSON 对象")
+	present, err := presentFields(raw)
+	if err != nil {
+		return workflow.Command{}, nil, err
 	}
 	if b.Action == "" {
 		return workflow.Command{}, nil, workflow.Invalid("action", "为必填字段")
 	}
-	present := make([]string, 0, len(keys))
-	for k, v := range keys {
-		if string(v) != "null" {
-			present = append(present, k)
-		}
-	}
-	slices.Sort(present)
 	due, err := parseBodyTime("due_at", b.DueAt)
 	if err != nil {
 		return workflow.Command{}, nil, err
@@ -118,6 +111,23 @@ func (s *Server) decodeTransition(c *gin.Context) (workflow.Command, *int, error
 		cmd.CoUnits = append(cmd.CoUnits, workflow.Unit{DepartmentCode: u.DepartmentCode, RegionCode: u.RegionCode})
 	}
 	return cmd, b.ExpectedVersion, nil
+}
+
+// presentFields lists, sorted, the fields a JSON object body sends with a
+// value other than null (null is the same as absent).
+func presentFields(raw []byte) ([]string, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return nil, workflow.Invalid("body", "请求体必须是 JSON 对象")
+	}
+	present := make([]string, 0, len(keys))
+	for k, v := range keys {
+		if string(v) != "null" {
+			present = append(present, k)
+		}
+	}
+	slices.Sort(present)
+	return present, nil
 }
 
 // parseBodyTime reads the RFC 3339 time of body field f (nil when absent).

@@ -166,7 +166,9 @@ type requestView struct {
 	// MergedInto is the request this one was merged into (status merged).
 	MergedInto *string `json:"merged_into"`
 	// CoUnits are the units co-handling it (协办); [] when none.
-	CoUnits []workflow.Unit `json:"co_units"`
+	CoUnits        []workflow.Unit `json:"co_units"`
+	Channel        string          `json:"channel"`
+	ConsultationID *string         `json:"consultation_id"`
 }
 
 func (s *Server) requestView(r *model.Request) requestView {
@@ -181,9 +183,13 @@ func (s *Server) requestView(r *model.Request) requestView {
 		PendingExtensionDays: r.PendingExtensionDays, Version: r.Version,
 		CreatedAt: s.ts(r.CreatedAt), UpdatedAt: s.ts(r.UpdatedAt), ClosedAt: s.optTS(r.ClosedAt),
 		MergedInto: optID(r.MergedInto), CoUnits: workflow.DecodeUnits(r.CoUnits),
+		Channel: r.Channel, ConsultationID: optID(r.ConsultationID),
 	}
 	if v.CoUnits == nil {
 		v.CoUnits = []workflow.Unit{}
+	}
+	if v.Channel == "" {
+		v.Channel = model.ChannelDirect
 	}
 	if st.Open && r.DueAt != nil {
 		v.Step = &st.Step

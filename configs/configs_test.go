@@ -439,9 +439,12 @@ func TestReferenceCategories(t *testing.T) {
 	want := LeadLimits{Register: workflow.Limit{WorkingDays: 5}, Decide: workflow.Limit{Months: 1},
 		Verify: workflow.Limit{WorkingDays: 10}, Feedback: workflow.Limit{WorkingDays: 15}, RectifyMaxDays: 60,
 		InquiryReply: workflow.Limit{WorkingDays: 15}, InquiryConclude: workflow.Limit{WorkingDays: 10},
-		Approval: []string{"no_issue", "shelved"}}
+		Approval: []string{"no_issue", "shelved"}, ToleranceMinMembers: 3}
 	if !reflect.DeepEqual(ref.LeadLimits, want) {
 		t.Errorf("LeadLimits = %+v, want %+v", ref.LeadLimits, want)
+	}
+	if c := ref.Consultations; c.AgendaDays != 5 || c.CommonMinEnterprises != 2 {
+		t.Errorf("Consultations = %+v", c)
 	}
 }
 
@@ -506,7 +509,7 @@ func TestReferenceCalendar(t *testing.T) {
 func brokenFS(t *testing.T, name, content string) fs.FS {
 	t.Helper()
 	m := fstest.MapFS{}
-	for _, f := range []string{regionsFile, departmentsFile, categoriesFile, leadsFile, calendarFile, interactionsFile, dispatchFile} {
+	for _, f := range []string{regionsFile, departmentsFile, categoriesFile, leadsFile, calendarFile, interactionsFile, dispatchFile, meetingsFile} {
 		b, err := files.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -566,6 +569,11 @@ func TestLoadReferenceErrors(t *testing.T) {
 			[]string{leadsFile, "rectify_max_days"}},
 		{"lead approval of an unknown disposal", leadsFile, "register: 5wd\ndecide: 1mo\nverify: 10wd\nfeedback: 15wd\ninquiry_reply: 15wd\ninquiry_conclude: 10wd\nrectify_max_days: 60\napproval: [no_issue, warning]\n",
 			[]string{leadsFile, "approval", "warning"}},
+		{"consultation agenda days", meetingsFile, "agenda_days: -1\ncommon_issue_min_enterprises: 2\n", []string{meetingsFile, "agenda_days"}},
+		{"consultation common issue of one", meetingsFile, "agenda_days: 5\ncommon_issue_min_enterprises: 1\n", []string{meetingsFile, "common_issue_min_enterprises"}},
+		{"consultation unknown key", meetingsFile, "agenda_days: 5\ncommon_issue_min_enterprises: 2\nquorum: 3\n", []string{meetingsFile, "quorum"}},
+		{"tolerance quorum of one", leadsFile, "register: 5wd\ndecide: 1mo\nverify: 10wd\nfeedback: 15wd\ninquiry_reply: 15wd\ninquiry_conclude: 10wd\nrectify_max_days: 60\ntolerance_min_members: 1\n",
+			[]string{leadsFile, "tolerance_min_members"}},
 		{"calendar holiday and workday", calendarFile, "years:\n  - {year: 2026, published: true, source: x, holidays: [\"2026-02-14\"], workdays: [\"2026-02-14\"]}\n",
 			[]string{calendarFile, "2026-02-14"}},
 		{"calendar date outside year", calendarFile, "years:\n  - {year: 2026, published: true, source: x, holidays: [\"2027-01-01\"]}\n",

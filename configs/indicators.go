@@ -69,7 +69,7 @@ type Indicator struct {
 	Direction   string      `yaml:"direction" json:"direction,omitempty"` // index.Higher or index.Lower
 	Unit        string      `yaml:"unit" json:"unit,omitempty"`
 	Source      string      `yaml:"source" json:"source,omitempty"`
-	TrackerCode string      `yaml:"tracker_code" json:"tracker_code,omitempty"` // T01–T13, docs/index-method.md#tracker-indicators
+	TrackerCode string      `yaml:"tracker_code" json:"tracker_code,omitempty"` // T01–T15, docs/index-method.md#tracker-indicators
 	Owner       string      `yaml:"owner" json:"owner,omitempty"`               // department code
 	Floor       *float64    `yaml:"floor" json:"floor,omitempty"`
 	Excellent   *float64    `yaml:"excellent" json:"excellent,omitempty"`
@@ -147,7 +147,7 @@ func LoadIndicators() (IndicatorTree, error) {
 // indicator has a name and a weight > 0, and the weights under each parent
 // (and of the level-1 indicators) sum to 1 within 1e-6; a leaf has a
 // direction (higher or lower), a unit and a source — tracker with a known
-// tracker_code (T01–T13, each used once, in its own direction), submitted
+// tracker_code (T01–T15, each used once, in its own direction), submitted
 // with an owner, survey with neither — and both or neither goalposts,
 // ordered by the direction; other indicators have none of these.
 // Department codes are checked against the reference data by CheckOwners.
@@ -203,7 +203,7 @@ func nodeErr(code, en, zh string, args ...any) error {
 // and whether the code is known.
 func trackerDirection(code string) (string, bool) {
 	switch code {
-	case "T01", "T02", "T05", "T06", "T10", "T11", "T12", "T13":
+	case "T01", "T02", "T05", "T06", "T10", "T11", "T12", "T13", "T14", "T15":
 		return index.Higher, true
 	case "T03", "T04", "T07", "T08", "T09":
 		return index.Lower, true
@@ -316,7 +316,7 @@ func (v treeValidator) leaf(n Indicator) error {
 		dir, ok := trackerDirection(n.TrackerCode)
 		switch {
 		case !ok:
-			return nodeErr(c, "tracker_code %q is not one of T01–T13", "系统计算指标代码 tracker_code %q 不在 T01–T13 内", n.TrackerCode)
+			return nodeErr(c, "tracker_code %q is not one of T01–T15", "系统计算指标代码 tracker_code %q 不在 T01–T15 内", n.TrackerCode)
 		case v.trackers[n.TrackerCode] != "":
 			return nodeErr(c, "tracker_code %s is already used by %s", "tracker_code %s 已用于指标 %s", n.TrackerCode, v.trackers[n.TrackerCode])
 		case n.Direction != dir:

@@ -24,7 +24,7 @@ import (
 // files are the embedded YAML files. Each file is named explicitly so that a
 // stray file in the directory is never embedded by accident.
 //
-//go:embed config.yaml regions.yaml departments.yaml categories.yaml leads.yaml calendar.yaml interaction_rules.yaml indicators.yaml dispatch.yaml
+//go:embed config.yaml regions.yaml departments.yaml categories.yaml leads.yaml calendar.yaml interaction_rules.yaml indicators.yaml dispatch.yaml consultations.yaml
 var files embed.FS
 
 // Names of the embedded files.
@@ -37,6 +37,7 @@ const (
 	calendarFile     = "calendar.yaml"
 	interactionsFile = "interaction_rules.yaml"
 	dispatchFile     = "dispatch.yaml"
+	meetingsFile     = "consultations.yaml"
 )
 
 // Region levels.
@@ -114,6 +115,9 @@ type LeadLimits struct {
 	// Approval lists the disposals whose decision a second inspector must
 	// approve (报批); the others take effect when decided.
 	Approval []string `json:"approval"`
+	// ToleranceMinMembers is the fewest members a collective determination
+	// of 容错免责 (集体认定) lists.
+	ToleranceMinMembers int `json:"tolerance_min_members"`
 }
 
 // Steps maps the lead steps (workflow.State.Step) to their limits; the
@@ -146,6 +150,8 @@ type Reference struct {
 	InteractionRules []InteractionRule
 	// Dispatch is the 派单目录: the unit offered per category (dispatch.yaml).
 	Dispatch []workflow.DispatchRule
+	// Consultations are the rules of the 政企协商会.
+	Consultations workflow.ConsultationRules
 }
 
 // Category returns the category with the given code.
@@ -189,6 +195,9 @@ func loadReference(fsys fs.FS) (Reference, error) {
 		return Reference{}, err
 	}
 	if ref.Dispatch, err = loadDispatch(fsys, ref); err != nil {
+		return Reference{}, err
+	}
+	if ref.Consultations, err = loadConsultations(fsys); err != nil {
 		return Reference{}, err
 	}
 	return ref, nil
@@ -441,6 +450,7 @@ func loadLeadLimits(fsys fs.FS) (LeadLimits, error) {
 		InquiryConc    string   `yaml:"inquiry_conclude"`
 		RectifyMaxDays int      `yaml:"rectify_max_days"`
 		Approval       []string `yaml:"approval"`
+		ToleranceMin   int      `yaml:"tolerance_min_members"`
 	}
 	if err := decodeFile(fsys, leadsFile, &f); err != nil {
 		return LeadLimits{}, err
@@ -479,7 +489,28 @@ func loadLeadLimits(fsys fs.FS) (LeadLimits, error) {
 			l.Approval = append(l.Approval, code)
 		}
 	}
+	if f.ToleranceMin < 2 {
+		return LeadLimits{}, fmt.Errorf("%s: tolerance_min_members: a collective determination needs at least 2 members, got %d", leadsFile, f.ToleranceMin)
+	}
+	l.ToleranceMinMembers = f.ToleranceMin
 	return l, nil
+}
+
+func loadConsultations(fsys fs.FS) (workflow.ConsultationRules, error) {
+	var f struct {
+		AgendaDays     int `yaml:"agenda_days"`
+		MinEnterprises int `yaml:"common_issue_min_enterprises"`
+	}
+	if err := decodeFile(fsys, meetingsFile, &f); err != nil {
+		return workflow.ConsultationRules{}, err
+	}
+	if f.AgendaDays < 0 || f.AgendaDays > 60 {
+		return workflow.ConsultationRules{}, fmt.Errorf("%s: agenda_days: must be 0 to 60 days, got %d", meetingsFile, f.AgendaDays)
+	}
+	if f.MinEnterprises < 2 {
+		return workflow.ConsultationRules{}, fmt.Errorf("%s: common_issue_min_enterprises: a common issue spans at least 2 enterprises, got %d", meetingsFile, f.MinEnterprises)
+	}
+	return workflow.ConsultationRules{AgendaDays: f.AgendaDays, CommonMinEnterprises: f.MinEnterprises}, nil
 }
 
 func loadCalendar(fsys fs.FS) ([]workflow.CalendarYear, error) {

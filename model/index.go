@@ -443,6 +443,8 @@ func (s *Store) GatherLeafValues(ctx context.Context, tree configs.IndicatorTree
 // without cases, missing (insufficient_cases) below minCases.
 func trackerValue(r Rate, minCases int) index.Value {
 	switch {
+	case r.Count:
+		return index.Value{X: r.Value, N: int(r.Numerator), Num: r.Numerator, Den: r.Denominator}
 	case r.Code == "" || r.Missing || r.Denominator == 0:
 		return index.Value{Missing: true, Reason: index.ReasonNoCases}
 	case r.Denominator < float64(minCases):

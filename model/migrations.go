@@ -35,6 +35,8 @@ func migrations() []*gormigrate.Migration {
 		{ID: "202612070081_index_periods", Migrate: migrate0081, Rollback: rollback0081},
 		{ID: "202612070082_rectification_items", Migrate: migrate0082, Rollback: rollback0082},
 		{ID: "202612070090_files", Migrate: migrate0090, Rollback: rollback0090},
+		{ID: "202612070070_exemptions", Migrate: migrate0070, Rollback: rollback0070},
+		{ID: "202612070071_consultations", Migrate: migrate0071, Rollback: rollback0071},
 	}
 }
 

@@ -25,7 +25,16 @@ type NewRequest struct {
 	StationID                uint64
 	// FileIDs are uploads of the filer's to attach (checked by attachFiles).
 	FileIDs []string
+	// ConsultationID: the issue was raised at this 政企协商会 (channel
+	// consultation); the meeting must be published or held.
+	ConsultationID uint64
 }
+
+// The channels a request comes by.
+const (
+	ChannelDirect       = "direct"
+	ChannelConsultation = "consultation"
+)
 
 // Idempotency carries an Idempotency-Key and the hash of the body it came with.
 type Idempotency struct {
@@ -79,6 +88,10 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 		if in.StationID != 0 {
 			r.StationID = &in.StationID
 		}
+		r.Channel = ChannelDirect
+		if in.ConsultationID != 0 {
+			r.Channel, r.ConsultationID = ChannelConsultation, &in.ConsultationID
+		}
 		r.DueAt, r.DueWorking = workflow.Request.StepDeadline(workflow.Submitted, now, s.requestEnv(r.Category, now))
 		if err := tx.Create(r).Error; err != nil {
 			return err
@@ -110,6 +123,11 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, idem *Idempote
 		// chain_head stays NULL and the first transition reads it.
 		if err := s.insertEvents(tx, ev); err != nil {
 			return err
+		}
+		if in.ConsultationID != 0 {
+			if err := s.recordIssue(tx, in, r, now); err != nil {
+				return err
+			}
 		}
 		sug, ok := s.ref.Suggest(r.Category, r.RegionCode)
 		if !ok || !sug.Auto {
@@ -574,4 +592,29 @@ func (s *Store) syncCoUnits(tx *gorm.DB, r *Request) error {
 		rows[i] = RequestCoUnit{RequestID: r.ID, DepartmentCode: u.DepartmentCode, UnitRegionCode: u.RegionCode}
 	}
 	return tx.Create(&rows).Error
+}
+
+// recordIssue writes, on the meeting an issue was raised at, the event that
+// names the request it became. The meeting must be published or held: one
+// UPDATE checks that and takes the meeting's row (its version goes up: it
+// has a new event), so issues raised at once wait for each other rather
+// than conflict, and a cancellation in between makes one of the two fail.
+func (s *Store) recordIssue(tx *gorm.DB, in NewRequest, r *Request, now time.Time) error {
+	open := []string{string(workflow.MeetingPublished), string(workflow.MeetingHeld)}
+	res := tx.Model(&Consultation{}).Where("id = ? AND status IN ?", in.ConsultationID, open).
+		Updates(map[string]any{"version": gorm.Expr("version + 1"), "updated_at": now})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return workflow.ErrInvalidTransition
+	}
+	var m Consultation
+	if err := tx.Where("id = ?", in.ConsultationID).Take(&m).Error; err != nil {
+		return err
+	}
+	return s.insertEvents(tx, &Event{CaseKind: string(workflow.KindConsultation), CaseID: m.ID, Action: string(workflow.MeetingRaiseIssue),
+		FromStatus: m.Status, ToStatus: m.Status, ActorID: in.FiledBy, ActorRole: string(in.FilerRole), At: now,
+		Payload:    payloadJSON(map[string]any{"request_id": strconv.FormatUint(r.ID, 10), "enterprise_id": strconv.FormatUint(r.EnterpriseID, 10)}),
+		RegionCode: m.RegionCode, chain: chainExisting})
 }

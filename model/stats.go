@@ -51,6 +51,9 @@ type Rate struct {
 	Denominator float64
 	Value       float64
 	Missing     bool
+	// Count: the indicator is a count (Value = Numerator), which is never
+	// missing and has no cases to be too few of.
+	Count bool
 }
 
 // TrackerStats are the tracker indicators of a region subtree over a range.
@@ -324,7 +327,12 @@ func requestCountsByRegion(db *gorm.DB, regions []string, g regionGroup, from, t
 type statsSource func(ctx context.Context, db *gorm.DB, regions []string, g regionGroup, from, to, asOf time.Time) (func(scope []string) []Rate, error)
 
 func (s *Store) statsSources() []statsSource {
-	return []statsSource{s.leadStats, s.rectificationStats}
+	return []statsSource{s.leadStats, s.rectificationStats, s.exemptionStats, s.meetingStats}
+}
+
+// count is a count indicator of n.
+func count(code string, n float64) Rate {
+	return Rate{Code: code, Numerator: n, Denominator: 1, Value: n, Count: true}
 }
 
 func rate(code string, num, den, scale float64) Rate {
@@ -340,7 +348,7 @@ type TrackerIndicator struct {
 	HigherIsBetter   bool
 }
 
-// TrackerIndicators lists T01–T13 in order.
+// TrackerIndicators lists T01–T15 in order.
 func TrackerIndicators() []TrackerIndicator {
 	return []TrackerIndicator{
 		{"T01", "受理及时率", "%", true},
@@ -356,6 +364,8 @@ func TrackerIndicators() []TrackerIndicator {
 		{"T11", "线索按期处置率", "%", true},
 		{"T12", "整改完成率", "%", true},
 		{"T13", "整改清单按期销号率", "%", true},
+		{"T14", "容错免责认定数", "件", true},
+		{"T15", "政企协商会召开数", "次", true},
 	}
 }
 

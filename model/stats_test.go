@@ -104,8 +104,8 @@ func TestLeadStatsForScopesBruteForce(t *testing.T) {
 				}
 				for j, w := range want {
 					for how, got := range map[string][]Rate{"grouped": grouped[i].Rates, "one scope": one.Rates} {
-						if len(got) != 13 {
-							t.Fatalf("scope %v (%s): %d rates, want T01–T13", sc, how, len(got))
+						if len(got) != len(TrackerIndicators()) {
+							t.Fatalf("scope %v (%s): %d rates, want T01–T%d", sc, how, len(got), len(TrackerIndicators()))
 						}
 						if g := got[9+j]; g != w {
 							t.Errorf("scope %v %s (%s): got %+v, want %+v", sc, w.Code, how, g, w)

@@ -114,6 +114,10 @@ type Request struct {
 	// CoUnits are the units co-handling it (协办), dept@region;… ("" none);
 	// request_co_units lists them one per row.
 	CoUnits string `gorm:"size:255;not null;default:''"`
+	// Channel is how the request came: direct (filed by the enterprise or
+	// a station) or consultation (raised at a 政企协商会, ConsultationID).
+	Channel        string  `gorm:"size:16;not null;default:direct"`
+	ConsultationID *uint64 `gorm:"index"`
 }
 
 // RequestCoUnit is one co-handling unit (协办单位) of a request.

@@ -111,8 +111,14 @@ func ActionLabel(a Action) string {
 		return "上报"
 	case EventMergedFrom:
 		return "并入重复诉求"
+	case ExemptApply:
+		return "申请容错免责"
+	case MeetingCreate:
+		return "筹备协商会"
+	case MeetingRaiseIssue:
+		return "提出问题"
 	}
-	for _, m := range []*Machine{Request, Lead} {
+	for _, m := range []*Machine{Request, Lead, Exemption, Consultation} {
 		if t, ok := m.Transition(a); ok {
 			return t.Label
 		}
