@@ -491,7 +491,7 @@ var actionFieldSpecs = map[string]fieldSpec{
 	"method":           {Label: "反馈方式", Input: "select"},
 	"feedback_at":      {Label: "反馈时间", Input: "datetime", Hint: "北京时间，不晚于现在、不早于办结"},
 	"opinion":          {Label: "协办意见", Input: "textarea", Max: 5000, Hint: "供主办单位参考；答复仍由主办单位作出"},
-	"co_units":         {Label: "协办单位（可选）", Input: "text", Max: 200, Hint: "部门代码@区划代码，多个用分号分隔，如 sw@330203;zjj@330200"},
+	"co_units":         {Label: "协办单位", Input: "text", Max: 200, Hint: "部门代码@区划代码，多个用分号分隔，如 sw@330203;zjj@330200"},
 	"target_id":        {Label: "合并至诉求（系统ID）", Input: "text", Max: 20, Hint: "同一企业的另一件诉求；本诉求将以“已合并”办结，由该诉求继续办理"},
 }
 
