@@ -78,6 +78,8 @@ type leadListData struct {
 	Next, First                string
 	Filtered                   bool
 	Empty                      string
+	// Export is the ledger of the list's filters (台账), for inspectors.
+	Export string
 }
 
 type leadRow struct {
@@ -113,6 +115,9 @@ func (cs *console) leadList(c *gin.Context) error {
 	pg.Form = values
 	d := leadListData{Region: can("lead.content"), Disposal: can("lead.investigation"), Deadline: can("lead.rectification"),
 		Filtered: len(values) > 1 || (len(values) == 1 && !values.Has("cursor"))}
+	if cs.s.authz.Can(p.account.Role, "lead", "export") {
+		d.Export = ledgerURL("/leads/export.xlsx", values)
+	}
 	d.Statuses = cs.statusOptions(workflow.Lead, values.Get("status"))
 	if d.Region {
 		d.Regions = cs.regionOptions(cs.s.authz.Descendants(p.account.RegionCode), values.Get("region_code"), "全部区划")

@@ -46,6 +46,8 @@ type requestListData struct {
 	// (set on a later page).
 	Next, First string
 	Filtered    bool
+	// Export is the ledger of the list's filters (台账).
+	Export string
 }
 
 type requestRow struct {
@@ -71,7 +73,8 @@ func (cs *console) requestList(c *gin.Context) error {
 	f := cs.s.requestFilter(q)
 	pg := cs.newPage(c, "诉求")
 	pg.Form = values
-	d := requestListData{Filtered: len(values) > 1 || (len(values) == 1 && !values.Has("cursor"))}
+	d := requestListData{Filtered: len(values) > 1 || (len(values) == 1 && !values.Has("cursor")),
+		Export: ledgerURL("/requests/export.xlsx", values)}
 	d.Statuses = cs.statusOptions(workflow.Request, values.Get("status"))
 	d.Categories = []option{{Value: "", Label: "全部类别"}}
 	for _, cat := range cs.s.ref.CatList {

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -28,9 +30,40 @@ import (
 // formula), times are date cells in Beijing time, a text longer than a
 // cell holds (32,767 characters) is cut with a note.
 
-// isLedgerRoute reports whether route has the export time budget.
+// isLedgerRoute reports whether route has the export time budget (the
+// API's and the console's).
 func isLedgerRoute(route string) bool {
-	return route == "/api/v1/requests/export.xlsx" || route == "/api/v1/leads/export.xlsx"
+	switch route {
+	case "/api/v1/requests/export.xlsx", "/api/v1/leads/export.xlsx", "/requests/export.xlsx", "/leads/export.xlsx":
+		return true
+	}
+	return false
+}
+
+// ledgerURL is the console's link to the ledger of a list under values
+// (its filters, without the page).
+func ledgerURL(path string, values url.Values) string {
+	v := cloneValues(values)
+	v.Del("cursor")
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// consoleLedger answers the console's ledger links with the API's export:
+// the filters a list form sends, empty ones dropped (as the list does).
+func (cs *console) consoleLedger(export func(*gin.Context) error, params []string) func(*gin.Context) error {
+	return func(c *gin.Context) error {
+		values := url.Values{}
+		for k, vs := range c.Request.URL.Query() {
+			if v := strings.TrimSpace(vs[0]); v != "" && slices.Contains(params, k) {
+				values.Set(k, v)
+			}
+		}
+		c.Request.URL.RawQuery = values.Encode()
+		return export(c)
+	}
 }
 
 // ledgerPage is how many rows one database read brings.

@@ -271,3 +271,37 @@ func TestLedgerPages(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleLedgers: the list pages link their ledger under their filters,
+// and the link answers the workbook the API gives.
+func TestConsoleLedgers(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		lzWorld(t, ts)
+		acfic := ts.consoleAs(t, "acfic_hs")
+		page := acfic.get("/requests?status=submitted&category=&q=").want(t, http.StatusOK)
+		if !strings.Contains(page.body, `href="/requests/export.xlsx?status=submitted"`) {
+			t.Fatalf("the request list does not link its ledger under its filter")
+		}
+		res := acfic.get("/requests/export.xlsx?status=submitted&category=").want(t, http.StatusOK)
+		f, err := excelize.OpenReader(strings.NewReader(res.body))
+		if err != nil {
+			t.Fatalf("not a workbook: %v", err)
+		}
+		defer f.Close()
+		rows, _ := f.GetRows("诉求台账")
+		api := qaIDs(t, ts.as(t, "acfic_hs", "GET", "/api/v1/requests?status=submitted&page_size=100", nil).want(http.StatusOK))
+		if len(rows)-1 != len(api) {
+			t.Errorf("the console's ledger has %d rows, the API lists %d", len(rows)-1, len(api))
+		}
+		// Leads: inspectors see the link and get the ledger; a unit neither.
+		insp := ts.consoleAs(t, "insp_hs")
+		insp.get("/leads").want(t, http.StatusOK).wantText(t, `href="/leads/export.xlsx"`)
+		insp.get("/leads/export.xlsx").want(t, http.StatusOK)
+		dept := ts.consoleAs(t, "dept_hs_scjg")
+		if strings.Contains(dept.get("/leads").want(t, http.StatusOK).body, "导出台账") {
+			t.Error("a unit's lead page offers the lead ledger")
+		}
+		dept.get("/leads/export.xlsx").want(t, http.StatusForbidden)
+	})
+}
