@@ -168,6 +168,8 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	in.POST("/leads/:id", cs.h(cs.leadAct))
 	in.GET("/leads/:id/reads", cs.h(cs.leadReadsPage))
 	in.GET("/consultations", cs.h(cs.consultationsPage))
+	in.GET("/notices", cs.h(cs.noticesPage))
+	in.POST("/notices/read-all", cs.h(cs.noticesReadAll))
 	in.GET("/deadlines", cs.h(cs.deadlineBoard))
 	in.GET("/deadlines/export.xlsx", cs.h(cs.deadlineExport))
 	in.GET("/stats", cs.h(cs.statsPage))
@@ -267,6 +269,7 @@ type navEntry struct {
 // consoleNav is the menu, in order. A new page adds its entry here.
 var consoleNav = []navEntry{
 	{Label: "我的待办", Path: "/"},
+	{Label: "通知", Path: "/notices", Kind: "notice", Act: "read"},
 	{Label: "诉求", Path: "/requests", Kind: "request", Act: "list"},
 	{Label: "提交诉求", Path: "/requests/new", Kind: "request", Act: "create"},
 	// One name of the lead list per role: inspectors see leads, units

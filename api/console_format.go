@@ -211,15 +211,16 @@ func fieldLabel(field string) string {
 // notices are the confirmations a page shows after a redirect (?done=…):
 // fixed texts, so the query string cannot put words on the page.
 var notices = map[string]string{
-	"password":  "密码已修改。",
-	"filed":     "诉求已提交，请留意办理进度。",
-	"reported":  "线索已提交，纪检监察机关将依规处理。",
-	"computed":  "测算完成，结果为草稿：请审核各单位的得分与报告，确认无误后发布。",
-	"published": "已发布。公众无需登录即可查看本期排名与各单位报告。",
-	"confirmed": "数据已确认。请测算该期间（确认之后的测算才能发布）。",
-	"disabled":  "账号已停用，其登录会话、令牌与 API 密钥随即失效。",
-	"enabled":   "账号已启用。",
-	"revoked":   "API 密钥已吊销，使用它的请求将被拒绝。",
+	"password":     "密码已修改。",
+	"notices_read": "通知已全部标为已读。",
+	"filed":        "诉求已提交，请留意办理进度。",
+	"reported":     "线索已提交，纪检监察机关将依规处理。",
+	"computed":     "测算完成，结果为草稿：请审核各单位的得分与报告，确认无误后发布。",
+	"published":    "已发布。公众无需登录即可查看本期排名与各单位报告。",
+	"confirmed":    "数据已确认。请测算该期间（确认之后的测算才能发布）。",
+	"disabled":     "账号已停用，其登录会话、令牌与 API 密钥随即失效。",
+	"enabled":      "账号已启用。",
+	"revoked":      "API 密钥已吊销，使用它的请求将被拒绝。",
 }
 
 // noticeFor is the confirmation for done: a fixed text, or the label of a
