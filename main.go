@@ -309,13 +309,15 @@ func (a *app) serve(ctx context.Context, ready func(string)) error {
 		defer runtime.SetMutexProfileFraction(0)
 		a.log.Warn("已在 127.0.0.1:6060 开启 pprof 性能分析", "addr", "127.0.0.1:6060")
 	}
-	// The deadline scanner and the webhook dispatcher run until the server
+	// The deadline scanner, the webhook dispatcher and the sender of
+	// notices by SMS and e-mail run until the server
 	// has stopped, then end before the database closes.
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); a.store.RunScanner(jobs, a.cfg.ScanInterval, a.log, a.report) }()
 	go func() { defer wg.Done(); model.NewDispatcher(a.store, a.log).Run(jobs, time.Second) }()
+	go func() { defer wg.Done(); model.NewChannelSender(a.store, a.cfg.Notify, a.log).Run(jobs, 5*time.Second) }()
 	defer func() { stopJobs(); wg.Wait() }()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

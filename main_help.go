@@ -64,6 +64,12 @@ Environment (each overrides the configuration file's key):
                              (file://…, s3://bucket?endpoint=…)          (default: files/ under the data dir)
   QINQING_FILES_MAX_SIZE     largest upload in bytes                     (default 20971520, 20 MiB)
   QINQING_FILES_ORPHAN_TTL   unreferenced uploads are deleted after      (default 24h)
+  QINQING_SMS_URL            SMS gateway for notices (signed JSON POST)  (default: unset, off)
+  QINQING_SMS_SECRET         the gateway's signing secret, ≥ 32 characters
+  QINQING_SMTP_ADDR          SMTP relay host:port for notices by e-mail  (default: unset, off)
+  QINQING_SMTP_FROM          the sender address of those e-mails
+  QINQING_SMTP_USERNAME      SMTP user (PLAIN auth), with _PASSWORD      (default: none)
+  QINQING_SMTP_PASSWORD      SMTP password
   QINQING_SEED_PASSWORD      password of seeded accounts (seed)          (default seed-password-1)
 
 Limits are written 5wd (working days), 7d (calendar days), 1mo (months) or as a

@@ -914,6 +914,8 @@ func TestAuthzUnauthenticated(t *testing.T) {
 			{"GET", "/api/v1/me/notices", nil},
 			{"POST", "/api/v1/me/notices/1/read", nil},
 			{"POST", "/api/v1/me/notices/read-all", nil},
+			{"GET", "/api/v1/me/notify-settings", nil},
+			{"PUT", "/api/v1/me/notify-settings", map[string]any{"sms": false}},
 			{"POST", "/api/v1/index/periods", map[string]any{"period": "2026-11"}},
 			{"GET", "/api/v1/index/periods/2026-11/submissions", nil},
 			{"POST", "/api/v1/index/periods/2026-11/confirm", nil},

@@ -190,6 +190,7 @@ var fieldLabels = map[string]string{
 	"result": "回访结果", "state": "期限状态", "kind": "类别",
 	"letter": "函询函内容", "reply": "函询回复", "conclusion": "函询结论", "method": "反馈方式", "feedback_at": "反馈时间",
 	"target_id": "合并至诉求", "co_units": "协办单位", "co_handled": "协办筛选",
+	"phone": "手机号码", "sms": "短信通知", "email_enabled": "邮件通知", "email": "电子邮箱",
 	"file_ids": "附件", "file": "文件",
 	"official_name": "当事人", "lead_id": "线索", "request_id": "诉求", "circumstances": "情况说明",
 	"findings": "核实情况", "outcome": "认定结论", "members": "参加认定人员", "meeting_at": "认定会议时间",

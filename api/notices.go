@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"qinqing/model"
+	"qinqing/workflow"
 )
 
 // Notices (站内通知): the caller's own messages, newest first, and marking
@@ -139,4 +140,87 @@ func (s *Server) readAllNotices(c *gin.Context) error {
 	}
 	c.JSON(http.StatusOK, gin.H{"marked": n, "unread_count": 0})
 	return nil
+}
+
+// Notices by SMS and e-mail (docs/design.md#notice-channels): each account
+// chooses for itself, GET and PUT /api/v1/me/notify-settings.
+
+type notifySettingsBody struct {
+	Phone        string `json:"phone" validate:"max=20"`
+	Email        string `json:"email" validate:"omitempty,email,max=254"`
+	SMS          bool   `json:"sms"`
+	EmailEnabled bool   `json:"email_enabled"`
+}
+
+type notifySettingsView struct {
+	notifySettingsBody
+	// Available says which channels the service has configured.
+	Available map[string]bool `json:"available"`
+}
+
+func (s *Server) notifySettingsView(n model.NotifySetting) notifySettingsView {
+	return notifySettingsView{notifySettingsBody: notifySettingsBody{Phone: n.Phone, Email: n.Email, SMS: n.SMS, EmailEnabled: n.ByEmail},
+		Available: map[string]bool{model.ChannelSMS: s.cfg.Notify.SMSURL != "", model.ChannelEmail: s.cfg.Notify.SMTPAddr != ""}}
+}
+
+func (s *Server) getNotifySettings(c *gin.Context) error {
+	p := principalOf(c)
+	if err := s.mayEver(p, "notice", "settings"); err != nil {
+		return err
+	}
+	n, err := s.store.NotifySettingsOf(c.Request.Context(), p.account.ID)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, s.notifySettingsView(n))
+	return nil
+}
+
+func (s *Server) putNotifySettings(c *gin.Context) error {
+	p := principalOf(c)
+	if err := s.mayEver(p, "notice", "settings"); err != nil {
+		return err
+	}
+	var b notifySettingsBody
+	if err := s.decode(c, &b); err != nil {
+		return err
+	}
+	var v workflow.ValidationError
+	if b.Phone != "" && !mobilePhone(b.Phone) {
+		v.Add("phone", "须为 11 位手机号码")
+	}
+	switch {
+	case b.SMS && b.Phone == "":
+		v.Add("phone", "开启短信通知须填写手机号码")
+	case b.SMS && s.cfg.Notify.SMSURL == "":
+		v.Add("sms", "本服务未配置短信通道")
+	}
+	switch {
+	case b.EmailEnabled && b.Email == "":
+		v.Add("email", "开启邮件通知须填写电子邮箱")
+	case b.EmailEnabled && s.cfg.Notify.SMTPAddr == "":
+		v.Add("email_enabled", "本服务未配置邮件通道")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	n := model.NotifySetting{AccountID: p.account.ID, Phone: b.Phone, Email: b.Email, SMS: b.SMS, ByEmail: b.EmailEnabled}
+	if err := s.store.SetNotifySettings(c.Request.Context(), n); err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, s.notifySettingsView(n))
+	return nil
+}
+
+// mobilePhone reports whether s is a mainland mobile number (11 digits, 1[3-9]…).
+func mobilePhone(s string) bool {
+	if len(s) != 11 || s[0] != '1' || s[1] < '3' || s[1] > '9' {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -49,6 +49,8 @@ func (s *Server) routes() error {
 	v1.POST("/me/password", s.h(s.changePassword))
 	v1.POST("/auth/logout", s.h(s.logout))
 	v1.GET("/me/notices", s.h(s.listNotices))
+	v1.GET("/me/notify-settings", s.h(s.getNotifySettings))
+	v1.PUT("/me/notify-settings", s.h(s.putNotifySettings))
 	v1.POST("/me/notices/read-all", s.h(s.readAllNotices))
 	v1.POST("/me/notices/:id/read", s.h(s.readNotice))
 

@@ -96,6 +96,22 @@ type Config struct {
 	Pprof bool
 	// Files configures attachments (files).
 	Files Files
+	// Notify configures the notices sent outside the app (notify).
+	Notify Notify
+}
+
+// Notify configures the channels a notice may also be sent by, per account
+// preference (docs/design.md#notice-channels). An empty URL or address turns
+// the channel off.
+type Notify struct {
+	// SMSURL is the SMS gateway: each message is POSTed to it as JSON,
+	// signed with SMSSecret (notify.sms_url, QINQING_SMS_URL;
+	// notify.sms_secret, QINQING_SMS_SECRET, at least 32 characters).
+	SMSURL, SMSSecret string
+	// SMTPAddr (host:port) relays e-mail from SMTPFrom, authenticating
+	// with SMTPUsername and SMTPPassword when set (notify.smtp_*,
+	// QINQING_SMTP_ADDR, _FROM, _USERNAME, _PASSWORD).
+	SMTPAddr, SMTPFrom, SMTPUsername, SMTPPassword string
 }
 
 // Files configures attachments (docs/design.md#attachments).
@@ -260,6 +276,14 @@ type fileConfig struct {
 		MaxSize   int64  `yaml:"max_size"`
 		OrphanTTL string `yaml:"orphan_ttl"`
 	} `yaml:"files"`
+	Notify struct {
+		SMSURL       string `yaml:"sms_url"`
+		SMSSecret    string `yaml:"sms_secret"`
+		SMTPAddr     string `yaml:"smtp_addr"`
+		SMTPFrom     string `yaml:"smtp_from"`
+		SMTPUsername string `yaml:"smtp_username"`
+		SMTPPassword string `yaml:"smtp_password"`
+	} `yaml:"notify"`
 }
 
 // Load reads the YAML configuration at path (the embedded default
@@ -359,6 +383,12 @@ func (c *Config) applyFile(f fileConfig) error {
 		c.Webhooks = append(c.Webhooks, Webhook{URL: w.URL, Secret: w.Secret, Events: slices.Clone(w.Events)})
 	}
 	setString(&c.Files.Store, f.Files.Store)
+	setString(&c.Notify.SMSURL, f.Notify.SMSURL)
+	setString(&c.Notify.SMSSecret, f.Notify.SMSSecret)
+	setString(&c.Notify.SMTPAddr, f.Notify.SMTPAddr)
+	setString(&c.Notify.SMTPFrom, f.Notify.SMTPFrom)
+	setString(&c.Notify.SMTPUsername, f.Notify.SMTPUsername)
+	setString(&c.Notify.SMTPPassword, f.Notify.SMTPPassword)
 	if f.Files.MaxSize != 0 {
 		c.Files.MaxSize = f.Files.MaxSize
 	}
@@ -386,6 +416,12 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 		{"QINQING_LOG_LEVEL", &c.LogLevel},
 		{"QINQING_METRICS_TOKEN", &c.MetricsToken},
 		{"QINQING_FILES_STORE", &c.Files.Store},
+		{"QINQING_SMS_URL", &c.Notify.SMSURL},
+		{"QINQING_SMS_SECRET", &c.Notify.SMSSecret},
+		{"QINQING_SMTP_ADDR", &c.Notify.SMTPAddr},
+		{"QINQING_SMTP_FROM", &c.Notify.SMTPFrom},
+		{"QINQING_SMTP_USERNAME", &c.Notify.SMTPUsername},
+		{"QINQING_SMTP_PASSWORD", &c.Notify.SMTPPassword},
 	} {
 		if v, ok := get(s.name); ok {
 			*s.dst = v
@@ -563,6 +599,10 @@ func (c *Config) validate() error {
 		return fmt.Errorf("db.driver (QINQING_DB_DRIVER): %q is not sqlite or mysql", c.DB.Driver)
 	case c.DB.Driver == DriverMySQL && c.DB.DSN == "":
 		return errors.New("db.dsn (QINQING_DB_DSN) is required when db.driver is mysql")
+	case c.Notify.SMSURL != "" && len(c.Notify.SMSSecret) < 32:
+		return errors.New("notify.sms_secret (QINQING_SMS_SECRET): at least 32 characters when notify.sms_url is set")
+	case c.Notify.SMTPAddr != "" && c.Notify.SMTPFrom == "":
+		return errors.New("notify.smtp_from (QINQING_SMTP_FROM) is required when notify.smtp_addr is set")
 	case c.Files.MaxSize <= 0:
 		return fmt.Errorf("files.max_size (QINQING_FILES_MAX_SIZE): must be > 0 bytes, got %d", c.Files.MaxSize)
 	case c.DB.MaxOpenConns < 0:

@@ -81,7 +81,10 @@ func (c *noticeCache) flush(tx *gorm.DB) error {
 	if len(c.pending) == 0 {
 		return nil
 	}
-	err := tx.CreateInBatches(c.pending, insertBatch(tx, 9)).Error
+	if err := tx.CreateInBatches(c.pending, insertBatch(tx, 9)).Error; err != nil {
+		return err
+	}
+	err := enqueueChannels(tx, c.pending)
 	c.pending = c.pending[:0]
 	return err
 }

@@ -21,7 +21,8 @@ func models() []any {
 	return []any{&Region{}, &Department{}, &Station{}, &Enterprise{}, &Account{}, &Request{}, &Event{}, &IdempotencyKey{}, &WebhookDelivery{}, &Lead{}, &LeadRead{}, &LeadRecusal{},
 		&StoredTree{}, &IndicatorValue{}, &SurveyResponse{}, &SurveyAnswer{}, &IndexRun{},
 		&Notice{}, &IndexPeriod{}, &RectificationItem{}, &RectificationReport{},
-		&AuthSession{}, &RefreshToken{}, &APIKey{}, &LimitAttempt{}, &LimitKey{}, &LimitBucket{}, &RequestCoUnit{}, &File{}, &Exemption{}, &Consultation{}, &ConsultationInvitee{}}
+		&AuthSession{}, &RefreshToken{}, &APIKey{}, &LimitAttempt{}, &LimitKey{}, &LimitBucket{}, &RequestCoUnit{}, &File{}, &Exemption{}, &Consultation{}, &ConsultationInvitee{},
+		&NotifySetting{}, &NoticeDelivery{}}
 }
 
 // testDBs opens a fresh SQLite database, and a fresh MySQL one when

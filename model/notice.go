@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -82,8 +83,23 @@ func Notify(tx *gorm.DB, now time.Time, n NewNotice, ids ...uint64) (int, error)
 		rows = append(rows, Notice{AccountID: id, Kind: n.Kind, Title: n.Title, Body: n.Body, ObjectKind: n.ObjectKind,
 			ObjectID: n.ObjectID, DedupKey: key, CreatedAt: now})
 	}
+	if key != nil {
+		// The accounts that have it already get neither the notice nor
+		// its SMS or e-mail again.
+		var have []uint64
+		if err := tx.Model(&Notice{}).Where("dedup_key = ? AND account_id IN ?", *key, ids).Pluck("account_id", &have).Error; err != nil {
+			return 0, err
+		}
+		rows = slices.DeleteFunc(rows, func(r Notice) bool { return slices.Contains(have, r.AccountID) })
+		if len(rows) == 0 {
+			return 0, nil
+		}
+	}
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows)
-	return int(res.RowsAffected), res.Error
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	return int(res.RowsAffected), enqueueChannels(tx, rows)
 }
 
 // UnitAccounts returns the enabled department accounts of unit (dept,

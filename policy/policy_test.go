@@ -127,6 +127,7 @@ func vocabulary() []grant {
 		{"rectification_item", "close", "acfic", "region"},
 		{"notice", "read", all, "any"},
 		{"notice", "mark_read", all, "any"},
+		{"notice", "settings", all, "any"},
 		{"enterprise", "create", "admin acfic station", "region"},
 		{"enterprise", "read", "admin acfic station inspector department enterprise", "region"},
 		{"enterprise", "list", "admin acfic station inspector department", "region"},
