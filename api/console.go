@@ -173,6 +173,8 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	in.GET("/deadlines", cs.h(cs.deadlineBoard))
 	in.GET("/deadlines/export.xlsx", cs.h(cs.deadlineExport))
 	in.GET("/stats", cs.h(cs.statsPage))
+	in.GET("/units", cs.h(cs.unitsPage))
+	in.GET("/units/export.xlsx", cs.h(cs.unitsExport))
 	in.GET("/index", cs.h(cs.indexHome))
 	in.POST("/index/runs", cs.h(cs.indexCompute))
 	in.POST("/index/periods/confirm", cs.h(cs.indexConfirm))
@@ -283,6 +285,7 @@ var consoleNav = []navEntry{
 	{Label: "协商会邀请", Path: "/consultations", Kind: "consultation.invitation", Act: "list"},
 	{Label: "期限看板", Path: "/deadlines", Kind: "deadline", Act: "list"},
 	{Label: "统计", Path: "/stats", Kind: "stats", Act: "read"},
+	{Label: "红黑榜", Path: "/units", Kind: "stats.units", Act: "read"},
 	{Label: "亲清指数测算", Path: "/index", Kind: "index_run", Act: "read"},
 	{Label: "指标值报送", Path: "/index/values", Kind: "indicator_value", Act: "submit"},
 	{Label: "亲清指数", Path: "/public/index"},
