@@ -169,6 +169,7 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 	in.GET("/leads/:id/reads", cs.h(cs.leadReadsPage))
 	in.GET("/consultations", cs.h(cs.consultationsPage))
 	in.GET("/notices", cs.h(cs.noticesPage))
+	in.GET("/files/:id", cs.h(cs.s.downloadFile))
 	in.POST("/notices/read-all", cs.h(cs.noticesReadAll))
 	in.GET("/deadlines", cs.h(cs.deadlineBoard))
 	in.GET("/deadlines/export.xlsx", cs.h(cs.deadlineExport))
@@ -502,7 +503,9 @@ func (p *formProblem) For(field string) string {
 // formValues copies the posted form (without the CSRF token) for filling
 // the form again.
 func formValues(c *gin.Context) url.Values {
-	_ = c.Request.ParseForm()
+	if err := c.Request.ParseMultipartForm(1 << 20); err != nil {
+		_ = c.Request.ParseForm()
+	}
 	v := url.Values{}
 	for k, vs := range c.Request.PostForm {
 		if k != "csrf" {

@@ -536,6 +536,9 @@ func (cs *console) leadAct(c *gin.Context) error {
 	ctx := c.Request.Context()
 	cmd, expected, err := consoleCommand(workflow.Lead, form, cs.s.cal.Location())
 	if err == nil {
+		err = cs.attachUpload(c, p, &cmd)
+	}
+	if err == nil {
 		_, err = cs.s.leadAction(ctx, p, c.Param("id"), cmd, expected)
 	}
 	if err == nil {

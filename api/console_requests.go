@@ -199,7 +199,11 @@ type similarRow struct {
 type eventRow struct {
 	Action, Actor, At string
 	Details           []detail
+	// Files are the attachments the event attached, to download.
+	Files []fileLink
 }
+
+type fileLink struct{ Name, Path, Size string }
 
 type detail struct{ Label, Value string }
 
@@ -322,6 +326,17 @@ func (cs *console) eventRow(e *model.Event) eventRow {
 	if json.Unmarshal([]byte(e.Payload), &payload) != nil {
 		return row
 	}
+	if fs, ok := payload["files"].([]any); ok {
+		for _, x := range fs {
+			m, _ := x.(map[string]any)
+			id, _ := m["id"].(string)
+			name, _ := m["name"].(string)
+			size, _ := m["size"].(float64)
+			if id != "" {
+				row.Files = append(row.Files, fileLink{Name: name, Path: "/files/" + id, Size: sizeText(int64(size))})
+			}
+		}
+	}
 	// A unit is a department and a region: one line.
 	if d, ok := payload["department_code"].(string); ok {
 		for _, rk := range []string{"region_code", "unit_region_code"} {
@@ -391,6 +406,10 @@ func (cs *console) payloadValue(k string, v any) string {
 			if d, ok := workflow.DisposalByCode(x); ok {
 				return d.Label
 			}
+		case "dispatch":
+			if l, ok := dispatchLabels[x]; ok {
+				return l
+			}
 		case "due_at":
 			if t, err := time.Parse(time.RFC3339, x); err == nil {
 				return cs.datetime(t)
@@ -421,6 +440,8 @@ func (cs *console) payloadValue(k string, v any) string {
 type actionForm struct {
 	Action, Label string
 	Fields        []actionField
+	// Multipart: the form sends a file (enctype multipart/form-data).
+	Multipart bool
 	// Confirm asks before sending (an action that cannot be undone).
 	Confirm string
 	// Open: shown unfolded, after it was refused (Problem).
@@ -493,6 +514,7 @@ var actionFieldSpecs = map[string]fieldSpec{
 	"conclusion":       {Label: "了结方式", Input: "radio"},
 	"method":           {Label: "反馈方式", Input: "select"},
 	"feedback_at":      {Label: "反馈时间", Input: "datetime", Hint: "北京时间，不晚于现在、不早于办结"},
+	"file_ids":         {Label: "附件", Input: "file", Hint: "一个文件：PDF、JPG、PNG、OFD、DOCX 或 XLSX"},
 	"opinion":          {Label: "协办意见", Input: "textarea", Max: 5000, Hint: "供主办单位参考；答复仍由主办单位作出"},
 	"co_units":         {Label: "协办单位", Input: "text", Max: 200, Hint: "部门代码@区划代码，多个用分号分隔，如 sw@330203;zjj@330200"},
 	"target_id":        {Label: "合并至诉求（系统ID）", Input: "text", Max: 20, Hint: "同一企业的另一件诉求；本诉求将以“已合并”办结，由该诉求继续办理"},
@@ -540,6 +562,12 @@ func formLabels(m *workflow.Machine, a workflow.Action) map[string]string {
 		}
 	}
 	return out
+}
+
+// dispatchLabels word how an assignment followed the 派单目录.
+var dispatchLabels = map[string]string{
+	workflow.DispatchFollowed: "采用派单目录建议", workflow.DispatchOverridden: "未采用派单目录建议",
+	workflow.DispatchNone: "派单目录无对应单位", workflow.DispatchAuto: "按派单目录自动交办",
 }
 
 // actionConfirms are asked before actions that end or undo something.
@@ -600,6 +628,7 @@ func (cs *console) actionForm(p *principal, region string, version int, it trans
 			}
 		}
 		f.Fields = append(f.Fields, fl)
+		f.Multipart = f.Multipart || spec.Input == "file"
 	}
 	return f
 }
@@ -613,6 +642,9 @@ func (cs *console) requestAct(c *gin.Context) error {
 	form := formValues(c)
 	ctx := c.Request.Context()
 	cmd, expected, err := consoleCommand(workflow.Request, form, cs.s.cal.Location())
+	if err == nil {
+		err = cs.attachUpload(c, p, &cmd)
+	}
 	if err == nil {
 		_, err = cs.s.requestAction(ctx, p, c.Param("id"), cmd, expected)
 	}

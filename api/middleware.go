@@ -82,7 +82,7 @@ func securityHeaders(c *gin.Context) {
 // multipart framing.
 func (s *Server) bodyLimit(c *gin.Context) {
 	limit, tooLarge := int64(maxBody), errTooLarge
-	if c.Request.Method == http.MethodPost && c.Request.URL.Path == "/api/v1/files" {
+	if c.Request.Method == http.MethodPost && (c.Request.URL.Path == "/api/v1/files" || consoleUpload(c.Request)) {
 		limit, tooLarge = s.cfg.Files.MaxSize+uploadOverhead, tooLargeFile(s.cfg.Files.MaxSize)
 	}
 	if c.Request.ContentLength > limit {
