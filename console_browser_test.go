@@ -307,10 +307,14 @@ func TestBrowserRequestLoop(t *testing.T) {
 	a.shot("acfic-list")
 	a.signOut()
 
-	// 3. The unit signs for it and answers.
+	// 3. The unit reads its notice of the assignment, follows it to the
+	// request, signs for it and answers.
 	a.signIn("scjg_haishu", "scjg-haishu-2026")
 	a.waitText("待签收")
-	a.clickText("a", "食品经营许可证延续")
+	a.clickText("a", "通知")
+	a.waitText("新交办诉求 " + ref)
+	a.shot("department-notices")
+	a.clickText("a", "新交办诉求 "+ref)
 	a.clickText("button", "签收")
 	a.waitText("已完成：签收")
 	a.clickText("summary", "答复")
@@ -346,6 +350,14 @@ func TestBrowserRequestLoop(t *testing.T) {
 	a.shot("enterprise-closed")
 	a.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	a.shot("enterprise-closed-phone")
+	a.do(chromedp.EmulateViewport(1280, 900))
+	a.signOut()
+
+	// 5. 工商联's 红黑榜 of the month counts the unit's closed request.
+	a.signIn("gsl_haishu", "gsl-haishu-2026")
+	a.clickText("a", "红黑榜")
+	a.waitText("海曙区 市场监管局")
+	a.shot("acfic-units")
 }
 
 // TestBrowserFirstSignIn: the first start prints a generated admin
