@@ -17,15 +17,15 @@ import (
 // receive it and named in the action's file_ids. Downloads are GET
 // /files/{id}, the API's download under the session.
 
-// consoleUpload reports whether r is an action form of a case page sent
-// with a file: those may be as large as an upload.
+// consoleUpload reports whether r is a filing form or an action form of a
+// case page sent with a file: those may be as large as an upload.
 func consoleUpload(r *http.Request) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		return false
 	}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	return len(parts) == 2 && (parts[0] == "requests" || parts[0] == "leads")
+	return len(parts) <= 2 && (parts[0] == "requests" || parts[0] == "leads")
 }
 
 // attachUpload receives the form's file, when it sent one, and names it in

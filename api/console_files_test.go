@@ -77,3 +77,27 @@ func TestConsoleAttachments(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleFilingWithFile: an enterprise files a request with its 营业执照
+// attached from the filing form.
+func TestConsoleFilingWithFile(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		ent := ts.consoleAs(t, "ent_hs")
+		ent.get("/requests/new").want(t, http.StatusOK).wantText(t, `enctype="multipart/form-data"`, `type="file" name="file"`)
+		res := ent.postFile("/requests", map[string]string{"title": "许可证延续", "content": "营业执照见附件。", "category": "approval", "key": "k1"},
+			"营业执照.pdf", fxPDF())
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("filing with a file: %d %.300s", res.status, res.body)
+		}
+		loc := res.header.Get("Location")
+		id := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/requests/")
+		ev := ts.as(t, "ent_hs", "GET", reqPath(id, "/events"), nil).want(http.StatusOK).obj()["items"].([]any)
+		files, _ := ev[0].(map[string]any)["payload"].(map[string]any)["files"].([]any)
+		if len(files) != 1 || files[0].(map[string]any)["name"] != "营业执照.pdf" {
+			t.Errorf("the create event's files: %v", ev[0])
+		}
+		ent.get(loc).want(t, http.StatusOK).wantText(t, "营业执照.pdf")
+	})
+}

@@ -859,10 +859,17 @@ func (cs *console) requestFile(c *gin.Context) error {
 	}
 	var idem *model.Idempotency
 	if key := form.Get("key"); key != "" && len(key) <= 64 {
-		body, _ := json.Marshal(b)
+		body, _ := json.Marshal(b) // without the file: a resent form replays the first answer
 		idem = idempotency("console:"+key, body)
 	}
-	r, stored, err := cs.s.fileRequest(c.Request.Context(), p, b, idem)
+	var cmd workflow.Command
+	err := cs.attachUpload(c, p, &cmd)
+	b.FileIDs = cmd.FileIDs
+	var r *model.Request
+	var stored *model.StoredResponse
+	if err == nil {
+		r, stored, err = cs.s.fileRequest(c.Request.Context(), p, b, idem)
+	}
 	if err != nil {
 		st := toProblem(err).Status
 		reused := errors.Is(err, model.ErrIdempotencyMismatch)
