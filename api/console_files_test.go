@@ -101,3 +101,28 @@ func TestConsoleFilingWithFile(t *testing.T) {
 		ent.get(loc).want(t, http.StatusOK).wantText(t, "营业执照.pdf")
 	})
 }
+
+// TestConsoleReportWithFile: an enterprise's lead report carries an
+// evidence file, which only inspectors find on the lead.
+func TestConsoleReportWithFile(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, ts *testServer) {
+		ts.seed(t)
+		ent := ts.consoleAs(t, "ent_hs")
+		ent.get("/leads/new").want(t, http.StatusOK).wantText(t, `enctype="multipart/form-data"`, "证据文件")
+		res := ent.postFile("/leads", map[string]string{"content": "审批窗口工作人员暗示需要请客才能加快办理。", "region_code": "330203",
+			"subject_name": "某审批窗口工作人员"}, "聊天记录.png", fxPNG(t))
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("reporting with a file: %d %.300s", res.status, res.body)
+		}
+		ids := qaIDs(t, ts.as(t, "insp_hs", "GET", "/api/v1/leads", nil).want(http.StatusOK))
+		if len(ids) != 1 {
+			t.Fatalf("the inspector lists %v", ids)
+		}
+		l := ts.as(t, "insp_hs", "GET", "/api/v1/leads/"+ids[0], nil).want(http.StatusOK).obj()
+		files, _ := l["evidence_files"].([]any)
+		if len(files) != 1 || files[0].(map[string]any)["name"] != "聊天记录.png" {
+			t.Errorf("the lead's evidence files: %v", l["evidence_files"])
+		}
+	})
+}

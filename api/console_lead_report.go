@@ -144,6 +144,11 @@ func (cs *console) leadFile(c *gin.Context) error {
 	var l *model.Lead
 	var receipt string
 	if err == nil {
+		var cmd workflow.Command
+		err = cs.attachUpload(c, p, &cmd)
+		b.FileIDs = cmd.FileIDs
+	}
+	if err == nil {
 		l, receipt, err = cs.s.fileLead(ctx, p, b)
 	}
 	if err != nil {
