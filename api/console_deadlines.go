@@ -47,7 +47,7 @@ func (cs *console) boardRow(it model.DeadlineItem) boardRow {
 	st, _ := m.State(workflow.Status(it.Status))
 	due := it.DueAt
 	return boardRow{Ref: model.RefNo(prefix, it.ID, it.CreatedAt, cs.s.cal.Location()), Kind: kind, Title: it.Title,
-		Path: boardPath(it.Kind, it.ID), Status: st.Label, Step: stepLabels[st.Step], Region: cs.regionName(it.RegionCode),
+		Path: boardPath(it.Kind, it.ID), Status: st.Label, Step: workflow.StepLabel(st.Step), Region: cs.regionName(it.RegionCode),
 		Unit: cs.unitName(it.DepartmentCode, it.UnitRegionCode), Supervised: it.Supervised,
 		Deadline: cs.deadlineOf(&due, it.DueWorking, it.Overdue)}
 }

@@ -300,7 +300,7 @@ func (cs *console) leadPage(c *gin.Context, p *principal, l *model.Lead, problem
 		StatusOnly: v.leadContentView == nil && v.leadRectificationGroup == nil}
 	if v.leadDeadlineView != nil && v.DueAt != nil {
 		d.Deadline = cs.deadlineOf(l.DueAt, l.DueWorking, l.IsOverdue(cs.s.now()))
-		d.Step = stepLabels[*v.Step]
+		d.Step = workflow.StepLabel(*v.Step)
 	}
 	if cv := v.leadContentView; cv != nil {
 		part := &leadContentPart{Content: cv.Content, Evidence: cv.Evidence, Occurred: cs.viewTime(cv.OccurredAt),

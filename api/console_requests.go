@@ -240,7 +240,7 @@ func (cs *console) requestPage(c *gin.Context, p *principal, r *model.Request, p
 	}
 	if st.Open {
 		d.Deadline = cs.deadlineOf(r.DueAt, r.DueWorking, r.IsOverdue(cs.s.now()))
-		d.Step = stepLabels[st.Step]
+		d.Step = workflow.StepLabel(st.Step)
 	}
 	if r.EvaluationScore != nil && r.EvaluatedAt != nil {
 		d.Evaluation = &evaluationView{Score: *r.EvaluationScore, ScoreLabel: scoreLabels[*r.EvaluationScore],
@@ -286,13 +286,6 @@ func (cs *console) requestPage(c *gin.Context, p *principal, r *model.Request, p
 	}
 	pg.Data = d
 	return pg, nil
-}
-
-// stepLabels name the deadline steps.
-var stepLabels = map[string]string{
-	"accept": "受理", "claim": "签收", "respond": "答复", "evaluate": "评价",
-	"register": "登记", "decide": "决策", "rectify": "整改", "verify": "回访",
-	"inquiry_reply": "函询回复", "inquiry_conclude": "函询了结", "feedback": "反馈",
 }
 
 // eventLabels name the fields of event payloads on the timeline; payloadOrder
@@ -389,7 +382,7 @@ func (cs *console) payloadValue(k string, v any) string {
 		case "region_code":
 			return cs.regionName(x)
 		case "step":
-			return stepLabels[x]
+			return workflow.StepLabel(x)
 		case "conclusion":
 			if l := workflow.InquiryConclusionLabel(x); l != "" {
 				return l

@@ -128,7 +128,7 @@ func (s *Server) exportRequests(c *gin.Context) error {
 				st, _ := workflow.Request.State(workflow.Status(r.Status))
 				step, due, basis := "", any(""), ""
 				if v.DueAt != nil {
-					step, due, basis = stepLabels[st.Step], dateCell(*r.DueAt, loc), dayBasis(r.DueWorking)
+					step, due, basis = workflow.StepLabel(st.Step), dateCell(*r.DueAt, loc), dayBasis(r.DueWorking)
 				}
 				score, comment, evaluated := any(""), "", any("")
 				if r.EvaluationScore != nil {
@@ -194,7 +194,7 @@ func (s *Server) exportLeads(c *gin.Context) error {
 				if v.leadDeadlineView != nil {
 					overdue = yesNo(v.Overdue)
 					if v.DueAt != nil {
-						step, due, basis = stepLabels[st.Step], dateCell(*l.DueAt, loc), dayBasis(l.DueWorking)
+						step, due, basis = workflow.StepLabel(st.Step), dateCell(*l.DueAt, loc), dayBasis(l.DueWorking)
 					}
 				}
 				if v.leadDisposalView != nil && v.DisposalLabel != nil {

@@ -77,7 +77,7 @@ func (s *Server) similar(ctx context.Context, p *principal, r *model.Request) ([
 		out = append(out, similarView{ID: idString(x.ID), RefNo: model.RefNo("QH", x.ID, x.CreatedAt, s.cal.Location()),
 			Title: x.Title, Status: x.Status, StatusLabel: st.Label, CreatedAt: s.ts(x.CreatedAt),
 			Score: math.Round(score*100) / 100, SameEnterprise: same,
-			Mergeable: same && !slices.Contains([]workflow.Status{workflow.Merged, workflow.Withdrawn, workflow.Rejected}, workflow.Status(x.Status))})
+			Mergeable: same && workflow.MergeTarget(workflow.Status(x.Status))})
 	}
 	slices.SortStableFunc(out, func(a, b similarView) int {
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(b.CreatedAt, a.CreatedAt))

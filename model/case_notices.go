@@ -155,7 +155,7 @@ func (s *Store) notifyRequest(tx *gorm.DB, c *noticeCache, now time.Time, actor 
 		due = r.DueAt.In(s.cal.Location()).Format("2006-01-02 15:04")
 	}
 	st, _ := workflow.Request.State(workflow.Status(r.Status))
-	step := stepWords[st.Step]
+	step := workflow.StepLabel(st.Step)
 	switch a {
 	case workflow.Assign:
 		n.Kind, n.Title = NoticeRequestAssigned, "新交办诉求 "+ref
@@ -249,7 +249,7 @@ func (s *Store) notifyLead(tx *gorm.DB, c *noticeCache, now time.Time, actor Act
 		due = l.DueAt.In(s.cal.Location()).Format("2006-01-02 15:04")
 	}
 	st, _ := workflow.Lead.State(workflow.Status(l.Status))
-	step := stepWords[st.Step]
+	step := workflow.StepLabel(st.Step)
 	switch a {
 	case workflow.LeadDecide, workflow.LeadApproveDisposal, workflow.LeadVerify:
 		if l.Status != string(workflow.LeadRectifying) {
@@ -303,19 +303,12 @@ func (s *Store) notifyLead(tx *gorm.DB, c *noticeCache, now time.Time, actor Act
 	}
 	keep := to[:0]
 	for _, id := range to {
-		if !containsID(recused, id) {
+		if !slices.Contains(recused, id) {
 			keep = append(keep, id)
 		}
 	}
 	c.queue(now, n, withoutActor(keep, actor)...)
 	return nil
-}
-
-// stepWords name the deadline steps in a notice.
-var stepWords = map[string]string{
-	"accept": "受理", "claim": "签收", "respond": "答复", "evaluate": "评价",
-	"register": "登记", "decide": "决策", "rectify": "整改", "verify": "回访",
-	"inquiry_reply": "函询回复", "inquiry_conclude": "函询了结", "feedback": "反馈",
 }
 
 // withoutActor is ids without the account that took the action: no one
@@ -331,15 +324,6 @@ func withoutActor(ids []uint64, a Actor) []uint64 {
 		}
 	}
 	return out
-}
-
-func containsID(ids []uint64, id uint64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // notifyRequestRows sends the scanner's notices of event a for a batch.

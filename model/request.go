@@ -534,8 +534,7 @@ func (s *Store) linkMerged(tx *gorm.DB, actor Actor, r *Request, now time.Time) 
 	case target.EnterpriseID != r.EnterpriseID:
 		return workflow.Invalid("target_id", "只能合并到同一企业的诉求；不同企业反映的同一问题各自办理答复")
 	}
-	switch workflow.Status(target.Status) {
-	case workflow.Merged, workflow.Withdrawn, workflow.Rejected:
+	if !workflow.MergeTarget(workflow.Status(target.Status)) {
 		return workflow.Invalid("target_id", "目标诉求已合并、撤回或不予受理，不能再并入")
 	}
 	st := workflow.Status(target.Status)
