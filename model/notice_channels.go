@@ -230,11 +230,7 @@ func (d *ChannelSender) SendOnce(ctx context.Context) (sent, failed int, err err
 				d.log.Error("通知外发失败，已达最大尝试次数，不再重试", "delivery_id", r.ID, "channel", r.Channel,
 					"attempt", r.Attempts+1, "max_attempts", d.MaxAttempts, "err", msg)
 			} else {
-				b := d.Backoff
-				for i := 0; i < r.Attempts && b < d.MaxBackoff; i++ {
-					b *= 2
-				}
-				next := done.Add(min(b, d.MaxBackoff))
+				next := done.Add(growingWait(d.Backoff, d.MaxBackoff, r.Attempts+1))
 				upd["next_attempt_at"] = next
 				d.log.Warn("通知外发失败，将重试", "delivery_id", r.ID, "channel", r.Channel,
 					"attempt", r.Attempts+1, "max_attempts", d.MaxAttempts, "next_attempt_at", next, "err", msg)

@@ -121,13 +121,17 @@ func (d *Dispatcher) DeliverOnce(ctx context.Context) (delivered, failed int, er
 	return delivered, failed, nil
 }
 
-// backoff is the wait after the n-th failed attempt: Backoff·2^(n−1), capped.
-func (d *Dispatcher) backoff(n int) time.Duration {
-	b := d.Backoff
-	for i := 1; i < n && b < d.MaxBackoff; i++ {
+// backoff is the wait after the n-th failed attempt.
+func (d *Dispatcher) backoff(n int) time.Duration { return growingWait(d.Backoff, d.MaxBackoff, n) }
+
+// growingWait is the wait of an outbox after its n-th failed attempt:
+// base·2^(n−1), at most max (the webhooks' and the notice channels').
+func growingWait(base, max time.Duration, n int) time.Duration {
+	b := base
+	for i := 1; i < n && b < max; i++ {
 		b *= 2
 	}
-	return min(b, d.MaxBackoff)
+	return min(b, max)
 }
 
 func (d *Dispatcher) post(ctx context.Context, w *WebhookDelivery) error {
