@@ -18,8 +18,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	mysqldrv "github.com/go-sql-driver/mysql"
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/callbacks"
@@ -67,7 +67,11 @@ func Open(driver, dsn string, opt ConnOptions) (*gorm.DB, error) {
 		if opt.BackgroundCheckpoint {
 			dsn = noAutoCheckpoint(dsn)
 		}
-		dial = sqlite.Open(dsn)
+		conn, err := newSQLiteConnector(sqliteDSN(dsn), stmtCacheSize)
+		if err != nil {
+			return nil, fmt.Errorf("model: open sqlite: %w", err)
+		}
+		dial = sqlite.New(sqlite.Config{Conn: sql.OpenDB(conn)})
 	case "mysql":
 		// One server, or the nodes of a Galera cluster in order of
 		// preference: tcp(db1:3306,db2:3306,db3:3306) (nodes.go).
@@ -89,9 +93,9 @@ func Open(driver, dsn string, opt ConnOptions) (*gorm.DB, error) {
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
 		Logger:                 logger.Default.LogMode(lvl),
-		// No prepared statements: MySQL interpolates arguments instead
-		// (tuneMySQL), and the SQLite driver (glebarez/go-sqlite) compiles
-		// a statement's text again on every execution even when prepared.
+		// No prepared statements through gorm: SQLite connections keep
+		// their statements compiled themselves (stmtcache.go), and MySQL
+		// interpolates arguments instead (tuneMySQL).
 		PrepareStmt: false,
 	})
 	if err != nil {

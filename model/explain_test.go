@@ -302,7 +302,9 @@ func TestSQLiteStatsPlansAfterAnalyze(t *testing.T) {
 	seen := map[string]bool{}
 	for _, q := range cap.take() {
 		for marker, index := range want {
-			if !strings.Contains(q, marker) || !strings.Contains(q, "case_kind = \"request\"") && marker == "FROM `events`" {
+			// the log quotes the statement's strings as the dialect does
+			request := strings.Contains(q, `case_kind = "request"`) || strings.Contains(q, `case_kind = 'request'`)
+			if !strings.Contains(q, marker) || !request && marker == "FROM `events`" {
 				continue
 			}
 			seen[marker] = true
