@@ -25,6 +25,7 @@ func (s *Store) commitChange(tx *gorm.DB, row any, id uint64, version int, upd m
 	if ev.chain == chainLookUp {
 		ev.chain = chainExisting // a transition: the case has its first event
 	}
+	dropUnchanged(tx, row, upd)
 	upd["version"] = version + 1
 	upd["updated_at"] = ev.At
 	if keepsHead && ev.chain == chainKnown {
