@@ -1,6 +1,7 @@
 package model
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -59,6 +60,9 @@ type noticeCache struct {
 	roles   map[[2]string][]uint64
 	ents    map[uint64][]uint64
 	pending []Notice
+	// channels are the notice channels of the recipients looked up with
+	// them (nil: none chosen), so that flush need not read them again.
+	channels map[uint64]*NotifySetting
 	// recusals, when set, are the recused accounts of the batch's leads.
 	recusals map[uint64][]uint64
 }
@@ -84,13 +88,14 @@ func (c *noticeCache) flush(tx *gorm.DB) error {
 	if err := tx.CreateInBatches(c.pending, insertBatch(tx, 9)).Error; err != nil {
 		return err
 	}
-	err := enqueueChannels(tx, c.pending)
+	err := enqueueChannels(tx, c.pending, c.channels)
 	c.pending = c.pending[:0]
 	return err
 }
 
 func newNoticeCache() *noticeCache {
-	return &noticeCache{units: map[[2]string][]uint64{}, roles: map[[2]string][]uint64{}, ents: map[uint64][]uint64{}}
+	return &noticeCache{units: map[[2]string][]uint64{}, roles: map[[2]string][]uint64{}, ents: map[uint64][]uint64{},
+		channels: map[uint64]*NotifySetting{}}
 }
 
 func (c *noticeCache) unit(s *Store, tx *gorm.DB, dept, region string) ([]uint64, error) {
@@ -98,8 +103,9 @@ func (c *noticeCache) unit(s *Store, tx *gorm.DB, dept, region string) ([]uint64
 	if ids, ok := c.units[k]; ok {
 		return ids, nil
 	}
-	ids, err := s.UnitAccounts(tx, dept, region)
+	ids, set, err := s.unitRecipients(tx, dept, region)
 	c.units[k] = ids
+	maps.Copy(c.channels, set)
 	return ids, err
 }
 
@@ -112,10 +118,12 @@ func (c *noticeCache) role(s *Store, tx *gorm.DB, role, region string) ([]uint64
 	}
 	var ids []uint64
 	for code, i := region, 0; code != "" && i < 8; code, i = s.ref.Parents[code], i+1 {
+		var set map[uint64]*NotifySetting
 		var err error
-		if ids, err = RoleAccounts(tx, role, code); err != nil {
+		if ids, set, err = roleRecipients(tx, role, code); err != nil {
 			return nil, err
 		}
+		maps.Copy(c.channels, set)
 		if len(ids) > 0 {
 			break
 		}

@@ -91,20 +91,29 @@ func (s *Store) SetNotifySettings(ctx context.Context, n NotifySetting) error {
 }
 
 // enqueueChannels adds, in tx, the deliveries of the notices rows (just
-// stored) for their accounts that asked for SMS or e-mail.
-func enqueueChannels(tx *gorm.DB, rows []Notice) error {
+// stored) for their accounts that asked for SMS or e-mail. known holds the
+// channels of accounts already read with them (nil: none chosen); the
+// others' are read here.
+func enqueueChannels(tx *gorm.DB, rows []Notice, known map[uint64]*NotifySetting) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	seen := map[uint64]bool{}
 	var ids []uint64
-	for _, n := range rows {
-		if !seen[n.AccountID] {
-			seen[n.AccountID] = true
-			ids = append(ids, n.AccountID)
-		}
-	}
 	var settings []NotifySetting
+	for _, n := range rows {
+		if seen[n.AccountID] {
+			continue
+		}
+		seen[n.AccountID] = true
+		if st, ok := known[n.AccountID]; ok {
+			if st != nil {
+				settings = append(settings, *st)
+			}
+			continue
+		}
+		ids = append(ids, n.AccountID)
+	}
 	for lo := 0; lo < len(ids); lo += 500 {
 		var part []NotifySetting
 		if err := tx.Where("account_id IN ? AND (sms = ? OR by_email = ?)", ids[lo:min(lo+500, len(ids))], true, true).
