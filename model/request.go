@@ -214,12 +214,29 @@ func requestUnitScope(q *gorm.DB, sc Scope) *gorm.DB {
 	return q.Where("1 = 0")
 }
 
+// byIDScope is requestScope for reading one request by id: a scope of
+// regions (工商联, inspectors) is checked on the row read instead of by an IN
+// list of every region it covers. A city's 工商联 sent all 29 region codes
+// with each read, and MariaDB took more than twice as long over that read
+// as over the same read by id alone.
+func byIDScope(q *gorm.DB, sc Scope) (*gorm.DB, func(region string) bool) {
+	switch sc.Role {
+	case workflow.RoleACFIC, workflow.RoleInspector:
+		return q, func(code string) bool { return slices.Contains(sc.Regions, code) }
+	}
+	return requestScope(q, sc), func(string) bool { return true }
+}
+
 // FindRequest returns the request when the scope may see it; ErrNotFound
 // when it does not exist or lies outside the scope.
 func (s *Store) FindRequest(ctx context.Context, sc Scope, id uint64) (*Request, error) {
 	var r Request
-	if err := requestScope(s.db.WithContext(ctx), sc).Where("id = ?", id).Take(&r).Error; err != nil {
+	q, sees := byIDScope(s.db.WithContext(ctx), sc)
+	if err := q.Where("id = ?", id).Take(&r).Error; err != nil {
 		return nil, formatError(err)
+	}
+	if !sees(r.RegionCode) {
+		return nil, ErrNotFound
 	}
 	return &r, nil
 }
@@ -458,12 +475,6 @@ func RequestActor(a Actor, r *Request) workflow.Actor {
 // the api intersects it with the policy).
 func (s *Store) AvailableRequestActions(a Actor, r *Request) []workflow.Transition {
 	return workflow.Request.Available(r.item(s.Now()), RequestActor(a, r))
-}
-
-// requestWithHead is a request read with the hash of its newest event.
-type requestWithHead struct {
-	Request `gorm:"embedded"`
-	HeadNow *string
 }
 
 // ListEvents returns the timeline of a case, oldest first, skipping the

@@ -259,21 +259,31 @@ var requests = &caseKind[*Request]{
 }
 
 // readRequestHead reads request id in tx as sc sees it, with the hash of
-// its newest event.
+// its newest event: the row keeps it (chain_head), except a row last
+// changed before it did, whose newest event is then read.
 func readRequestHead(s *Store, tx *gorm.DB, sc Scope, id uint64) (*Request, *string, error) {
-	var row requestWithHead
-	res := requestScope(tx.Table("requests"), sc).
-		Select("requests.*, CASE WHEN requests.chain_head IS NULL THEN (SELECT e.hash FROM events e "+
-			"WHERE e.case_kind = ? AND e.case_id = requests.id ORDER BY e.id DESC LIMIT 1) "+
-			"ELSE requests.chain_head END AS head_now", string(workflow.KindRequest)).
-		Where("requests.id = ?", id).Limit(1).Scan(&row)
+	var r Request
+	q, sees := byIDScope(tx, sc)
+	res := q.Where("id = ?", id).Limit(1).Find(&r)
 	if res.Error != nil {
 		return nil, nil, res.Error
 	}
-	if res.RowsAffected == 0 {
+	if res.RowsAffected == 0 || !sees(r.RegionCode) {
 		return nil, nil, gorm.ErrRecordNotFound
 	}
-	return &row.Request, row.HeadNow, nil
+	if r.ChainHead != nil {
+		head := *r.ChainHead
+		return &r, &head, nil
+	}
+	var hashes []string
+	if err := tx.Model(&Event{}).Where("case_kind = ? AND case_id = ?", string(workflow.KindRequest), id).
+		Order("id DESC").Limit(1).Pluck("hash", &hashes).Error; err != nil {
+		return nil, nil, err
+	}
+	if len(hashes) == 0 {
+		return &r, nil, nil
+	}
+	return &r, &hashes[0], nil
 }
 
 // leads is the lead loop's part in a transition: its actor is shown the
