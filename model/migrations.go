@@ -38,6 +38,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "202612070070_exemptions", Migrate: migrate0070, Rollback: rollback0070},
 		{ID: "202612070071_consultations", Migrate: migrate0071, Rollback: rollback0071},
 		{ID: "202612070102_notice_channels", Migrate: migrate0102, Rollback: rollback0102},
+		{ID: "202612070110_accounts_unit_index", Migrate: migrate0110, Rollback: rollback0110},
 	}
 }
 

@@ -43,9 +43,9 @@ type Account struct {
 	ID             uint64  `gorm:"primaryKey"`
 	Username       string  `gorm:"size:64;not null;uniqueIndex"`
 	PasswordHash   string  `gorm:"size:255;not null"`
-	Role           string  `gorm:"size:16;not null;index:idx_accounts_role_region,priority:1"`
-	RegionCode     string  `gorm:"size:16;not null;index:idx_accounts_role_region,priority:2"`
-	DepartmentCode *string `gorm:"size:16"`
+	Role           string  `gorm:"size:16;not null;index:idx_accounts_role_region,priority:1;index:idx_accounts_unit,priority:1"`
+	RegionCode     string  `gorm:"size:16;not null;index:idx_accounts_role_region,priority:2;index:idx_accounts_unit,priority:2"`
+	DepartmentCode *string `gorm:"size:16;index:idx_accounts_unit,priority:3"`
 	StationID      *uint64
 	EnterpriseID   *uint64
 	DisplayName    string    `gorm:"size:64;not null"`
