@@ -47,6 +47,7 @@ func NormalizeUsername(u string) string { return strings.ToLower(strings.TrimSpa
 // CreateAccount stores a new account with a hashed password. It returns
 // ErrConflict when the username is taken.
 func (s *Store) CreateAccount(ctx context.Context, h PasswordHasher, in NewAccount) (*Account, error) {
+	defer s.clearRecipients()
 	hash, err := h.Hash(in.Password)
 	if err != nil {
 		return nil, err

@@ -330,6 +330,7 @@ func (s *Store) SetPassword(ctx context.Context, h PasswordHasher, accountID uin
 // Disabling invalidates every token the account holds (its API keys stop
 // working too: they act as the account). It returns the account as stored.
 func (s *Store) SetAccountDisabled(ctx context.Context, sc Scope, id uint64, disabled bool) (*Account, error) {
+	defer s.clearRecipients()
 	var a Account
 	defer s.tokens.clear()
 	err := s.inTx(ctx, func(tx *gorm.DB) error {

@@ -103,10 +103,12 @@ func (c *noticeCache) unit(s *Store, tx *gorm.DB, dept, region string) ([]uint64
 	if ids, ok := c.units[k]; ok {
 		return ids, nil
 	}
-	ids, set, err := s.unitRecipients(tx, dept, region)
-	c.units[k] = ids
-	maps.Copy(c.channels, set)
-	return ids, err
+	l, err := s.cachedRecipients(recipientKey{"unit", dept, region}, func() ([]uint64, map[uint64]*NotifySetting, error) {
+		return s.unitRecipients(tx, dept, region)
+	})
+	c.units[k] = l.ids
+	maps.Copy(c.channels, l.channels)
+	return l.ids, err
 }
 
 // role is the accounts of role at region, or at the nearest region above
@@ -116,21 +118,62 @@ func (c *noticeCache) role(s *Store, tx *gorm.DB, role, region string) ([]uint64
 	if ids, ok := c.roles[k]; ok {
 		return ids, nil
 	}
-	var ids []uint64
-	for code, i := region, 0; code != "" && i < 8; code, i = s.ref.Parents[code], i+1 {
-		var set map[uint64]*NotifySetting
-		var err error
-		if ids, set, err = roleRecipients(tx, role, code); err != nil {
-			return nil, err
+	l, err := s.cachedRecipients(recipientKey{"role", role, region}, func() ([]uint64, map[uint64]*NotifySetting, error) {
+		for code, i := region, 0; code != "" && i < 8; code, i = s.ref.Parents[code], i+1 {
+			ids, set, err := roleRecipients(tx, role, code)
+			if err != nil || len(ids) > 0 {
+				return ids, set, err
+			}
 		}
-		maps.Copy(c.channels, set)
-		if len(ids) > 0 {
-			break
-		}
+		return nil, nil, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	c.roles[k] = ids
-	return ids, nil
+	c.roles[k] = l.ids
+	maps.Copy(c.channels, l.channels)
+	return l.ids, nil
 }
+
+// recipientKey names a list of notice recipients: a unit (kind "unit",
+// department, region) or a role at a region ("role", role, region).
+type recipientKey struct{ kind, a, b string }
+
+// recipientList is the accounts a notice to a unit or a role goes to, with
+// their channels (read-only once cached).
+type recipientList struct {
+	ids      []uint64
+	channels map[uint64]*NotifySetting
+}
+
+// cachedRecipients is the recipients of k, from the store's recent reads
+// (for credential_cache, 1 s by default) or read now.
+//
+// Why: a transition that tells a unit read the unit's accounts each time;
+// on MariaDB, where the database's CPU per statement bounds a transition on
+// two cores, that was one statement of seven. The accounts of a unit change
+// rarely; the store forgets the lists when it creates, disables or enables
+// an account or changes notice channels (clearRecipients), so on one
+// instance a change is seen at once and on the others within the cache's
+// time — the same rule as for the credentials behind a token.
+func (s *Store) cachedRecipients(k recipientKey, read func() ([]uint64, map[uint64]*NotifySetting, error)) (recipientList, error) {
+	now := s.Now()
+	if l, ok := s.recipients.get(k, now); ok {
+		return l, nil
+	}
+	gen := s.recipients.generation()
+	ids, set, err := read()
+	if err != nil {
+		return recipientList{}, err
+	}
+	l := recipientList{ids: ids, channels: set}
+	s.recipients.put(k, l, now, gen)
+	return l, nil
+}
+
+// clearRecipients forgets the cached recipient lists after a change to
+// accounts or their notice channels.
+func (s *Store) clearRecipients() { s.recipients.clear() }
 
 func (c *noticeCache) enterprise(tx *gorm.DB, id uint64) ([]uint64, error) {
 	if ids, ok := c.ents[id]; ok {

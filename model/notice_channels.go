@@ -72,6 +72,7 @@ func (s *Store) NotifySettingsOf(ctx context.Context, account uint64) (NotifySet
 
 // SetNotifySettings stores n as its account's settings.
 func (s *Store) SetNotifySettings(ctx context.Context, n NotifySetting) error {
+	defer s.clearRecipients()
 	n.UpdatedAt = s.Now()
 	db := s.db.WithContext(ctx)
 	res := db.Model(&NotifySetting{}).Where("account_id = ?", n.AccountID).

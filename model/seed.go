@@ -92,6 +92,7 @@ type seedEnt struct {
 // timelines, and (when the table exists) leads. It writes with multi-row
 // INSERTs in a few large transactions.
 func (s *Store) Seed(ctx context.Context, opt SeedOptions) (SeedResult, error) {
+	defer s.clearRecipients()
 	t0 := time.Now()
 	if opt.Requests < 0 || opt.Leads < 0 || opt.Enterprises < 0 {
 		return SeedResult{}, fmt.Errorf("seed: negative size")

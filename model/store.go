@@ -24,8 +24,9 @@ type Store struct {
 	opt   Options
 	ref   *Reference
 
-	tokens      *recentCache[tokenKey, liveToken] // FindAccountForToken
-	enterprises *recentCache[uint64, Enterprise]  // GetEnterprise
+	tokens      *recentCache[tokenKey, liveToken]         // FindAccountForToken
+	enterprises *recentCache[uint64, Enterprise]          // GetEnterprise
+	recipients  *recentCache[recipientKey, recipientList] // a unit's or a role's accounts for case notices
 
 	// writes queues this process's transactions on SQLite, which runs one
 	// writer at a time: waiting here costs nothing, whereas a transaction
@@ -110,6 +111,7 @@ func NewStore(db *gorm.DB, ref *Reference, opt Options, clock func() time.Time) 
 	return &Store{db: db, clock: clock, cal: cal, opt: opt, ref: ref, writes: writes,
 		tokens:      newRecentCache[tokenKey, liveToken](opt.CredentialCache),
 		enterprises: newRecentCache[uint64, Enterprise](opt.CredentialCache),
+		recipients:  newRecentCache[recipientKey, recipientList](opt.CredentialCache),
 		defaultTree: sync.OnceValues(configs.LoadIndicators)}
 }
 
