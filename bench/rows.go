@@ -1079,12 +1079,16 @@ func (e *env) rowS(ctx context.Context) (rowResult, error) {
 	if len(ids) == 0 {
 		return res, fmt.Errorf("no open request to scan")
 	}
+	// A pass first, not measured, marks what the seed left past due (its
+	// leads and requests), so that the measured pass and the raw one write
+	// the same items: the prepared requests.
+	if _, err := e.store.Scan(ctx); err != nil {
+		return res, err
+	}
 	if err := e.prepareOverdue(ids); err != nil {
 		return res, err
 	}
 	var before int64
-	// Leads of the seed whose steps are past due are marked in the same
-	// pass: the overdue events of both kinds are what the scan reports.
 	e.db.Raw("SELECT COUNT(*) FROM events WHERE action = 'overdue'").Scan(&before)
 	stop := e.profiler("S")(0)
 	t := time.Now()
