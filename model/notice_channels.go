@@ -230,18 +230,11 @@ func (d *ChannelSender) SendOnce(ctx context.Context) (sent, failed int, err err
 			sent++
 		} else {
 			failed++
-			msg := sendErr.Error()
-			if len(msg) > 500 {
-				msg = msg[:500]
-			}
-			upd["last_error"] = msg
-			if r.Attempts+1 >= d.MaxAttempts {
-				upd["status"] = deliveryFailed
+			msg, next, last := failedAttempt(upd, sendErr, r.Attempts+1, d.MaxAttempts, done, growingWait(d.Backoff, d.MaxBackoff, r.Attempts+1))
+			if last {
 				d.log.Error("通知外发失败，已达最大尝试次数，不再重试", "delivery_id", r.ID, "channel", r.Channel,
 					"attempt", r.Attempts+1, "max_attempts", d.MaxAttempts, "err", msg)
 			} else {
-				next := done.Add(growingWait(d.Backoff, d.MaxBackoff, r.Attempts+1))
-				upd["next_attempt_at"] = next
 				d.log.Warn("通知外发失败，将重试", "delivery_id", r.ID, "channel", r.Channel,
 					"attempt", r.Attempts+1, "max_attempts", d.MaxAttempts, "next_attempt_at", next, "err", msg)
 			}

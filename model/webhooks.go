@@ -97,18 +97,11 @@ func (d *Dispatcher) DeliverOnce(ctx context.Context) (delivered, failed int, er
 			delivered++
 		} else {
 			failed++
-			msg := sendErr.Error()
-			if len(msg) > 500 {
-				msg = msg[:500]
-			}
-			upd["last_error"] = msg
-			if w.Attempts+1 >= d.MaxAttempts {
-				upd["status"] = deliveryFailed
+			msg, next, last := failedAttempt(upd, sendErr, w.Attempts+1, d.MaxAttempts, done, d.backoff(w.Attempts+1))
+			if last {
 				d.log.Error("Webhook 投递失败，已达最大尝试次数，不再重试", "delivery_id", w.DeliveryID, "url", w.URL,
 					"attempt", w.Attempts+1, "max_attempts", d.MaxAttempts, "err", msg)
 			} else {
-				next := done.Add(d.backoff(w.Attempts + 1))
-				upd["next_attempt_at"] = next
 				d.log.Warn("Webhook 投递失败，将重试", "delivery_id", w.DeliveryID, "url", w.URL,
 					"attempt", w.Attempts+1, "max_attempts", d.MaxAttempts, "next_attempt_at", next, "err", msg)
 			}
@@ -123,6 +116,25 @@ func (d *Dispatcher) DeliverOnce(ctx context.Context) (delivered, failed int, er
 
 // backoff is the wait after the n-th failed attempt.
 func (d *Dispatcher) backoff(n int) time.Duration { return growingWait(d.Backoff, d.MaxBackoff, n) }
+
+// failedAttempt records in upd that attempt (1-based) of a delivery failed
+// with err: its message (at most 500 bytes) and either the final failure,
+// once maxAttempts were made, or the next attempt after wait. Both outboxes
+// (webhooks, SMS and e-mail) keep their attempts so.
+func failedAttempt(upd map[string]any, err error, attempt, maxAttempts int, now time.Time, wait time.Duration) (msg string, next time.Time, last bool) {
+	msg = err.Error()
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	upd["last_error"] = msg
+	if attempt >= maxAttempts {
+		upd["status"] = deliveryFailed
+		return msg, time.Time{}, true
+	}
+	next = now.Add(wait)
+	upd["next_attempt_at"] = next
+	return msg, next, false
+}
 
 // growingWait is the wait of an outbox after its n-th failed attempt:
 // base·2^(n−1), at most max (the webhooks' and the notice channels').
