@@ -66,6 +66,12 @@ type NewNotice struct {
 // does. An account that already has a notice with n's DedupKey gets no
 // second one. It returns how many notices were stored.
 func Notify(tx *gorm.DB, now time.Time, n NewNotice, ids ...uint64) (int, error) {
+	return notify(tx, now, n, nil, ids...)
+}
+
+// notify is Notify with the notice channels of accounts already read with
+// them (enqueueChannels reads the others').
+func notify(tx *gorm.DB, now time.Time, n NewNotice, known map[uint64]*NotifySetting, ids ...uint64) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
@@ -99,21 +105,16 @@ func Notify(tx *gorm.DB, now time.Time, n NewNotice, ids ...uint64) (int, error)
 	if res.Error != nil {
 		return 0, res.Error
 	}
-	return int(res.RowsAffected), enqueueChannels(tx, rows, nil)
+	return int(res.RowsAffected), enqueueChannels(tx, rows, known)
 }
 
-// UnitAccounts returns the enabled department accounts of unit (dept,
+// unitRecipients returns the enabled department accounts of unit (dept,
 // region). A unit without accounts of its own is served by the accounts of
 // the same department at the nearest region above it that has some (a
 // town's 市场监管 by the district's), so a notice to a unit always reaches
 // someone who can act for it while any such account exists.
-func (s *Store) UnitAccounts(tx *gorm.DB, dept, region string) ([]uint64, error) {
-	ids, _, err := s.unitRecipients(tx, dept, region)
-	return ids, err
-}
-
-// unitRecipients is UnitAccounts with each account's notice channels (a
-// nil setting: it chose none), read in the same statement.
+// Each comes with its notice channels (a nil setting: it chose none), read
+// in the same statement.
 func (s *Store) unitRecipients(tx *gorm.DB, dept, region string) ([]uint64, map[uint64]*NotifySetting, error) {
 	for code := region; code != ""; code = s.ref.Regions[code].ParentCode {
 		ids, set, err := recipients(tx, "accounts.role = ? AND accounts.region_code = ? AND accounts.department_code = ? AND accounts.disabled = ?",
@@ -164,25 +165,20 @@ func deref0(p *string) string {
 	return *p
 }
 
-// RoleAccounts returns the enabled accounts of role at region exactly.
-func RoleAccounts(tx *gorm.DB, role, region string) ([]uint64, error) {
-	ids, _, err := roleRecipients(tx, role, region)
-	return ids, err
-}
-
-// roleRecipients is RoleAccounts with the accounts' notice channels.
+// roleRecipients returns the enabled accounts of role at region exactly,
+// with their notice channels.
 func roleRecipients(tx *gorm.DB, role, region string) ([]uint64, map[uint64]*NotifySetting, error) {
 	return recipients(tx, "accounts.role = ? AND accounts.region_code = ? AND accounts.disabled = ?", role, region, false)
 }
 
 // NotifyUnit stores n for the accounts of unit (dept, region)
-// (UnitAccounts), inside tx.
+// (unitRecipients), inside tx.
 func (s *Store) NotifyUnit(tx *gorm.DB, now time.Time, dept, region string, n NewNotice) (int, error) {
-	ids, err := s.UnitAccounts(tx, dept, region)
+	ids, channels, err := s.unitRecipients(tx, dept, region)
 	if err != nil {
 		return 0, err
 	}
-	return Notify(tx, now, n, ids...)
+	return notify(tx, now, n, channels, ids...)
 }
 
 // ListNotices lists account's notices newest first, with how many are

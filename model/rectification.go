@@ -372,22 +372,15 @@ func (s *Store) unitName(code string) string {
 }
 
 // notifyNearest notifies the accounts of role at region or, where it has
-// none, at the nearest region above it that has some.
+// none, at the nearest region above it that has some (noticeCache.role).
 func (s *Store) notifyNearest(tx *gorm.DB, now time.Time, role, region string, n NewNotice) error {
-	for code := region; code != ""; code = s.ref.Regions[code].ParentCode {
-		ids, err := RoleAccounts(tx, role, code)
-		if err != nil {
-			return err
-		}
-		if len(ids) > 0 {
-			_, err := Notify(tx, now, n, ids...)
-			return err
-		}
-		if _, ok := s.ref.Regions[code]; !ok {
-			break
-		}
+	c := newNoticeCache()
+	ids, err := c.role(s, tx, role, region)
+	if err != nil || len(ids) == 0 {
+		return err
 	}
-	return nil
+	_, err = notify(tx, now, n, c.channels, ids...)
+	return err
 }
 
 // scanRectificationItems sends the reminders of open items: once when an
