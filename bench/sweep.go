@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"qinqing/model"
 )
@@ -181,5 +180,3 @@ func (l *readLoad) ceiling(ctx context.Context, c int) run {
 		return opOK, nil
 	})
 }
-
-var _ = time.Second
